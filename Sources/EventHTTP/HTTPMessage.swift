@@ -1,0 +1,32 @@
+/// A request as the transport received it: nothing decoded beyond HTTP framing.
+public struct HTTPRequest: Sendable {
+    public let method: String
+    /// The raw request target: path and query, still percent-encoded.
+    public let target: String
+    /// Header names as sent; look them up with `header(_:)`, which ignores case.
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+
+    public init(method: String, target: String, headers: [(name: String, value: String)], body: [UInt8]) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

@@ -1,0 +1,207 @@
+import CLibevent
+import Glibc
+
+/// Why the server could not start.
+public struct HTTPServerError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// An HTTP/1.1 server on one libevent loop: requests, timers and signals all arrive as callbacks on
+/// the thread that calls `run()`, and are handled synchronously there. Knows nothing of fleets.
+///
+/// Everything touching libevent is in this file; nothing outside sees a pointer.
+public final class HTTPServer {
+    public typealias Handler = (HTTPRequest) -> HTTPResponse
+
+    /// Bodies over this size get libevent's 413; the API never needs more.
+    public static let maximumBodySize = 1 << 20
+    public static let maximumHeadersSize = 64 << 10
+
+    private let base: OpaquePointer
+    private let http: OpaquePointer
+    private let handler: Handler
+    private var listener: OpaquePointer?
+    private var signalEvents: [OpaquePointer] = []
+    private var signalActions: [Int32: () -> Void] = [:]
+    private var timerEvent: OpaquePointer?
+    private var timerAction: (() -> Void)?
+
+    public init(handler: @escaping Handler) throws(HTTPServerError) {
+        guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
+        guard let http = evhttp_new(base) else {
+            event_base_free(base)
+            throw HTTPServerError(description: "evhttp_new failed")
+        }
+        self.base = base
+        self.http = http
+        self.handler = handler
+        evhttp_set_max_body_size(http, Int(Self.maximumBodySize))
+        evhttp_set_max_headers_size(http, Int(Self.maximumHeadersSize))
+        evhttp_set_timeout(http, 60)
+        evhttp_set_default_content_type(http, "application/json")
+        // PATCH and OPTIONS must reach the handler, which answers unsupported methods itself.
+        let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
+            | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
+            | EVHTTP_REQ_PATCH.rawValue
+        evhttp_set_allowed_methods(http, UInt16(methods))
+        evhttp_set_gencb(http, httpServerRequestCallback, Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    deinit {
+        for event in signalEvents { event_free(event) }
+        if let timerEvent { event_free(timerEvent) }
+        evhttp_free(http)
+        event_base_free(base)
+    }
+
+    /// Listens on `host:port` (port 0 picks a free one) and returns the port actually bound.
+    public func bind(host: String, port: UInt16) throws(HTTPServerError) -> UInt16 {
+        guard let handle = evhttp_bind_socket_with_handle(http, host, port) else {
+            throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
+        }
+        listener = handle
+        var address = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let fd = evhttp_bound_socket_get_fd(handle)
+        let result = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard result == 0 else { return port }
+        switch Int32(address.ss_family) {
+        case AF_INET:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            }
+        default:
+            return port
+        }
+    }
+
+    /// Runs `action` on the loop whenever `signal` arrives.
+    public func onSignal(_ signal: Int32, _ action: @escaping () -> Void) {
+        signalActions[signal] = action
+        guard let event = CLibevent_signal_new(base, signal, httpServerSignalCallback, Unmanaged.passUnretained(self).toOpaque())
+        else { return }
+        event_add(event, nil)
+        signalEvents.append(event)
+    }
+
+    /// Runs `action` once after `milliseconds`, replacing any timer set before.
+    public func setTimer(afterMilliseconds milliseconds: Int64, _ action: @escaping () -> Void) {
+        if timerEvent == nil {
+            timerEvent = CLibevent_timer_new(base, httpServerTimerCallback, Unmanaged.passUnretained(self).toOpaque())
+        }
+        guard let timerEvent else { return }
+        timerAction = action
+        let delay = max(0, milliseconds)
+        var interval = timeval(tv_sec: Int(delay / 1000), tv_usec: Int(delay % 1000) * 1000)
+        event_add(timerEvent, &interval)
+    }
+
+    public func cancelTimer() {
+        if let timerEvent { event_del(timerEvent) }
+        timerAction = nil
+    }
+
+    /// Serves until `shutdown` is called.
+    public func run() {
+        event_base_dispatch(base)
+    }
+
+    /// Stops accepting connections, lets replies already written drain, then ends `run()`.
+    public func shutdown(drainMilliseconds: Int64 = 100) {
+        if let listener {
+            evhttp_del_accept_socket(http, listener)
+            self.listener = nil
+        }
+        cancelTimer()
+        for event in signalEvents { event_del(event) }
+        var interval = timeval(tv_sec: Int(drainMilliseconds / 1000), tv_usec: Int(drainMilliseconds % 1000) * 1000)
+        event_base_loopexit(base, &interval)
+    }
+
+    // MARK: Callbacks (entered from C)
+
+    fileprivate func handle(_ request: OpaquePointer) {
+        let response = handler(Self.read(request))
+        if let headers = evhttp_request_get_output_headers(request) {
+            for (name, value) in response.headers {
+                evhttp_add_header(headers, name, value)
+            }
+        }
+        if !response.body.isEmpty, let output = evhttp_request_get_output_buffer(request) {
+            response.body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
+        }
+        evhttp_send_reply(request, Int32(response.status), nil, nil)
+    }
+
+    fileprivate func handleSignal(_ signal: Int32) {
+        signalActions[signal]?()
+    }
+
+    fileprivate func handleTimer() {
+        let action = timerAction
+        timerAction = nil
+        action?()
+    }
+
+    private static func read(_ request: OpaquePointer) -> HTTPRequest {
+        let target = evhttp_request_get_uri(request).map { String(cString: $0) } ?? "/"
+        var headers: [(name: String, value: String)] = []
+        if let list = evhttp_request_get_input_headers(request) {
+            var entry = list.pointee.tqh_first
+            while let current = entry {
+                headers.append((String(cString: current.pointee.key), String(cString: current.pointee.value)))
+                entry = current.pointee.next.tqe_next
+            }
+        }
+        var body: [UInt8] = []
+        if let input = evhttp_request_get_input_buffer(request) {
+            let length = evbuffer_get_length(input)
+            if length > 0, let bytes = evbuffer_pullup(input, -1) {
+                body = Array(UnsafeBufferPointer(start: bytes, count: length))
+            }
+        }
+        return HTTPRequest(method: methodName(evhttp_request_get_command(request)), target: target, headers: headers, body: body)
+    }
+
+    private static func methodName(_ command: evhttp_cmd_type) -> String {
+        switch command {
+        case EVHTTP_REQ_GET: return "GET"
+        case EVHTTP_REQ_POST: return "POST"
+        case EVHTTP_REQ_HEAD: return "HEAD"
+        case EVHTTP_REQ_PUT: return "PUT"
+        case EVHTTP_REQ_DELETE: return "DELETE"
+        case EVHTTP_REQ_OPTIONS: return "OPTIONS"
+        case EVHTTP_REQ_PATCH: return "PATCH"
+        case EVHTTP_REQ_TRACE: return "TRACE"
+        case EVHTTP_REQ_CONNECT: return "CONNECT"
+        default: return "UNKNOWN"
+        }
+    }
+}
+
+@available(*, unavailable)
+extension HTTPServer: Sendable {}
+
+// C callbacks capture nothing (a capturing @convention(c) closure crashes the 6.3 compiler): the
+// server arrives through the `void *` argument.
+
+private func httpServerRequestCallback(_ request: OpaquePointer?, _ argument: UnsafeMutableRawPointer?) {
+    guard let request, let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handle(request)
+}
+
+private func httpServerSignalCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleSignal(Int32(fd))
+}
+
+private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleTimer()
+}

@@ -1,0 +1,45 @@
+/// A request as the API sees it, independent of any transport.
+public struct APIRequest: Sendable {
+    public let method: String
+    /// Path and query, percent-encoded as received.
+    public let target: String
+    public let headers: [(name: String, value: String)]
+    public let body: [UInt8]
+
+    public init(method: String, target: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first header with this name, ignoring case (HTTP header names are case-insensitive).
+    public func header(_ name: String) -> String? {
+        for header in headers where header.name.count == name.count && header.name.lowercased() == name.lowercased() {
+            return header.value
+        }
+        return nil
+    }
+}
+
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    static func json(_ status: Int, _ body: [UInt8]) -> APIResponse {
+        APIResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}

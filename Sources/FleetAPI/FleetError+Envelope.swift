@@ -1,0 +1,79 @@
+import FleetDomain
+import FleetJSON
+
+/// The one place where failures become HTTP: a status and the documented `{"errors": [...]}` body.
+extension FleetError {
+    public var httpStatus: Int {
+        switch self {
+        case .routeNotFound, .deploymentNotFound, .scheduleNotFound: return 404
+        case .methodNotAllowed: return 405
+        case .missingAPIKey, .invalidAPIKey, .missingApplicationKey, .invalidApplicationKey: return 401
+        case .missingPermissions: return 403
+        case .rateLimited: return 429
+        case .invalidPathSegment, .invalidIdentifier, .invalidParameter, .invalidBody, .invalidQuery,
+            .noVersionForStrategy, .deploymentNotCancelable:
+            return 400
+        case .storageFailure: return 500
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .routeNotFound(let method, let path):
+            return "Not found: no operation at \(method) \(path)"
+        case .methodNotAllowed(let method, let path, let allowed):
+            return "Method not allowed: \(path) accepts \(allowed.joined(separator: ", ")), not \(method)"
+        case .missingAPIKey:
+            return "Unauthorized: the DD-API-KEY header is missing"
+        case .invalidAPIKey:
+            return "Unauthorized: the DD-API-KEY header does not hold a valid API key"
+        case .missingApplicationKey:
+            return "Unauthorized: the DD-APPLICATION-KEY header is missing"
+        case .invalidApplicationKey:
+            return "Unauthorized: the DD-APPLICATION-KEY header does not hold a valid application key"
+        case .missingPermissions(let operation, let required, let missing):
+            return "Forbidden: \(operation) requires the permissions \(required.joined(separator: ", ")); "
+                + "this application key lacks \(missing.joined(separator: ", "))"
+        case .rateLimited(let name, let limit, let period, let reset):
+            return "Too many requests: the limit of \(limit) calls per \(period) s for \(name) is reached; retry in \(reset) s"
+        case .invalidPathSegment(let reason):
+            return "Bad request: \(reason)"
+        case .invalidIdentifier(let parameter, let value):
+            return "Bad request: \(parameter) '\(value)' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
+        case .invalidParameter(let name, let reason):
+            return "Bad request: query parameter \(name) \(reason)"
+        case .invalidBody(let reason):
+            return "Bad request: \(reason)"
+        case .invalidQuery(let query, let position, let reason):
+            return "Bad request: invalid query '\(query)': \(reason) at position \(position)"
+        case .noVersionForStrategy(let versionToLatest, let major):
+            return major < 0
+                ? "Bad request: the Agent version catalogue is empty"
+                : "Bad request: version_to_latest \(versionToLatest) asks for Agent major version \(major), which the catalogue does not have"
+        case .deploymentNotFound(let id):
+            return "Not found: deployment \(id) does not exist"
+        case .scheduleNotFound(let id):
+            return "Not found: schedule \(id) does not exist"
+        case .deploymentNotCancelable(let id, let status):
+            return "Bad request: deployment \(id) is \(status.rawValue); only pending or running deployments can be canceled"
+        case .storageFailure:
+            // The reason goes to the log, never to the client.
+            return "Internal error: the change could not be saved, and nothing was changed"
+        }
+    }
+
+    var response: APIResponse {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("errors")
+        writer.beginArray()
+        writer.string(message)
+        writer.endArray()
+        writer.endObject()
+        var response = APIResponse.json(httpStatus, writer.bytes)
+        if case .methodNotAllowed(_, _, let allowed) = self {
+            response.headers.append(("Allow", allowed.joined(separator: ", ")))
+        }
+        return response
+    }
+}

@@ -1,0 +1,67 @@
+import FleetDomain
+import FleetJSON
+
+/// Typed, validated access to a request's path parameters, query string and body.
+struct RequestInput {
+    let parameters: [String: String?]
+    private let query: [String: String?]
+    private let body: [UInt8]
+
+    init(match: Router.Match, queryString: Substring, body: [UInt8]) {
+        parameters = match.parameters
+        var query: [String: String?] = [:]
+        for pair in queryString.split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentDecoding.decode(parts[0], plusAsSpace: true) else { continue }
+            // The first occurrence wins, like most frameworks; a malformed value is kept as nil.
+            if query[name] == nil {
+                query[name] = parts.count > 1 ? PercentDecoding.decode(parts[1], plusAsSpace: true) : ""
+            }
+        }
+        self.query = query
+        self.body = body
+    }
+
+    /// A path id. FleetMock's ids are UUIDs; any id is hex digits and dashes, anything else is a 400.
+    func identifier(_ name: String) throws(FleetError) -> String {
+        guard let found = parameters[name], let value = found else {
+            throw FleetError.invalidPathSegment(reason: "the \(name) path segment is not valid percent-encoding")
+        }
+        let isIdentifier = !value.isEmpty && value.utf8.allSatisfy { byte in
+            byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+        }
+        guard isIdentifier else { throw FleetError.invalidIdentifier(parameter: name, value: value) }
+        return value.lowercased()
+    }
+
+    /// An integer query parameter within `range`, or `defaultValue` when absent.
+    func integer(_ name: String, default defaultValue: Int, in range: ClosedRange<Int>) throws(FleetError) -> Int {
+        guard let found = query[name] else { return defaultValue }
+        guard let text = found, let value = Int(text) else {
+            throw FleetError.invalidParameter(name: name, reason: "must be an integer, got '\(found ?? "")'")
+        }
+        guard range.contains(value) else {
+            let bounds = range.upperBound == Int.max
+                ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            throw FleetError.invalidParameter(name: name, reason: "must be \(bounds), got \(value)")
+        }
+        return value
+    }
+
+    /// The body as a JSON object.
+    func jsonObject() throws(FleetError) -> JSONValue {
+        guard !body.isEmpty else { throw FleetError.invalidBody(reason: "a JSON object is required") }
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(body)
+        } catch {
+            throw FleetError.invalidBody(reason: "malformed JSON: \(error.description)")
+        }
+        guard value.objectValue != nil else {
+            throw FleetError.invalidBody(reason: "expected a JSON object, got \(value.typeName)")
+        }
+        return value
+    }
+}

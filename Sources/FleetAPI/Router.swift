@@ -1,0 +1,114 @@
+import FleetDomain
+
+/// Maps a method and a path to an operation and its path parameters.
+///
+/// The path is split into segments first and each segment percent-decoded after, so an encoded
+/// `/` or a `..` inside an id stays inside that id's segment and never changes the route.
+public struct Router: Sendable {
+    public struct Match: Sendable {
+        public let operation: Operation
+        /// Decoded path parameters by name; nil where the segment's percent-encoding was invalid.
+        public let parameters: [String: String?]
+    }
+
+    private enum Segment: Sendable {
+        case literal(String)
+        case parameter(String)
+    }
+
+    private struct Route: Sendable {
+        let method: String
+        let segments: [Segment]
+        let operation: Operation
+    }
+
+    private let routes: [Route]
+
+    public static let fleet = Router([
+        ("GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions),
+        ("GET", "/api/unstable/fleet/deployments", .listFleetDeployments),
+        ("GET", "/api/unstable/fleet/deployments/{deployment_id}", .getFleetDeployment),
+        ("POST", "/api/unstable/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeployment),
+        ("GET", "/api/unstable/fleet/schedules", .listFleetSchedules),
+        ("GET", "/api/unstable/fleet/schedules/{id}", .getFleetSchedule),
+        ("POST", "/api/unstable/fleet/schedules/{id}/trigger", .triggerFleetSchedule),
+        ("GET", "/__fleetmock/health", .controlHealth),
+        ("GET", "/__fleetmock/clock", .controlGetClock),
+        ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),
+    ])
+
+    init(_ table: [(String, String, Operation)]) {
+        routes = table.map { method, template, operation in
+            let segments = template.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+                part -> Segment in
+                part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+            }
+            return Route(method: method, segments: segments, operation: operation)
+        }
+    }
+
+    /// The operation for `method` on `path`, `routeNotFound`, or `methodNotAllowed` when the path
+    /// exists for other methods. `path` excludes the query string.
+    public func match(method: String, path: String) throws(FleetError) -> Match {
+        let rawSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let decoded = rawSegments.map { PercentDecoding.decode(Substring($0), plusAsSpace: false) }
+        var allowed: [String] = []
+        for route in routes where route.segments.count == decoded.count {
+            var parameters: [String: String?] = [:]
+            var matches = true
+            for (segment, value) in zip(route.segments, decoded) {
+                switch segment {
+                case .literal(let literal):
+                    if value != literal { matches = false }
+                case .parameter(let name):
+                    parameters[name] = value
+                }
+                if !matches { break }
+            }
+            guard matches else { continue }
+            if route.method == method || (method == "HEAD" && route.method == "GET") {
+                return Match(operation: route.operation, parameters: parameters)
+            }
+            allowed.append(route.method)
+        }
+        if !allowed.isEmpty {
+            throw FleetError.methodNotAllowed(method: method, path: path, allowed: allowed)
+        }
+        throw FleetError.routeNotFound(method: method, path: path)
+    }
+}
+
+/// RFC 3986 percent-decoding. Returns nil for a malformed escape or bytes that are not UTF-8.
+enum PercentDecoding {
+    static func decode(_ text: Substring, plusAsSpace: Bool) -> String? {
+        if !text.utf8.contains(UInt8(ascii: "%")) && !(plusAsSpace && text.utf8.contains(UInt8(ascii: "+"))) {
+            return String(text)
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var iterator = text.utf8.makeIterator()
+        while let byte = iterator.next() {
+            switch byte {
+            case UInt8(ascii: "%"):
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else {
+                    return nil
+                }
+                bytes.append(high << 4 | low)
+            case UInt8(ascii: "+") where plusAsSpace:
+                bytes.append(UInt8(ascii: " "))
+            default:
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}

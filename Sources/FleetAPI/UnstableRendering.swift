@@ -1,0 +1,195 @@
+import FleetDomain
+import FleetJSON
+
+/// JSON for the unstable surface (`/api/unstable/fleet/...`), field for field as in the spec's
+/// `FleetDeployment`, `FleetSchedule` and `FleetAgentVersion` schemas.
+enum UnstableRendering {
+    struct HostPage {
+        let page: Int
+        let limit: Int
+    }
+
+    static func deploymentResponse(_ deployment: Deployment, hosts page: HostPage, fleet: FleetSimulation) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 4096)
+        writer.beginObject()
+        writer.key("data")
+        writeDeployment(deployment, hostsPage: page, fleet: fleet, into: &writer)
+        let total = deployment.operations.count
+        writer.key("meta")
+        writer.beginObject()
+        writer.key("hosts")
+        writer.beginObject()
+        writer.field("current_page", page.page)
+        writer.field("page_size", page.limit)
+        writer.field("total_hosts", total)
+        writer.field("total_pages", (total + page.limit - 1) / page.limit)
+        writer.endObject()
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    static func deploymentsResponse(_ deployments: [Deployment], totalCount: Int, fleet: FleetSimulation) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 512 * max(1, deployments.count))
+        writer.beginObject()
+        writer.key("data")
+        writer.beginArray()
+        for deployment in deployments {
+            writeDeployment(deployment, hostsPage: nil, fleet: fleet, into: &writer)
+        }
+        writer.endArray()
+        writer.key("meta")
+        writer.beginObject()
+        writer.key("page")
+        writer.beginObject()
+        writer.field("total_count", totalCount)
+        writer.endObject()
+        writer.endObject()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func writeDeployment(
+        _ deployment: Deployment, hostsPage: HostPage?, fleet: FleetSimulation, into writer: inout JSONWriter
+    ) {
+        writer.beginObject()
+        writer.key("attributes")
+        writer.beginObject()
+        switch deployment.kind {
+        case .configure(let operations):
+            writer.key("config_operations")
+            writer.beginArray()
+            for operation in operations {
+                writer.beginObject()
+                writer.field("file_op", operation.fileOp.rawValue)
+                writer.field("file_path", operation.filePath)
+                if let patch = operation.patch { writer.field("patch", patch) }
+                writer.endObject()
+            }
+            writer.endArray()
+        case .upgrade:
+            break
+        }
+        writer.field("estimated_end_time_unix", deployment.estimatedEndTime.unixSeconds)
+        writer.field("filter_query", deployment.filterQuery)
+        writer.field("high_level_status", deployment.status.rawValue)
+        if let hostsPage {
+            writer.key("hosts")
+            writer.beginArray()
+            let start = hostsPage.page * hostsPage.limit
+            if start < deployment.operations.count {
+                for operation in deployment.operations[start..<min(start + hostsPage.limit, deployment.operations.count)] {
+                    writeHost(operation, of: deployment, fleet: fleet, into: &writer)
+                }
+            }
+            writer.endArray()
+        }
+        if case .upgrade(let targets) = deployment.kind {
+            writer.key("packages")
+            writer.beginArray()
+            for target in targets {
+                writer.beginObject()
+                writer.field("name", target.name)
+                writer.field("version", target.version)
+                writer.endObject()
+            }
+            writer.endArray()
+        }
+        writer.field("total_hosts", deployment.operations.count)
+        writer.endObject()
+        writer.field("id", deployment.id)
+        writer.field("type", "deployment")
+        writer.endObject()
+    }
+
+    private static func writeHost(
+        _ operation: HostOperation, of deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
+    ) {
+        let host = fleet.host(agentKey: operation.hostKey)
+        writer.beginObject()
+        writer.field("error", operation.error)
+        writer.field("hostname", operation.hostname)
+        writer.field("status", operation.state.rawValue)
+        writer.key("versions")
+        writer.beginArray()
+        for (offset, target) in deployment.packages.enumerated() {
+            let initial = offset < operation.initialVersions.count ? operation.initialVersions[offset] : ""
+            writer.beginObject()
+            writer.field("current_version", host?.packages[target.name] ?? initial)
+            writer.field("initial_version", initial)
+            writer.field("package_name", target.name)
+            writer.field("target_version", target.version)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+    }
+
+    static func scheduleResponse(_ schedule: Schedule) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 512)
+        writer.beginObject()
+        writer.key("data")
+        writeSchedule(schedule, into: &writer)
+        writer.endObject()
+        return writer.bytes
+    }
+
+    static func schedulesResponse(_ schedules: [Schedule]) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 512 * max(1, schedules.count))
+        writer.beginObject()
+        writer.key("data")
+        writer.beginArray()
+        for schedule in schedules { writeSchedule(schedule, into: &writer) }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private static func writeSchedule(_ schedule: Schedule, into writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("attributes")
+        writer.beginObject()
+        writer.field("created_at_unix", schedule.createdAt.unixSeconds)
+        writer.field("created_by", schedule.createdBy)
+        writer.field("name", schedule.name)
+        writer.field("query", schedule.query)
+        writer.key("rule")
+        writer.beginObject()
+        writer.key("days_of_week")
+        writer.beginArray()
+        for day in schedule.rule.daysOfWeek { writer.string(day) }
+        writer.endArray()
+        writer.field("maintenance_window_duration", schedule.rule.maintenanceWindowDuration)
+        writer.field("start_maintenance_window", schedule.rule.startMaintenanceWindow)
+        writer.field("timezone", schedule.rule.timezone)
+        writer.endObject()
+        writer.field("status", schedule.status.rawValue)
+        writer.field("updated_at_unix", schedule.updatedAt.unixSeconds)
+        writer.field("updated_by", schedule.updatedBy)
+        writer.field("version_to_latest", schedule.versionToLatest)
+        writer.endObject()
+        writer.field("id", schedule.id)
+        writer.field("type", "schedule")
+        writer.endObject()
+    }
+
+    static func agentVersionsResponse(_ catalog: AgentVersionCatalog) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 64 * max(1, catalog.versions.count))
+        writer.beginObject()
+        writer.key("data")
+        writer.beginArray()
+        for version in catalog.versions {
+            writer.beginObject()
+            writer.key("attributes")
+            writer.beginObject()
+            writer.field("version", version.text)
+            writer.endObject()
+            writer.field("id", version.text)
+            writer.field("type", "agent_version")
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+}

@@ -1,0 +1,151 @@
+import FleetJSON
+
+/// A rollout of package upgrades or configuration changes to the hosts a query matched when it was
+/// created. Each host gets a `HostOperation`; at most `concurrency` of them run at once.
+public struct Deployment: Equatable, Sendable {
+    public let id: String
+    /// Creation order, used to list deployments and to break ties between simultaneous events.
+    public let sequence: Int64
+    public let kind: DeploymentKind
+    public let filterQuery: String
+    public let createdAt: Instant
+    public internal(set) var canceledAt: Instant?
+    /// The schedule a trigger created this deployment from, if any.
+    public let scheduleID: String?
+    public let concurrency: Int
+    /// Simulated time between creation and the first hosts starting, so a new deployment reads `pending`.
+    public let startDelayMilliseconds: Int64
+    public internal(set) var operations: [HostOperation]
+
+    public init(
+        id: String, sequence: Int64, kind: DeploymentKind, filterQuery: String, createdAt: Instant,
+        canceledAt: Instant? = nil, scheduleID: String? = nil, concurrency: Int, startDelayMilliseconds: Int64,
+        operations: [HostOperation]
+    ) {
+        self.id = id
+        self.sequence = sequence
+        self.kind = kind
+        self.filterQuery = filterQuery
+        self.createdAt = createdAt
+        self.canceledAt = canceledAt
+        self.scheduleID = scheduleID
+        self.concurrency = concurrency
+        self.startDelayMilliseconds = startDelayMilliseconds
+        self.operations = operations
+    }
+
+    public var startTime: Instant { createdAt.adding(milliseconds: startDelayMilliseconds) }
+
+    public var status: DeploymentStatus {
+        if canceledAt != nil { return .canceled }
+        if operations.isEmpty { return .completed }
+        var anyStarted = false
+        var anyUnfinished = false
+        var anyFailed = false
+        for operation in operations {
+            switch operation.state {
+            case .pending: anyUnfinished = true
+            case .running: anyStarted = true; anyUnfinished = true
+            case .succeeded, .canceled: anyStarted = true
+            case .failed: anyStarted = true; anyFailed = true
+            }
+        }
+        if !anyStarted { return .pending }
+        if anyUnfinished { return .running }
+        return anyFailed ? .failed : .completed
+    }
+
+    public var isCancelable: Bool {
+        let current = status
+        return current == .pending || current == .running
+    }
+
+    public var packages: [PackageTarget] {
+        if case .upgrade(let targets) = kind { return targets }
+        return []
+    }
+
+    public func count(of state: HostOperationState) -> Int {
+        operations.reduce(0) { $0 + ($1.state == state ? 1 : 0) }
+    }
+}
+
+public enum DeploymentKind: Equatable, Sendable {
+    case upgrade([PackageTarget])
+    case configure([ConfigOperation])
+}
+
+public enum DeploymentStatus: String, Sendable, CaseIterable {
+    case pending, running, completed, failed, canceled
+}
+
+public struct PackageTarget: Equatable, Sendable {
+    public let name: String
+    public let version: String
+
+    public init(name: String, version: String) {
+        self.name = name
+        self.version = version
+    }
+}
+
+public struct ConfigOperation: Equatable, Sendable {
+    public enum FileOp: String, Sendable, CaseIterable {
+        case mergePatch = "merge-patch"
+        case delete
+    }
+
+    public let fileOp: FileOp
+    public let filePath: String
+    public let patch: JSONValue?
+
+    public init(fileOp: FileOp, filePath: String, patch: JSONValue?) {
+        self.fileOp = fileOp
+        self.filePath = filePath
+        self.patch = patch
+    }
+}
+
+/// One host's part in a deployment. Its duration and outcome are drawn when the deployment is
+/// created, so the whole rollout is a deterministic function of the seed and simulated time.
+public struct HostOperation: Equatable, Sendable {
+    public let hostKey: String
+    public let hostname: String
+    public internal(set) var state: HostOperationState
+    public internal(set) var startedAt: Instant?
+    public internal(set) var finishedAt: Instant?
+    public let plannedDurationMilliseconds: Int64
+    public let plannedToFail: Bool
+    public internal(set) var error: String
+    /// The host's version of each deployed package when the deployment was created, in `packages` order.
+    public let initialVersions: [String]
+
+    public init(
+        hostKey: String, hostname: String, state: HostOperationState = .pending, startedAt: Instant? = nil,
+        finishedAt: Instant? = nil, plannedDurationMilliseconds: Int64, plannedToFail: Bool, error: String = "",
+        initialVersions: [String]
+    ) {
+        self.hostKey = hostKey
+        self.hostname = hostname
+        self.state = state
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.plannedDurationMilliseconds = plannedDurationMilliseconds
+        self.plannedToFail = plannedToFail
+        self.error = error
+        self.initialVersions = initialVersions
+    }
+
+    /// When a running operation completes if nothing interrupts it.
+    public var plannedFinish: Instant? {
+        startedAt.map { $0.adding(milliseconds: plannedDurationMilliseconds) }
+    }
+}
+
+public enum HostOperationState: String, Sendable, CaseIterable {
+    case pending, running, succeeded, failed, canceled
+
+    public var isFinished: Bool {
+        self == .succeeded || self == .failed || self == .canceled
+    }
+}

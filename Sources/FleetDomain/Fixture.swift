@@ -1,0 +1,170 @@
+import FleetJSON
+
+/// Why a fixture document was refused, with where in it.
+public struct FixtureError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
+    public var description: String { "\(path): \(reason)" }
+}
+
+/// Reads the bundled (or a user's) fixture documents into domain values. See Fixtures/README.md.
+public enum Fixture {
+    /// `credentials.json`: `{"api_keys": [{"key", "name"}], "application_keys": [{"key", "name", "owner", "permissions"}]}`.
+    public static func credentials(from document: JSONValue) throws(FixtureError) -> Credentials {
+        var reader = Reader(document, path: "credentials")
+        let apiKeys = try reader.array("api_keys").map { (item) throws(FixtureError) -> Credentials.APIKey in
+            var key = item
+            return Credentials.APIKey(key: try key.string("key"), name: try key.optionalString("name") ?? "")
+        }
+        let applicationKeys = try reader.array("application_keys").map {
+            (item) throws(FixtureError) -> Credentials.ApplicationKey in
+            var key = item
+            return Credentials.ApplicationKey(
+                key: try key.string("key"), name: try key.optionalString("name") ?? "",
+                owner: try key.optionalString("owner") ?? "fleetmock@example.com",
+                permissions: Set(try key.stringArray("permissions")))
+        }
+        guard !apiKeys.isEmpty else { throw FixtureError(path: "credentials.api_keys", reason: "needs at least one key") }
+        return Credentials(apiKeys: apiKeys, applicationKeys: applicationKeys)
+    }
+
+    /// `fleet.json`: agent versions, hosts and schedules. Deployments start empty.
+    public static func fleet(from document: JSONValue, clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
+        var reader = Reader(document, path: "fleet")
+        var versions: [AgentVersion] = []
+        for (offset, text) in try reader.stringArray("agent_versions").enumerated() {
+            guard let version = AgentVersion(text) else {
+                throw FixtureError(path: "fleet.agent_versions[\(offset)]", reason: "'\(text)' is not a MAJOR.MINOR.PATCH version")
+            }
+            versions.append(version)
+        }
+        var seenKeys = Set<String>()
+        let hosts = try reader.array("hosts").map { (item) throws(FixtureError) -> SimulatedHost in
+            var host = item
+            let agentKey = try host.string("agent_key")
+            guard seenKeys.insert(agentKey).inserted else {
+                throw FixtureError(path: host.path, reason: "agent_key '\(agentKey)' appears twice")
+            }
+            return SimulatedHost(
+                agentKey: agentKey, hostname: try host.string("hostname"),
+                tags: try host.stringArray("tags").map(Tag.init(parsing:)),
+                packages: try host.stringDictionary("packages"),
+                configFiles: try host.optionalObject("config_files") ?? [:],
+                attributes: .object(try host.optionalObject("attributes") ?? [:]))
+        }
+        let schedules = try reader.array("schedules").map { (item) throws(FixtureError) -> Schedule in
+            var schedule = item
+            var rule = try schedule.object("rule")
+            let created = Instant(seconds: try schedule.optionalInt("created_at_unix") ?? 0)
+            let createdBy = try schedule.optionalString("created_by") ?? "fleetmock@example.com"
+            let statusText = try schedule.optionalString("status") ?? "active"
+            guard let status = ScheduleStatus(rawValue: statusText) else {
+                throw FixtureError(path: schedule.path + ".status", reason: "must be active or inactive")
+            }
+            return Schedule(
+                id: try schedule.string("id"), name: try schedule.string("name"), query: try schedule.string("query"),
+                rule: RecurrenceRule(
+                    daysOfWeek: try rule.stringArray("days_of_week"),
+                    startMaintenanceWindow: try rule.string("start_maintenance_window"),
+                    maintenanceWindowDuration: try rule.int("maintenance_window_duration"),
+                    timezone: try rule.string("timezone")),
+                status: status, versionToLatest: Int(try schedule.optionalInt("version_to_latest") ?? 0),
+                createdAt: created, createdBy: createdBy,
+                updatedAt: try schedule.optionalInt("updated_at_unix").map { Instant(seconds: $0) } ?? created,
+                updatedBy: try schedule.optionalString("updated_by") ?? createdBy)
+        }
+        return FleetSnapshot(
+            catalog: AgentVersionCatalog(versions), hosts: hosts, schedules: schedules, deployments: [], clock: clock,
+            randomState: seed)
+    }
+
+    /// A cursor over one JSON object that names the path of whatever is missing or mistyped.
+    struct Reader {
+        let path: String
+        private let members: [String: JSONValue]
+        private let isObject: Bool
+
+        init(_ value: JSONValue, path: String) {
+            self.path = path
+            self.members = value.objectValue ?? [:]
+            self.isObject = value.objectValue != nil
+        }
+
+        private func fail(_ key: String, _ reason: String) -> FixtureError {
+            FixtureError(path: "\(path).\(key)", reason: reason)
+        }
+
+        private func value(_ key: String) throws(FixtureError) -> JSONValue {
+            guard isObject else { throw FixtureError(path: path, reason: "must be an object") }
+            guard let value = members[key] else { throw fail(key, "is required") }
+            return value
+        }
+
+        mutating func string(_ key: String) throws(FixtureError) -> String {
+            let found = try value(key)
+            guard let text = found.stringValue else { throw fail(key, "must be a string, not \(found.typeName)") }
+            return text
+        }
+
+        mutating func optionalString(_ key: String) throws(FixtureError) -> String? {
+            guard members[key] != nil, members[key] != .null else { return nil }
+            return try string(key)
+        }
+
+        mutating func int(_ key: String) throws(FixtureError) -> Int64 {
+            let found = try value(key)
+            guard let number = found.intValue else { throw fail(key, "must be an integer, not \(found.typeName)") }
+            return number
+        }
+
+        mutating func optionalInt(_ key: String) throws(FixtureError) -> Int64? {
+            guard members[key] != nil, members[key] != .null else { return nil }
+            return try int(key)
+        }
+
+        mutating func object(_ key: String) throws(FixtureError) -> Reader {
+            let found = try value(key)
+            guard found.objectValue != nil else { throw fail(key, "must be an object, not \(found.typeName)") }
+            return Reader(found, path: "\(path).\(key)")
+        }
+
+        mutating func optionalObject(_ key: String) throws(FixtureError) -> [String: JSONValue]? {
+            guard let found = members[key], found != .null else { return nil }
+            guard let object = found.objectValue else { throw fail(key, "must be an object, not \(found.typeName)") }
+            return object
+        }
+
+        mutating func array(_ key: String) throws(FixtureError) -> [Reader] {
+            let found = try value(key)
+            guard let items = found.arrayValue else { throw fail(key, "must be an array, not \(found.typeName)") }
+            return items.enumerated().map { Reader($0.element, path: "\(path).\(key)[\($0.offset)]") }
+        }
+
+        mutating func stringArray(_ key: String) throws(FixtureError) -> [String] {
+            let found = try value(key)
+            guard let items = found.arrayValue else { throw fail(key, "must be an array, not \(found.typeName)") }
+            var texts: [String] = []
+            for (offset, item) in items.enumerated() {
+                guard let text = item.stringValue else { throw fail("\(key)[\(offset)]", "must be a string") }
+                texts.append(text)
+            }
+            return texts
+        }
+
+        mutating func stringDictionary(_ key: String) throws(FixtureError) -> [String: String] {
+            guard let object = try optionalObject(key) else { return [:] }
+            var result: [String: String] = [:]
+            for (name, item) in object {
+                guard let text = item.stringValue else { throw fail("\(key).\(name)", "must be a string") }
+                result[name] = text
+            }
+            return result
+        }
+    }
+}

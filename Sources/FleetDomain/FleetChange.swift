@@ -1,0 +1,39 @@
+/// One fact a command established. Commands return lists of these; the store writes a list in one
+/// transaction and only then does the simulation apply it, so a failed write changes nothing.
+public enum FleetChange: Equatable, Sendable {
+    case deploymentCreated(Deployment)
+    /// The deployment reads `canceled` from `at`; every host operation still pending becomes canceled at `at`.
+    case deploymentCanceled(deploymentID: String, at: Instant)
+    case operationUpdated(deploymentID: String, position: Int, operation: HostOperation)
+    case hostUpdated(SimulatedHost)
+    case clockUpdated(SimulationClock)
+    case randomStateUpdated(UInt64)
+}
+
+/// Where changes are made durable. FleetAPI depends on this protocol; FleetStore implements it.
+public protocol FleetPersistence: AnyObject {
+    /// Writes every change in one transaction, or none of them (throwing `FleetError.storageFailure`).
+    func persist(_ changes: [FleetChange]) throws(FleetError)
+}
+
+/// Everything the simulation needs to resume: what the store loads and what fixtures seed.
+public struct FleetSnapshot: Equatable, Sendable {
+    public var catalog: AgentVersionCatalog
+    public var hosts: [SimulatedHost]
+    public var schedules: [Schedule]
+    public var deployments: [Deployment]
+    public var clock: SimulationClock
+    public var randomState: UInt64
+
+    public init(
+        catalog: AgentVersionCatalog, hosts: [SimulatedHost], schedules: [Schedule], deployments: [Deployment],
+        clock: SimulationClock, randomState: UInt64
+    ) {
+        self.catalog = catalog
+        self.hosts = hosts
+        self.schedules = schedules
+        self.deployments = deployments
+        self.clock = clock
+        self.randomState = randomState
+    }
+}

@@ -1,0 +1,28 @@
+/// Every way a request or command can fail. The API layer maps each case to a status code and the
+/// documented `{"errors": [...]}` envelope in one place (`FleetError+Envelope` in FleetAPI).
+public enum FleetError: Error, Equatable, Sendable {
+    // Routing
+    case routeNotFound(method: String, path: String)
+    case methodNotAllowed(method: String, path: String, allowed: [String])
+    // Credentials and permissions
+    case missingAPIKey
+    case invalidAPIKey
+    case missingApplicationKey
+    case invalidApplicationKey
+    case missingPermissions(operation: String, required: [String], missing: [String])
+    // Rate limiting
+    case rateLimited(name: String, limit: Int, periodSeconds: Int, resetSeconds: Int)
+    // Input
+    case invalidPathSegment(reason: String)
+    case invalidIdentifier(parameter: String, value: String)
+    case invalidParameter(name: String, reason: String)
+    case invalidBody(reason: String)
+    case invalidQuery(query: String, position: Int, reason: String)
+    case noVersionForStrategy(versionToLatest: Int, major: Int)
+    // Existence and state
+    case deploymentNotFound(id: String)
+    case scheduleNotFound(id: String)
+    case deploymentNotCancelable(id: String, status: DeploymentStatus)
+    // The store refused a write: nothing was changed.
+    case storageFailure(reason: String)
+}

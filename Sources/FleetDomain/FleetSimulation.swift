@@ -1,0 +1,226 @@
+/// The simulated fleet: hosts, schedules, deployments and the rollouts in progress.
+///
+/// Pure and single-threaded. Time is always passed in. Commands come in two kinds:
+/// - `plan…` methods validate, decide, and return the changes without touching state; the caller
+///   persists them and then calls `apply(_:)`;
+/// - `advance(to:)` moves rollouts forward to an instant, applying and returning what happened, so
+///   the caller can persist it. Progress is a deterministic function of time, so it is re-derived
+///   after a restart even if a write of it were lost.
+public struct FleetSimulation: Sendable {
+    public private(set) var catalog: AgentVersionCatalog
+    public private(set) var hosts: [SimulatedHost]
+    public private(set) var schedules: [Schedule]
+    public private(set) var deployments: [Deployment]
+    public private(set) var clock: SimulationClock
+    public private(set) var random: SeededRandom
+    public var settings: SimulationSettings
+
+    private var hostIndexByKey: [String: Int] = [:]
+    private var scheduleIndexByID: [String: Int] = [:]
+    private var deploymentIndexByID: [String: Int] = [:]
+    private var events = EventQueue()
+
+    public init(snapshot: FleetSnapshot, settings: SimulationSettings) {
+        catalog = snapshot.catalog
+        hosts = snapshot.hosts
+        schedules = snapshot.schedules
+        deployments = snapshot.deployments.sorted { $0.sequence < $1.sequence }
+        clock = snapshot.clock
+        random = SeededRandom(state: snapshot.randomState)
+        self.settings = settings
+        for (index, host) in hosts.enumerated() { hostIndexByKey[host.agentKey] = index }
+        for (index, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = index }
+        for index in deployments.indices {
+            deploymentIndexByID[deployments[index].id] = index
+            enqueueNextEvent(of: index)
+        }
+    }
+
+    public var snapshot: FleetSnapshot {
+        FleetSnapshot(
+            catalog: catalog, hosts: hosts, schedules: schedules, deployments: deployments, clock: clock,
+            randomState: random.state)
+    }
+
+    // MARK: Reads
+
+    public func deployment(id: String) -> Deployment? {
+        deploymentIndexByID[id].map { deployments[$0] }
+    }
+
+    public func schedule(id: String) -> Schedule? {
+        scheduleIndexByID[id].map { schedules[$0] }
+    }
+
+    public func host(agentKey: String) -> SimulatedHost? {
+        hostIndexByKey[agentKey].map { hosts[$0] }
+    }
+
+    public func hosts(matching query: HostQuery) -> [SimulatedHost] {
+        hosts.filter { query.matches($0) }
+    }
+
+    /// The next instant at which some rollout changes by itself, for the caller's timer.
+    public var nextEventTime: Instant? {
+        events.first?.time
+    }
+
+    // MARK: Commands
+
+    /// Trigger: a new deployment from the schedule's query, its version strategy and every host that
+    /// matches now. The schedule itself is not modified, and an inactive schedule can be triggered.
+    public func planTrigger(scheduleID: String, now: Instant) throws(FleetError) -> [FleetChange] {
+        guard let schedule = schedule(id: scheduleID) else { throw FleetError.scheduleNotFound(id: scheduleID) }
+        let version = try catalog.version(forVersionToLatest: schedule.versionToLatest)
+        let targets = [PackageTarget(name: SimulatedHost.agentPackage, version: version.text)]
+        return try planDeployment(kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, now: now)
+    }
+
+    /// A new deployment of `kind` to every host `filterQuery` matches now.
+    public func planDeployment(
+        kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, now: Instant
+    ) throws(FleetError) -> [FleetChange] {
+        let query = try HostQuery.parse(filterQuery)
+        var generator = random
+        let id = generator.nextUUID()
+        let targetHosts = hosts(matching: query)
+        var operations: [HostOperation] = []
+        operations.reserveCapacity(targetHosts.count)
+        let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
+        for host in targetHosts {
+            // Both draws happen for every host, so the failure rate never shifts other outcomes.
+            let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
+            let randomFailure = generator.nextUnitInterval() < settings.failureRate
+            let initialVersions: [String]
+            if case .upgrade(let targets) = kind {
+                initialVersions = targets.map { host.packages[$0.name] ?? "" }
+            } else {
+                initialVersions = []
+            }
+            operations.append(
+                HostOperation(
+                    hostKey: host.agentKey, hostname: host.hostname, plannedDurationMilliseconds: duration,
+                    plannedToFail: host.failsEveryOperation || randomFailure, initialVersions: initialVersions))
+        }
+        let deployment = Deployment(
+            id: id, sequence: (deployments.last?.sequence ?? 0) + 1, kind: kind, filterQuery: filterQuery,
+            createdAt: now, scheduleID: scheduleID, concurrency: settings.concurrency,
+            startDelayMilliseconds: settings.startDelayMilliseconds, operations: operations)
+        return [.deploymentCreated(deployment), .randomStateUpdated(generator.state)]
+    }
+
+    /// Cancel: pending hosts stop at once, a host less than half-way through is interrupted (its
+    /// version unchanged), a host further along completes; nothing already applied is rolled back.
+    public func planCancel(deploymentID: String, now: Instant) throws(FleetError) -> [FleetChange] {
+        guard let index = deploymentIndexByID[deploymentID] else {
+            throw FleetError.deploymentNotFound(id: deploymentID)
+        }
+        let deployment = deployments[index]
+        guard deployment.isCancelable else {
+            throw FleetError.deploymentNotCancelable(id: deploymentID, status: deployment.status)
+        }
+        var changes: [FleetChange] = [.deploymentCanceled(deploymentID: deploymentID, at: now)]
+        for position in deployment.positionsInterruptedByCancel(at: now) {
+            var operation = deployment.operations[position]
+            operation.state = .canceled
+            operation.finishedAt = now
+            changes.append(.operationUpdated(deploymentID: deploymentID, position: position, operation: operation))
+        }
+        return changes
+    }
+
+    /// Moves the clock; in `wall` mode this grows the offset.
+    public func planClockAdvance(byMilliseconds delta: Int64) -> [FleetChange] {
+        var next = clock
+        next.advance(byMilliseconds: delta)
+        return [.clockUpdated(next)]
+    }
+
+    /// Applies changes that were planned (and persisted) earlier.
+    public mutating func apply(_ changes: [FleetChange]) {
+        for change in changes {
+            switch change {
+            case .deploymentCreated(let deployment):
+                deployments.append(deployment)
+                deploymentIndexByID[deployment.id] = deployments.count - 1
+                enqueueNextEvent(of: deployments.count - 1)
+            case .deploymentCanceled(let id, let time):
+                guard let index = deploymentIndexByID[id] else { continue }
+                deployments[index].markCanceled(at: time)
+                enqueueNextEvent(of: index)
+            case .operationUpdated(let id, let position, let operation):
+                guard let index = deploymentIndexByID[id] else { continue }
+                deployments[index].replaceOperation(at: position, with: operation)
+                enqueueNextEvent(of: index)
+            case .hostUpdated(let host):
+                guard let index = hostIndexByKey[host.agentKey] else { continue }
+                hosts[index] = host
+            case .clockUpdated(let newClock):
+                clock = newClock
+            case .randomStateUpdated(let state):
+                random = SeededRandom(state: state)
+            }
+        }
+    }
+
+    /// Runs every rollout event due by `now`, in time order across deployments, and returns what
+    /// changed (already applied) so the caller can persist it.
+    public mutating func advance(to now: Instant) -> [FleetChange] {
+        var changes: [FleetChange] = []
+        while let entry = events.first, entry.time <= now {
+            _ = events.removeFirst()
+            let index = entry.deploymentIndex
+            guard deployments[index].nextEventTime == entry.time else { continue }  // stale entry
+            guard let step = deployments[index].step(upTo: now) else { continue }
+            let deploymentID = deployments[index].id
+            func recordOperation(_ position: Int) {
+                changes.append(.operationUpdated(
+                    deploymentID: deploymentID, position: position, operation: deployments[index].operations[position]))
+            }
+            switch step {
+            case .started(let positions):
+                positions.forEach(recordOperation)
+            case .finished(let position, let next):
+                recordOperation(position)
+                if deployments[index].operations[position].state == .succeeded,
+                    let host = applyEffect(of: deployments[index], toHost: deployments[index].operations[position].hostKey)
+                {
+                    changes.append(.hostUpdated(host))
+                }
+                if let next { recordOperation(next) }
+            }
+            enqueueNextEvent(of: index)
+        }
+        return changes
+    }
+
+    // MARK: Internals
+
+    private mutating func enqueueNextEvent(of index: Int) {
+        guard let time = deployments[index].nextEventTime else { return }
+        events.insert(EventQueue.Entry(time: time, sequence: deployments[index].sequence, deploymentIndex: index))
+    }
+
+    /// What a successful host operation does to the host: new package versions, or patched or
+    /// deleted configuration files, in the deployment's order.
+    private mutating func applyEffect(of deployment: Deployment, toHost agentKey: String) -> SimulatedHost? {
+        guard let hostIndex = hostIndexByKey[agentKey] else { return nil }
+        var host = hosts[hostIndex]
+        switch deployment.kind {
+        case .upgrade(let targets):
+            for target in targets { host.packages[target.name] = target.version }
+        case .configure(let operations):
+            for operation in operations {
+                switch operation.fileOp {
+                case .mergePatch:
+                    let current = host.configFiles[operation.filePath] ?? .object([:])
+                    host.configFiles[operation.filePath] = current.mergePatched(with: operation.patch ?? .object([:]))
+                case .delete:
+                    host.configFiles.removeValue(forKey: operation.filePath)
+                }
+            }
+        }
+        hosts[hostIndex] = host
+        return host
+    }
+}

@@ -1,0 +1,80 @@
+/// A parsed Datadog host query (`env:prod AND (service:web-* OR -region:eu-west-1)`).
+///
+/// Matching is case-insensitive, as Datadog tags are. `hostname:`/`host:` match the hostname; a
+/// bare term matches the hostname, a whole tag or a tag's value.
+public indirect enum HostQuery: Equatable, Sendable {
+    /// The empty query: every host.
+    case all
+    case term(key: String?, pattern: WildcardPattern)
+    case not(HostQuery)
+    case and(HostQuery, HostQuery)
+    case or(HostQuery, HostQuery)
+
+    public static func parse(_ text: String) throws(FleetError) -> HostQuery {
+        var parser = HostQueryParser(text)
+        return try parser.parse()
+    }
+
+    public func matches(_ host: SimulatedHost) -> Bool {
+        switch self {
+        case .all:
+            return true
+        case .not(let inner):
+            return !inner.matches(host)
+        case .and(let left, let right):
+            return left.matches(host) && right.matches(host)
+        case .or(let left, let right):
+            return left.matches(host) || right.matches(host)
+        case .term(let key?, let pattern):
+            let loweredKey = key.lowercased()
+            if loweredKey == "hostname" || loweredKey == "host" {
+                return pattern.matches(host.hostname)
+            }
+            return host.tags.contains { $0.key.lowercased() == loweredKey && pattern.matches($0.value) }
+        case .term(nil, let pattern):
+            return pattern.matches(host.hostname)
+                || host.tags.contains { pattern.matches($0.description) || pattern.matches($0.value) }
+        }
+    }
+}
+
+/// A glob over one value: `*` matches any run of characters, `?` any one; case-insensitive.
+public struct WildcardPattern: Equatable, Sendable {
+    private let characters: [Character]
+    public let text: String
+
+    public init(_ text: String) {
+        self.text = text
+        self.characters = Array(text.lowercased())
+    }
+
+    public func matches(_ candidate: String) -> Bool {
+        let subject = Array(candidate.lowercased())
+        if !characters.contains("*") && !characters.contains("?") { return subject == characters }
+        // Iterative glob with single-star backtracking: linear in practice, never exponential.
+        var patternIndex = 0
+        var subjectIndex = 0
+        var starIndex = -1
+        var starMatch = 0
+        while subjectIndex < subject.count {
+            if patternIndex < characters.count,
+                characters[patternIndex] == "?" || characters[patternIndex] == subject[subjectIndex]
+            {
+                patternIndex += 1
+                subjectIndex += 1
+            } else if patternIndex < characters.count, characters[patternIndex] == "*" {
+                starIndex = patternIndex
+                starMatch = subjectIndex
+                patternIndex += 1
+            } else if starIndex >= 0 {
+                patternIndex = starIndex + 1
+                starMatch += 1
+                subjectIndex = starMatch
+            } else {
+                return false
+            }
+        }
+        while patternIndex < characters.count, characters[patternIndex] == "*" { patternIndex += 1 }
+        return patternIndex == characters.count
+    }
+}

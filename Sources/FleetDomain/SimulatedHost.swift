@@ -1,0 +1,60 @@
+import FleetJSON
+
+/// A host in the simulated fleet: what queries match (hostname, tags) and what deployments change
+/// (installed packages, configuration files). Descriptive facts ride along in `attributes`.
+public struct SimulatedHost: Equatable, Sendable {
+    public static let agentPackage = "datadog-agent"
+    /// Hosts carrying this tag fail every operation, so demos always show failures.
+    public static let failureTag = Tag(key: "fleetmock_fail", value: "true")
+
+    public let agentKey: String
+    public let hostname: String
+    public let tags: [Tag]
+    /// Package name to installed version.
+    public var packages: [String: String]
+    /// Configuration file path to its content.
+    public var configFiles: [String: JSONValue]
+    /// Descriptive facts from the fixtures (OS, IPs, cloud provider...), passed through untouched.
+    public let attributes: JSONValue
+
+    public init(
+        agentKey: String, hostname: String, tags: [Tag], packages: [String: String],
+        configFiles: [String: JSONValue] = [:], attributes: JSONValue = .object([:])
+    ) {
+        self.agentKey = agentKey
+        self.hostname = hostname
+        self.tags = tags
+        self.packages = packages
+        self.configFiles = configFiles
+        self.attributes = attributes
+    }
+
+    public var failsEveryOperation: Bool {
+        tags.contains(Self.failureTag)
+    }
+
+    public var agentVersion: String? { packages[Self.agentPackage] }
+}
+
+/// A `key:value` tag, the unit Datadog queries match on. A tag without a colon has an empty key.
+public struct Tag: Hashable, Sendable, CustomStringConvertible {
+    public let key: String
+    public let value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+
+    public init(parsing text: String) {
+        if let colon = text.firstIndex(of: ":") {
+            key = String(text[..<colon])
+            value = String(text[text.index(after: colon)...])
+        } else {
+            key = ""
+            value = text
+        }
+    }
+
+    public var description: String { key.isEmpty ? value : "\(key):\(value)" }
+}

@@ -1,0 +1,120 @@
+import EventHTTP
+import FleetAPI
+import FleetDomain
+import FleetStore
+import Glibc
+
+/// The composition root: the only place that wires fixtures, store, simulation, API and transport.
+final class ServeCommand {
+    private let options: ServeOptions
+    private var server: HTTPServer?
+    private var application: FleetApplication?
+    private var scheduledWakeUp: Int64?
+
+    init(options: ServeOptions) {
+        self.options = options
+    }
+
+    func run() throws(StartupError) {
+        // evhttp formats a Date header per reply; with TZ unset glibc re-reads /etc/localtime each time.
+        setenv("TZ", "UTC", 1)
+        tzset()
+        // A client hanging up mid-reply must not kill the server.
+        signal(SIGPIPE, SIG_IGN)
+
+        let fixtures = try FixtureFiles.locate(explicit: options.fixturesPath)
+        let credentials = try FixtureFiles.credentials(in: fixtures)
+        if options.databasePath != ":memory:" { SystemIO.createParentDirectories(of: options.databasePath) }
+        let store: SQLiteFleetStore
+        let snapshot: FleetSnapshot
+        do {
+            store = try SQLiteFleetStore(path: options.databasePath)
+            if let stored = try store.load(clockMode: options.clockMode) {
+                snapshot = stored
+            } else {
+                snapshot = try FixtureFiles.fleet(
+                    in: fixtures, clock: SimulationClock(mode: options.clockMode), seed: options.seed)
+                try store.seed(snapshot)
+            }
+        } catch let error as StartupError {
+            throw error
+        } catch {
+            throw StartupError("cannot open the state in \(options.databasePath): \(error)")
+        }
+        defer { store.close() }
+
+        let settings = SimulationSettings(
+            concurrency: options.concurrency, failureRate: options.failureRate,
+            startDelayMilliseconds: SimulationSettings.standard.startDelayMilliseconds,
+            operationDuration: SimulationSettings.standard.operationDuration)
+        let application = FleetApplication(
+            simulation: FleetSimulation(snapshot: snapshot, settings: settings), persistence: store,
+            credentials: credentials,
+            rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
+            log: { SystemIO.printError("fleetmock: \($0)") })
+        self.application = application
+        application.advanceSimulation(wallNow: SystemIO.wallNow())
+
+        let server: HTTPServer
+        let port: UInt16
+        do {
+            server = try HTTPServer { [unowned self] request in self.handle(request) }
+            port = try server.bind(host: options.host, port: options.port)
+        } catch {
+            throw StartupError(error.description)
+        }
+        self.server = server
+        server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
+        server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
+        rescheduleWakeUp()
+
+        let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
+        SystemIO.printError(
+            "fleetmock: \(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
+                + "\(snapshot.deployments.count) deployments; state \(options.databasePath); fixtures \(fixtures); "
+                + "clock \(options.clockMode.rawValue)")
+        SystemIO.printLine("FleetMock listening on http://\(hostForURL):\(port)")
+        server.run()
+        self.server = nil
+        SystemIO.printError("fleetmock: stopped")
+    }
+
+    private func handle(_ request: HTTPRequest) -> HTTPResponse {
+        guard let application else { return HTTPResponse(status: 503) }
+        let response = application.handle(
+            APIRequest(method: request.method, target: request.target, headers: request.headers, body: request.body),
+            wallNow: SystemIO.wallNow())
+        rescheduleWakeUp()
+        return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
+    }
+
+    /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even
+    /// when no request arrives.
+    private func rescheduleWakeUp() {
+        guard let application, let server else { return }
+        let wallNow = SystemIO.wallNow()
+        guard let delay = application.millisecondsUntilNextEvent(wallNow: wallNow) else {
+            if scheduledWakeUp != nil {
+                server.cancelTimer()
+                scheduledWakeUp = nil
+            }
+            return
+        }
+        let wakeUp = wallNow.milliseconds + delay
+        guard wakeUp != scheduledWakeUp else { return }
+        scheduledWakeUp = wakeUp
+        server.setTimer(afterMilliseconds: delay) { [unowned self] in
+            self.scheduledWakeUp = nil
+            self.application?.advanceSimulation(wallNow: SystemIO.wallNow())
+            self.rescheduleWakeUp()
+        }
+    }
+
+    private func stop(_ signalName: String) {
+        SystemIO.printError("fleetmock: \(signalName) received, finishing in-flight replies")
+        server?.shutdown()
+    }
+}
+
+@available(*, unavailable)
+extension ServeCommand: Sendable {}

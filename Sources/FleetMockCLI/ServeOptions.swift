@@ -1,0 +1,150 @@
+import FleetDomain
+
+/// `fleetmock serve` settings: each from its flag, else its environment variable, else the default.
+/// The flags and variables are a contract that users' scripts depend on: extend, never rename.
+struct ServeOptions: Equatable {
+    var host = "127.0.0.1"
+    var port: UInt16 = 8585
+    var databasePath = ".fleetmock/fleetmock.sqlite"
+    var fixturesPath: String?
+    var clockMode = ClockMode.wall
+    var seed = SimulationSettings.defaultSeed
+    var failureRate = 0.0
+    var rateLimit = 100_000
+    var rateLimitPeriodSeconds = 60
+    var concurrency = SimulationSettings.standard.concurrency
+
+    struct Flag: Sendable {
+        let name: String
+        let environment: String
+        let valueName: String
+        let help: String
+        let apply: @Sendable (inout ServeOptions, String) throws(UsageError) -> Void
+    }
+
+    static let flags: [Flag] = [
+        Flag(name: "host", environment: "FLEETMOCK_HOST", valueName: "ADDRESS",
+             help: "Address to listen on (default 127.0.0.1).") { (options, value) throws(UsageError) in
+            options.host = value
+        },
+        Flag(name: "port", environment: "FLEETMOCK_PORT", valueName: "N",
+             help: "Port to listen on; 0 picks a free one (default 8585).") { (options, value) throws(UsageError) in
+            guard let port = UInt16(value) else { throw UsageError("--port must be 0...65535, got '\(value)'") }
+            options.port = port
+        },
+        Flag(name: "db", environment: "FLEETMOCK_DB", valueName: "PATH",
+             help: "SQLite file holding the state (default .fleetmock/fleetmock.sqlite; :memory: keeps nothing).") {
+            (options, value) throws(UsageError) in
+            guard !value.isEmpty else { throw UsageError("--db needs a path") }
+            options.databasePath = value
+        },
+        Flag(name: "fixtures", environment: "FLEETMOCK_FIXTURES", valueName: "DIR",
+             help: "Folder with fleet.json and credentials.json (default: the bundled Fixtures/).") {
+            (options, value) throws(UsageError) in
+            options.fixturesPath = value
+        },
+        Flag(name: "clock", environment: "FLEETMOCK_CLOCK", valueName: "wall|manual",
+             help: "wall: simulated time follows the wall clock (default); manual: it moves only through POST /__fleetmock/clock/advance.") {
+            (options, value) throws(UsageError) in
+            guard let mode = ClockMode(rawValue: value) else { throw UsageError("--clock must be wall or manual, got '\(value)'") }
+            options.clockMode = mode
+        },
+        Flag(name: "seed", environment: "FLEETMOCK_SEED", valueName: "N",
+             help: "Seed of every random draw: ids, durations, failures (default \(SimulationSettings.defaultSeed)). Used when a new state is created.") {
+            (options, value) throws(UsageError) in
+            guard let seed = UInt64(value) else { throw UsageError("--seed must be a non-negative integer, got '\(value)'") }
+            options.seed = seed
+        },
+        Flag(name: "failure-rate", environment: "FLEETMOCK_FAILURE_RATE", valueName: "P",
+             help: "Probability 0...1 that a host operation fails at random (default 0).") {
+            (options, value) throws(UsageError) in
+            guard let rate = Double(value), rate >= 0, rate <= 1 else {
+                throw UsageError("--failure-rate must be a number from 0 to 1, got '\(value)'")
+            }
+            options.failureRate = rate
+        },
+        Flag(name: "rate-limit", environment: "FLEETMOCK_RATE_LIMIT", valueName: "N",
+             help: "Calls allowed per API key and operation in each period (default 100000).") {
+            (options, value) throws(UsageError) in
+            guard let limit = Int(value), limit >= 1 else { throw UsageError("--rate-limit must be a positive integer, got '\(value)'") }
+            options.rateLimit = limit
+        },
+        Flag(name: "rate-limit-period", environment: "FLEETMOCK_RATE_LIMIT_PERIOD", valueName: "SECONDS",
+             help: "Length of a rate-limit window (default 60).") { (options, value) throws(UsageError) in
+            guard let period = Int(value), period >= 1 else {
+                throw UsageError("--rate-limit-period must be a positive integer, got '\(value)'")
+            }
+            options.rateLimitPeriodSeconds = period
+        },
+        Flag(name: "concurrency", environment: "FLEETMOCK_CONCURRENCY", valueName: "N",
+             help: "Hosts of one deployment in progress at once (default \(SimulationSettings.standard.concurrency)).") {
+            (options, value) throws(UsageError) in
+            guard let count = Int(value), count >= 1, count <= 10_000 else {
+                throw UsageError("--concurrency must be an integer from 1 to 10000, got '\(value)'")
+            }
+            options.concurrency = count
+        },
+    ]
+
+    /// Environment first, then flags, so a flag always wins.
+    static func parse(arguments: [String], environment: [String: String]) throws(UsageError) -> ServeOptions {
+        var options = ServeOptions()
+        for flag in flags {
+            if let value = environment[flag.environment] { try flag.apply(&options, value) }
+        }
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            guard argument.hasPrefix("--") else { throw UsageError("unexpected argument '\(argument)'") }
+            var name = String(argument.dropFirst(2))
+            var value: String?
+            if let equals = name.firstIndex(of: "=") {
+                value = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            guard let flag = flags.first(where: { $0.name == name }) else {
+                throw UsageError("unknown option '--\(name)'")
+            }
+            if value == nil {
+                index += 1
+                guard index < arguments.count else { throw UsageError("--\(name) needs a value") }
+                value = arguments[index]
+            }
+            try flag.apply(&options, value!)
+            index += 1
+        }
+        return options
+    }
+
+    static var help: String {
+        var lines = [
+            "USAGE: fleetmock serve [options]",
+            "",
+            "Serves Datadog's Fleet Automation API over a simulated fleet kept in SQLite.",
+            "Prints one line containing http://HOST:PORT to stdout once it accepts connections.",
+            "",
+            "OPTIONS (each also read from the environment variable shown):",
+        ]
+        for flag in flags {
+            let left = "  --\(flag.name) \(flag.valueName)"
+            lines.append(left.padding(toLength: 34) + flag.help)
+            lines.append(String(repeating: " ", count: 34) + "env: \(flag.environment)")
+        }
+        lines.append("  -h, --help".padding(toLength: 34) + "Show this help.")
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+extension String {
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}

@@ -1,0 +1,75 @@
+import FleetDomain
+import Glibc
+
+/// The few operating-system calls the composition root needs, kept out of the other layers.
+enum SystemIO {
+    /// `stderr` is a C global Swift 6 rejects as shared mutable state, so write to fd 2 directly.
+    static func printError(_ message: String) {
+        var line = message + "\n"
+        line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+    }
+
+    /// Prints to stdout and flushes at once, so a parent reading a pipe sees the line immediately.
+    static func printLine(_ message: String) {
+        var line = message + "\n"
+        line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
+    }
+
+    static func wallNow() -> Instant {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Instant(milliseconds: Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000)
+    }
+
+    static func readFile(_ path: String) -> [UInt8]? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
+            if count < chunk.count { break }
+        }
+        return ferror(file) == 0 ? bytes : nil
+    }
+
+    static func fileExists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// `mkdir -p` for the folder that will hold `filePath`.
+    static func createParentDirectories(of filePath: String) {
+        var components = filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        guard !components.isEmpty else { return }
+        var current = filePath.hasPrefix("/") ? "" : "."
+        if filePath.hasPrefix("/") { components = components.dropFirst() }
+        for component in components where !component.isEmpty {
+            current += "/" + component
+            mkdir(current, 0o755)
+        }
+    }
+
+    /// The folder of the running executable, resolved through symlinks.
+    static func executableDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}

@@ -1,0 +1,40 @@
+import Glibc
+
+// fleetmock: a local emulator of Datadog's Fleet Automation API. See README.md.
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let topLevelHelp = """
+    USAGE: fleetmock <command> [options]
+
+    COMMANDS:
+      serve        Serve the Fleet Automation API (see fleetmock serve --help).
+      version      Print the version.
+
+    """
+
+switch arguments.first {
+case "serve":
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+        SystemIO.printLine(ServeOptions.help)
+        exit(0)
+    }
+    do {
+        let options = try ServeOptions.parse(arguments: rest, environment: SystemIO.environment())
+        try ServeCommand(options: options).run()
+        exit(0)
+    } catch let error as UsageError {
+        SystemIO.printError("fleetmock serve: \(error)\n\n\(ServeOptions.help)")
+        exit(2)
+    } catch {
+        SystemIO.printError("fleetmock: \(error)")
+        exit(1)
+    }
+case "version", "--version":
+    SystemIO.printLine("fleetmock 0.1.0")
+case "help", "--help", "-h", nil:
+    SystemIO.printLine(topLevelHelp)
+default:
+    SystemIO.printError("fleetmock: unknown command '\(arguments[0])'\n\n\(topLevelHelp)")
+    exit(2)
+}

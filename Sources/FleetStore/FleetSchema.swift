@@ -1,0 +1,64 @@
+/// The store's schema, as numbered migrations. Add a step; never edit a released one.
+enum FleetSchema {
+    static let migrator = Migrator([
+        .init(
+            version: 1,
+            sql: """
+                CREATE TABLE meta (
+                    key TEXT PRIMARY KEY,
+                    value INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE agent_versions (
+                    version TEXT PRIMARY KEY
+                ) WITHOUT ROWID;
+                CREATE TABLE hosts (
+                    agent_key TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL,
+                    hostname TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    packages TEXT NOT NULL,
+                    config_files TEXT NOT NULL,
+                    attributes TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE schedules (
+                    id TEXT PRIMARY KEY,
+                    position INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    query TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    version_to_latest INTEGER NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    updated_at_ms INTEGER NOT NULL,
+                    updated_by TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE deployments (
+                    id TEXT PRIMARY KEY,
+                    sequence INTEGER NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    filter_query TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    canceled_at_ms INTEGER,
+                    schedule_id TEXT,
+                    concurrency INTEGER NOT NULL,
+                    start_delay_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE host_operations (
+                    deployment_id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    host_key TEXT NOT NULL,
+                    hostname TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    started_at_ms INTEGER,
+                    finished_at_ms INTEGER,
+                    planned_duration_ms INTEGER NOT NULL,
+                    planned_to_fail INTEGER NOT NULL,
+                    error TEXT NOT NULL,
+                    initial_versions TEXT NOT NULL,
+                    PRIMARY KEY (deployment_id, position)
+                ) WITHOUT ROWID;
+                """)
+    ])
+}

@@ -1,0 +1,323 @@
+import CSQLite
+import FleetDomain
+import FleetJSON
+
+/// The fleet's durable state in one SQLite file: WAL journal, `synchronous=NORMAL` (a process crash
+/// loses no committed transaction), one transaction per `persist` call.
+public final class SQLiteFleetStore: FleetPersistence {
+    private let connection: SQLiteConnection
+
+    public init(path: String) throws(SQLiteError) {
+        connection = try SQLiteConnection(path: path)
+        try connection.execute(
+            """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA busy_timeout = 5000;
+            """)
+        try FleetSchema.migrator.migrate(connection)
+    }
+
+    public func close() {
+        connection.close()
+    }
+
+    public var schemaVersion: Int64 {
+        get throws(SQLiteError) { try connection.userVersion }
+    }
+
+    // MARK: Seeding and loading
+
+    /// Writes a whole snapshot (fixtures) into an empty database, in one transaction.
+    public func seed(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        try connection.transaction { () throws(SQLiteError) in
+            for version in snapshot.catalog.versions {
+                try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
+            }
+            for (position, host) in snapshot.hosts.enumerated() {
+                try insert(host, position: position)
+            }
+            for (position, schedule) in snapshot.schedules.enumerated() {
+                try insert(schedule, position: position)
+            }
+            for deployment in snapshot.deployments {
+                try insert(deployment)
+            }
+            try writeClock(snapshot.clock)
+            try writeMeta("random_state", Int64(bitPattern: snapshot.randomState))
+            try writeMeta("seeded", 1)
+        }
+    }
+
+    /// The stored state, or nil when the database has never been seeded.
+    public func load(clockMode: ClockMode) throws(SQLiteError) -> FleetSnapshot? {
+        guard try readMeta("seeded") == 1 else { return nil }
+        var versions: [AgentVersion] = []
+        let versionRows = try connection.statement("SELECT version FROM agent_versions")
+        while try versionRows.step() {
+            if let version = AgentVersion(versionRows.string(at: 0)) { versions.append(version) }
+        }
+        var hosts: [SimulatedHost] = []
+        let hostRows = try connection.statement(
+            "SELECT agent_key, hostname, tags, packages, config_files, attributes FROM hosts ORDER BY position")
+        while try hostRows.step() {
+            let tags = try decode(hostRows.string(at: 2)).arrayValue?.compactMap(\.stringValue) ?? []
+            var packages: [String: String] = [:]
+            for (name, version) in try decode(hostRows.string(at: 3)).objectValue ?? [:] {
+                packages[name] = version.stringValue ?? ""
+            }
+            hosts.append(
+                SimulatedHost(
+                    agentKey: hostRows.string(at: 0), hostname: hostRows.string(at: 1), tags: tags.map(Tag.init(parsing:)),
+                    packages: packages, configFiles: try decode(hostRows.string(at: 4)).objectValue ?? [:],
+                    attributes: try decode(hostRows.string(at: 5))))
+        }
+        var schedules: [Schedule] = []
+        let scheduleRows = try connection.statement(
+            """
+            SELECT id, name, query, rule, status, version_to_latest, created_at_ms, created_by, updated_at_ms, updated_by
+            FROM schedules ORDER BY position
+            """)
+        while try scheduleRows.step() {
+            let rule = try decode(scheduleRows.string(at: 3))
+            schedules.append(
+                Schedule(
+                    id: scheduleRows.string(at: 0), name: scheduleRows.string(at: 1), query: scheduleRows.string(at: 2),
+                    rule: RecurrenceRule(
+                        daysOfWeek: rule["days_of_week"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                        startMaintenanceWindow: rule["start_maintenance_window"]?.stringValue ?? "",
+                        maintenanceWindowDuration: rule["maintenance_window_duration"]?.intValue ?? 0,
+                        timezone: rule["timezone"]?.stringValue ?? ""),
+                    status: ScheduleStatus(rawValue: scheduleRows.string(at: 4)) ?? .inactive,
+                    versionToLatest: Int(scheduleRows.int64(at: 5)),
+                    createdAt: Instant(milliseconds: scheduleRows.int64(at: 6)), createdBy: scheduleRows.string(at: 7),
+                    updatedAt: Instant(milliseconds: scheduleRows.int64(at: 8)), updatedBy: scheduleRows.string(at: 9)))
+        }
+        return FleetSnapshot(
+            catalog: AgentVersionCatalog(versions), hosts: hosts, schedules: schedules,
+            deployments: try loadDeployments(),
+            clock: SimulationClock(
+                mode: clockMode, offsetMilliseconds: try readMeta("clock_offset_ms") ?? 0,
+                manualNow: Instant(
+                    milliseconds: try readMeta("clock_manual_now_ms") ?? SimulationClock.defaultManualStart.milliseconds)),
+            randomState: UInt64(bitPattern: try readMeta("random_state") ?? 0))
+    }
+
+    private func loadDeployments() throws(SQLiteError) -> [Deployment] {
+        var operationsByDeployment: [String: [HostOperation]] = [:]
+        let operationRows = try connection.statement(
+            """
+            SELECT deployment_id, host_key, hostname, state, started_at_ms, finished_at_ms, planned_duration_ms,
+                   planned_to_fail, error, initial_versions
+            FROM host_operations ORDER BY deployment_id, position
+            """)
+        while try operationRows.step() {
+            let operation = HostOperation(
+                hostKey: operationRows.string(at: 1), hostname: operationRows.string(at: 2),
+                state: HostOperationState(rawValue: operationRows.string(at: 3)) ?? .pending,
+                startedAt: operationRows.optionalInt64(at: 4).map(Instant.init(milliseconds:)),
+                finishedAt: operationRows.optionalInt64(at: 5).map(Instant.init(milliseconds:)),
+                plannedDurationMilliseconds: operationRows.int64(at: 6), plannedToFail: operationRows.int64(at: 7) != 0,
+                error: operationRows.string(at: 8),
+                initialVersions: try decode(operationRows.string(at: 9)).arrayValue?.compactMap(\.stringValue) ?? [])
+            operationsByDeployment[operationRows.string(at: 0), default: []].append(operation)
+        }
+        var deployments: [Deployment] = []
+        let rows = try connection.statement(
+            """
+            SELECT id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms, schedule_id, concurrency,
+                   start_delay_ms
+            FROM deployments ORDER BY sequence
+            """)
+        while try rows.step() {
+            let id = rows.string(at: 0)
+            deployments.append(
+                Deployment(
+                    id: id, sequence: rows.int64(at: 1),
+                    kind: try DeploymentKindCoding.decode(kind: rows.string(at: 2), payload: decode(rows.string(at: 3))),
+                    filterQuery: rows.string(at: 4), createdAt: Instant(milliseconds: rows.int64(at: 5)),
+                    canceledAt: rows.optionalInt64(at: 6).map(Instant.init(milliseconds:)),
+                    scheduleID: rows.optionalString(at: 7), concurrency: Int(rows.int64(at: 8)),
+                    startDelayMilliseconds: rows.int64(at: 9), operations: operationsByDeployment[id] ?? []))
+        }
+        return deployments
+    }
+
+    // MARK: Persisting changes
+
+    public func persist(_ changes: [FleetChange]) throws(FleetError) {
+        guard !changes.isEmpty else { return }
+        do {
+            try connection.transaction { () throws(SQLiteError) in
+                for change in changes { try write(change) }
+            }
+        } catch {
+            throw FleetError.storageFailure(reason: error.description)
+        }
+    }
+
+    private func write(_ change: FleetChange) throws(SQLiteError) {
+        switch change {
+        case .deploymentCreated(let deployment):
+            try insert(deployment)
+        case .deploymentCanceled(let id, let time):
+            try connection.statement("UPDATE deployments SET canceled_at_ms = ? WHERE id = ?")
+                .run(.integer(time.milliseconds), .text(id))
+            try connection.statement(
+                "UPDATE host_operations SET state = 'canceled', finished_at_ms = ? WHERE deployment_id = ? AND state = 'pending'"
+            ).run(.integer(time.milliseconds), .text(id))
+        case .operationUpdated(let id, let position, let operation):
+            try connection.statement(
+                """
+                UPDATE host_operations SET state = ?, started_at_ms = ?, finished_at_ms = ?, error = ?
+                WHERE deployment_id = ? AND position = ?
+                """
+            ).run(
+                .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
+                .optional(operation.finishedAt?.milliseconds), .text(operation.error), .text(id), .integer(Int64(position)))
+        case .hostUpdated(let host):
+            try connection.statement("UPDATE hosts SET packages = ?, config_files = ? WHERE agent_key = ?")
+                .run(.text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
+                     .text(host.agentKey))
+        case .clockUpdated(let clock):
+            try writeClock(clock)
+        case .randomStateUpdated(let state):
+            try writeMeta("random_state", Int64(bitPattern: state))
+        }
+    }
+
+    private func insert(_ host: SimulatedHost, position: Int) throws(SQLiteError) {
+        try connection.statement(
+            """
+            INSERT INTO hosts (agent_key, position, hostname, tags, packages, config_files, attributes)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """
+        ).run(
+            .text(host.agentKey), .integer(Int64(position)), .text(host.hostname),
+            .text(JSONValue.array(host.tags.map { .string($0.description) }).serializedString),
+            .text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
+            .text(host.attributes.serializedString))
+    }
+
+    private func insert(_ schedule: Schedule, position: Int) throws(SQLiteError) {
+        let rule = JSONValue.object([
+            "days_of_week": .array(schedule.rule.daysOfWeek.map(JSONValue.string)),
+            "start_maintenance_window": .string(schedule.rule.startMaintenanceWindow),
+            "maintenance_window_duration": .int(schedule.rule.maintenanceWindowDuration),
+            "timezone": .string(schedule.rule.timezone),
+        ])
+        try connection.statement(
+            """
+            INSERT INTO schedules (id, position, name, query, rule, status, version_to_latest, created_at_ms,
+                                   created_by, updated_at_ms, updated_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).run(
+            .text(schedule.id), .integer(Int64(position)), .text(schedule.name), .text(schedule.query),
+            .text(rule.serializedString), .text(schedule.status.rawValue), .integer(Int64(schedule.versionToLatest)),
+            .integer(schedule.createdAt.milliseconds), .text(schedule.createdBy), .integer(schedule.updatedAt.milliseconds),
+            .text(schedule.updatedBy))
+    }
+
+    private func insert(_ deployment: Deployment) throws(SQLiteError) {
+        let (kind, payload) = DeploymentKindCoding.encode(deployment.kind)
+        try connection.statement(
+            """
+            INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms,
+                                     schedule_id, concurrency, start_delay_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
+        ).run(
+            .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
+            .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
+            .optional(deployment.canceledAt?.milliseconds), .optional(deployment.scheduleID),
+            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds))
+        let insertOperation = try connection.statement(
+            """
+            INSERT INTO host_operations (deployment_id, position, host_key, hostname, state, started_at_ms,
+                finished_at_ms, planned_duration_ms, planned_to_fail, error, initial_versions)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, operation) in deployment.operations.enumerated() {
+            if position > 0 { insertOperation.reset() }
+            try insertOperation.run(
+                .text(deployment.id), .integer(Int64(position)), .text(operation.hostKey), .text(operation.hostname),
+                .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
+                .optional(operation.finishedAt?.milliseconds), .integer(operation.plannedDurationMilliseconds),
+                .integer(operation.plannedToFail ? 1 : 0), .text(operation.error),
+                .text(JSONValue.array(operation.initialVersions.map(JSONValue.string)).serializedString))
+        }
+    }
+
+    // MARK: Meta values
+
+    private func writeClock(_ clock: SimulationClock) throws(SQLiteError) {
+        try writeMeta("clock_offset_ms", clock.offsetMilliseconds)
+        try writeMeta("clock_manual_now_ms", clock.manualNow.milliseconds)
+    }
+
+    private func writeMeta(_ key: String, _ value: Int64) throws(SQLiteError) {
+        try connection.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .run(.text(key), .integer(value))
+    }
+
+    private func readMeta(_ key: String) throws(SQLiteError) -> Int64? {
+        let statement = try connection.statement("SELECT value FROM meta WHERE key = ?")
+        try statement.bind(1, key)
+        return try statement.step() ? statement.int64(at: 0) : nil
+    }
+
+    private func encodePackages(_ packages: [String: String]) -> String {
+        JSONValue.object(packages.mapValues(JSONValue.string)).serializedString
+    }
+
+    private func decode(_ text: String) throws(SQLiteError) -> JSONValue {
+        do {
+            return try JSONParser.parse(text)
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
+        }
+    }
+}
+
+@available(*, unavailable)
+extension SQLiteFleetStore: Sendable {}
+
+/// How a deployment's kind is stored: a name and a JSON payload (target packages or file operations).
+enum DeploymentKindCoding {
+    static func encode(_ kind: DeploymentKind) -> (String, JSONValue) {
+        switch kind {
+        case .upgrade(let targets):
+            return ("upgrade", .array(targets.map { .object(["name": .string($0.name), "version": .string($0.version)]) }))
+        case .configure(let operations):
+            return (
+                "configure",
+                .array(operations.map { operation in
+                    var members: [String: JSONValue] = [
+                        "file_op": .string(operation.fileOp.rawValue), "file_path": .string(operation.filePath),
+                    ]
+                    if let patch = operation.patch { members["patch"] = patch }
+                    return .object(members)
+                })
+            )
+        }
+    }
+
+    static func decode(kind: String, payload: JSONValue) throws(SQLiteError) -> DeploymentKind {
+        let items = payload.arrayValue ?? []
+        switch kind {
+        case "upgrade":
+            return .upgrade(items.map {
+                PackageTarget(name: $0["name"]?.stringValue ?? "", version: $0["version"]?.stringValue ?? "")
+            })
+        case "configure":
+            return .configure(items.map {
+                ConfigOperation(
+                    fileOp: ConfigOperation.FileOp(rawValue: $0["file_op"]?.stringValue ?? "") ?? .mergePatch,
+                    filePath: $0["file_path"]?.stringValue ?? "", patch: $0["patch"])
+            })
+        default:
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "unknown deployment kind '\(kind)'", context: "loading")
+        }
+    }
+}
