@@ -26,9 +26,11 @@ let package = Package(
             dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON"]
         ),
 
-        .testTarget(name: "FleetDomainTests", dependencies: ["FleetDomain", "FleetJSON"]),
-        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON"]),
-        .testTarget(name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON"]),
+        // A small fleet shared by the domain, store and API tests.
+        .target(name: "FleetTestSupport", dependencies: ["FleetDomain", "FleetJSON"], path: "Tests/FleetTestSupport"),
+        .testTarget(name: "FleetDomainTests", dependencies: ["FleetDomain", "FleetJSON", "FleetTestSupport"]),
+        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
+        .testTarget(name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
     ]
 )

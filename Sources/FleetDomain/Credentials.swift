@@ -3,6 +3,11 @@ public struct Credentials: Equatable, Sendable {
     public struct APIKey: Equatable, Sendable {
         public let key: String
         public let name: String
+
+        public init(key: String, name: String) {
+            self.key = key
+            self.name = name
+        }
     }
 
     public struct ApplicationKey: Equatable, Sendable {
@@ -11,6 +16,13 @@ public struct Credentials: Equatable, Sendable {
         /// The user handle that acts through this key (`created_by` of what it creates).
         public let owner: String
         public let permissions: Set<String>
+
+        public init(key: String, name: String, owner: String, permissions: Set<String>) {
+            self.key = key
+            self.name = name
+            self.owner = owner
+            self.permissions = permissions
+        }
     }
 
     public private(set) var apiKeys: [String: APIKey] = [:]

@@ -1,4 +1,5 @@
 import FleetDomain
+import FleetTestSupport
 import Testing
 
 @Suite struct RolloutTests {

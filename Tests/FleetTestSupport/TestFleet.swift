@@ -2,17 +2,17 @@ import FleetDomain
 import FleetJSON
 
 /// A small fleet for domain tests: 12 hosts, three majors in the catalogue, one failing host.
-enum TestFleet {
-    static let start = Instant(seconds: 1_767_225_600)
+public enum TestFleet {
+    public static let start = Instant(seconds: 1_767_225_600)
 
-    static func host(_ name: String, _ tags: [String], version: String = "7.51.0") -> SimulatedHost {
+    public static func host(_ name: String, _ tags: [String], version: String = "7.51.0") -> SimulatedHost {
         SimulatedHost(
             agentKey: "key-" + name, hostname: name, tags: tags.map(Tag.init(parsing:)),
             packages: [SimulatedHost.agentPackage: version],
             configFiles: ["/datadog.yaml": .object(["log_level": .string("info")])])
     }
 
-    static let hosts: [SimulatedHost] = {
+    public static let hosts: [SimulatedHost] = {
         var hosts: [SimulatedHost] = []
         for index in 1...8 {
             hosts.append(host("web-prod-\(index)", ["env:prod", "service:web-frontend", "region:us-east-1"]))
@@ -24,25 +24,25 @@ enum TestFleet {
         return hosts
     }()
 
-    static let catalog = AgentVersionCatalog(
+    public static let catalog = AgentVersionCatalog(
         ["7.53.0", "7.52.1", "7.51.0", "6.53.1", "6.53.0", "5.32.9", "7.54.0-rc.1"].compactMap(AgentVersion.init))
 
-    static let prodSchedule = Schedule(
+    public static let prodSchedule = Schedule(
         id: "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10", name: "prod", query: "env:prod",
         rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"),
         status: .active, versionToLatest: 0, createdAt: start, createdBy: "t@example.com", updatedAt: start,
         updatedBy: "t@example.com")
 
-    static let stagingSchedule = Schedule(
+    public static let stagingSchedule = Schedule(
         id: "b7e4d2a9-1c3f-4a8e-8d25-6f9b0c1e3a27", name: "staging", query: "env:staging",
         rule: RecurrenceRule(daysOfWeek: ["Fri"], startMaintenanceWindow: "22:00", maintenanceWindowDuration: 60, timezone: "UTC"),
         status: .inactive, versionToLatest: 1, createdAt: start, createdBy: "t@example.com", updatedAt: start,
         updatedBy: "t@example.com")
 
-    static let settings = SimulationSettings(
+    public static let settings = SimulationSettings(
         concurrency: 3, failureRate: 0, startDelayMilliseconds: 5_000, operationDuration: 20_000...120_000)
 
-    static func simulation(seed: UInt64 = 42, settings: SimulationSettings = settings) -> FleetSimulation {
+    public static func simulation(seed: UInt64 = 42, settings: SimulationSettings = settings) -> FleetSimulation {
         FleetSimulation(
             snapshot: FleetSnapshot(
                 catalog: catalog, hosts: hosts, schedules: [prodSchedule, stagingSchedule], deployments: [],
@@ -53,18 +53,18 @@ enum TestFleet {
 
 extension FleetSimulation {
     /// Plans and applies a trigger, returning the new deployment's id.
-    mutating func trigger(_ scheduleID: String = TestFleet.prodSchedule.id, at now: Instant) throws -> String {
+    public mutating func trigger(_ scheduleID: String = TestFleet.prodSchedule.id, at now: Instant) throws -> String {
         let changes = try planTrigger(scheduleID: scheduleID, now: now)
         apply(changes)
         guard case .deploymentCreated(let deployment) = changes.first else { fatalError("no deployment") }
         return deployment.id
     }
 
-    mutating func cancel(_ id: String, at now: Instant) throws {
+    public mutating func cancel(_ id: String, at now: Instant) throws {
         apply(try planCancel(deploymentID: id, now: now))
     }
 }
 
 extension Instant {
-    func plus(seconds: Int64) -> Instant { adding(milliseconds: seconds * 1000) }
+    public func plus(seconds: Int64) -> Instant { adding(milliseconds: seconds * 1000) }
 }

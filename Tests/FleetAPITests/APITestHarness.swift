@@ -1,0 +1,79 @@
+import FleetAPI
+import FleetDomain
+import FleetJSON
+import FleetTestSupport
+
+/// Records what the API persisted; can be told to refuse the next write.
+final class RecordingPersistence: FleetPersistence {
+    var persisted: [[FleetChange]] = []
+    var failNextWrite = false
+
+    func persist(_ changes: [FleetChange]) throws(FleetError) {
+        if failNextWrite {
+            failNextWrite = false
+            throw FleetError.storageFailure(reason: "disk full (test)")
+        }
+        persisted.append(changes)
+    }
+}
+
+/// An in-process API over the test fleet with a manual clock: no sockets, no sleeping.
+struct APIHarness {
+    static let apiKey = "test-api-key"
+    static let allKey = "test-app-key"
+    static let readOnlyKey = "test-readonly-key"
+    static let upgradeKey = "test-upgrade-key"
+
+    let application: FleetApplication
+    let persistence = RecordingPersistence()
+    var wallNow = TestFleet.start
+
+    init(rateLimit: RateLimiter.Settings = .standard) {
+        let credentials = Credentials(
+            apiKeys: [.init(key: Self.apiKey, name: "test")],
+            applicationKeys: [
+                .init(key: Self.allKey, name: "all", owner: "a@example.com",
+                      permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"]),
+                .init(key: Self.readOnlyKey, name: "ro", owner: "r@example.com", permissions: ["hosts_read"]),
+                .init(key: Self.upgradeKey, name: "up", owner: "u@example.com", permissions: ["hosts_read", "agent_upgrade_write"]),
+            ])
+        application = FleetApplication(
+            simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials, rateLimit: rateLimit,
+            log: { _ in })
+    }
+
+    func send(
+        _ method: String, _ target: String, appKey: String? = APIHarness.allKey, apiKey: String? = APIHarness.apiKey,
+        body: String? = nil
+    ) -> APIResponse {
+        var headers: [(name: String, value: String)] = []
+        if let apiKey { headers.append(("DD-API-KEY", apiKey)) }
+        if let appKey { headers.append(("dd-application-key", appKey)) }
+        return application.handle(
+            APIRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)), wallNow: wallNow)
+    }
+
+    func json(_ response: APIResponse) throws -> JSONValue {
+        try JSONParser.parse(response.body)
+    }
+
+    /// The single message of an error envelope, or nil if the body is not one.
+    func errorMessage(_ response: APIResponse) -> String? {
+        guard let value = try? JSONParser.parse(response.body), let errors = value["errors"]?.arrayValue,
+            errors.count == 1
+        else { return nil }
+        return errors[0].stringValue
+    }
+
+    func trigger(_ scheduleID: String = TestFleet.prodSchedule.id) throws -> String {
+        let response = send("POST", "/api/unstable/fleet/schedules/\(scheduleID)/trigger")
+        guard response.status == 201, let id = try json(response)["data"]?["id"]?.stringValue else {
+            throw FleetError.storageFailure(reason: "trigger failed: \(response.status) \(response.bodyText)")
+        }
+        return id
+    }
+
+    func advanceClock(seconds: Int) -> APIResponse {
+        send("POST", "/__fleetmock/clock/advance", appKey: nil, apiKey: nil, body: #"{"seconds": \#(seconds)}"#)
+    }
+}

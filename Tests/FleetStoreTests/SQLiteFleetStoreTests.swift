@@ -1,0 +1,101 @@
+import FleetDomain
+import FleetTestSupport
+import FleetJSON
+import FleetStore
+import Glibc
+import Testing
+
+/// Each test gets its own database file in a fresh temporary folder.
+private func temporaryDatabasePath() -> String {
+    var template = Array("/tmp/fleetmock-store-XXXXXX".utf8CString)
+    let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    return folder + "/state.sqlite"
+}
+
+@Suite struct SQLiteFleetStoreTests {
+    let t0 = TestFleet.start
+
+    @Test func newDatabaseIsMigratedAndEmpty() throws {
+        let store = try SQLiteFleetStore(path: temporaryDatabasePath())
+        #expect(try store.schemaVersion == 1)
+        #expect(try store.load(clockMode: .manual) == nil)
+    }
+
+    @Test func seededSnapshotLoadsBackIdentically() throws {
+        let path = temporaryDatabasePath()
+        let snapshot = TestFleet.simulation().snapshot
+        do {
+            let store = try SQLiteFleetStore(path: path)
+            try store.seed(snapshot)
+            store.close()
+        }
+        let reopened = try SQLiteFleetStore(path: path)
+        #expect(try reopened.load(clockMode: .manual) == snapshot)
+    }
+
+    @Test func persistedCommandsAndProgressSurviveReopening() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+
+        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+        try store.persist(trigger)
+        fleet.apply(trigger)
+        try store.persist(fleet.advance(to: t0.plus(seconds: 100)))
+        guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
+        let cancel = try fleet.planCancel(deploymentID: created.id, now: t0.plus(seconds: 100))
+        try store.persist(cancel)
+        fleet.apply(cancel)
+        let clock = fleet.planClockAdvance(byMilliseconds: 100_000)
+        try store.persist(clock)
+        fleet.apply(clock)
+        store.close()
+
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded == fleet.snapshot)
+        #expect(loaded.deployments.first?.status == .canceled)
+    }
+
+    @Test func aFailedTransactionLeavesNothingBehind() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+        try store.persist(trigger)
+        fleet.apply(trigger)
+
+        // A clock change followed by a duplicate deployment id: the second write violates the primary key.
+        let doomed = fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        #expect(throws: FleetError.self) { try store.persist(doomed) }
+        store.close()
+
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded.clock.manualNow == t0)
+        #expect(loaded.deployments.count == 1)
+    }
+
+    @Test func aDatabaseFromANewerVersionIsRefused() throws {
+        let path = temporaryDatabasePath()
+        _ = try SQLiteFleetStore(path: path)
+        let raw = try SQLiteConnection(path: path)
+        try raw.execute("PRAGMA user_version = 99")
+        raw.close()
+        #expect(throws: SQLiteError.self) { try SQLiteFleetStore(path: path) }
+    }
+
+    @Test func connectionRollsBackAThrowingTransaction() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        #expect(throws: SQLiteError.self) {
+            try connection.transaction { () throws(SQLiteError) in
+                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(1))
+                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(1))
+            }
+        }
+        let count = try connection.statement("SELECT count(*) FROM t")
+        #expect(try count.step())
+        #expect(count.int64(at: 0) == 0)
+    }
+}
