@@ -84,6 +84,12 @@ public final class HTTPServer {
     /// Runs `action` on the loop whenever `signal` arrives.
     public func onSignal(_ signal: Int32, _ action: @escaping () -> Void) {
         signalActions[signal] = action
+        // A parent may spawn us with the signal blocked (test runners and some CI agents do);
+        // libevent would then never see it and SIGTERM would hang the caller.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, signal)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         guard let event = CLibevent_signal_new(base, signal, httpServerSignalCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
         event_add(event, nil)

@@ -1,0 +1,77 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The built binary, as a user runs it: port 0, the ready line, SIGTERM, restart, kill -9.
+@Suite(.serialized) struct ServeEndToEndTests {
+    let prodSchedule = "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
+
+    @Test func printsTheReadyLineAndServesHealth() throws {
+        let server = try FleetMockProcess(databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite")
+        #expect(server.readyLine.contains("http://127.0.0.1:\(server.port)"))
+        let health = try server.request("GET", "/__fleetmock/health", authenticated: false)
+        #expect(health.status == 200)
+        #expect(health.bodyText == #"{"status":"ok"}"#)
+        #expect(health.headers["content-type"] == "application/json")
+        #expect(server.stop() == 0)
+    }
+
+    @Test func sigtermThenRestartKeepsEveryAcknowledgedChange() throws {
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+        let first = try FleetMockProcess(databasePath: database)
+        let created = try first.json("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger")
+        let id = try #require((created["data"] as? [String: Any])?["id"] as? String)
+        _ = try first.request("POST", "/__fleetmock/clock/advance", body: #"{"seconds": 200}"#)
+        let before = try first.request("GET", "/api/unstable/fleet/deployments/\(id)?limit=100")
+        #expect(before.status == 200)
+        #expect(first.stop(signal: SIGTERM) == 0)
+
+        let second = try FleetMockProcess(databasePath: database)
+        let after = try second.request("GET", "/api/unstable/fleet/deployments/\(id)?limit=100")
+        #expect(after.status == 200)
+        #expect(after.bodyText == before.bodyText)
+        #expect(second.stop(signal: SIGINT) == 0)
+    }
+
+    @Test func killMinusNineLosesNoAcknowledgedWrite() throws {
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+        let first = try FleetMockProcess(databasePath: database)
+        let created = try first.json("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger")
+        let id = try #require((created["data"] as? [String: Any])?["id"] as? String)
+        #expect(try first.request("POST", "/api/unstable/fleet/deployments/\(id)/cancel").status == 204)
+        _ = first.stop(signal: SIGKILL)
+
+        let second = try FleetMockProcess(databasePath: database)
+        let detail = try second.json("GET", "/api/unstable/fleet/deployments/\(id)")
+        let attributes = (detail["data"] as? [String: Any])?["attributes"] as? [String: Any]
+        #expect(attributes?["high_level_status"] as? String == "canceled")
+        #expect(second.stop() == 0)
+    }
+
+    @Test func environmentVariablesConfigureTheServer() throws {
+        let server = try FleetMockProcess(
+            databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite", extraArguments: [],
+            environment: ["FLEETMOCK_CLOCK": "manual", "FLEETMOCK_RATE_LIMIT": "1"])
+        let clock = try server.json("GET", "/__fleetmock/clock")
+        #expect(clock["mode"] as? String == "manual")
+        #expect(try server.request("GET", "/api/unstable/fleet/schedules").status == 200)
+        let limited = try server.request("GET", "/api/unstable/fleet/schedules")
+        #expect(limited.status == 429)
+        #expect(limited.headers["x-ratelimit-remaining"] == "0")
+        #expect(server.stop() == 0)
+    }
+
+    @Test func aBadFlagExitsWithUsage() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+        process.arguments = ["serve", "--clock", "sundial"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("--clock must be wall or manual"))
+    }
+}

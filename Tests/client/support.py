@@ -1,0 +1,463 @@
+"""Helpers for the FleetMock conformance tests that use the official Python client.
+
+conftest.py turns these into fixtures; test modules import the constants and helpers from here
+(pytest puts this folder on sys.path, as it has no __init__.py).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+import pytest
+from datadog_api_client import ApiClient, Configuration
+from datadog_api_client.exceptions import ApiException
+from datadog_api_client.model_utils import ModelSimple, OpenApiModel
+from datadog_api_client.v2.api.fleet_automation_api import FleetAutomationApi
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES_DIR = REPO_ROOT / "Fixtures"
+FLEET: dict = json.loads((FIXTURES_DIR / "fleet.json").read_text())
+
+# Demo credentials from Fixtures/credentials.json.
+API_KEY = "fleetmock-api-key"
+APP_KEY = "fleetmock-app-key"  # hosts_read, agent_upgrade_write, fleet_policies_write
+READONLY_APP_KEY = "fleetmock-readonly-app-key"  # hosts_read
+UPGRADE_APP_KEY = "fleetmock-upgrade-app-key"  # hosts_read, agent_upgrade_write
+
+# Fixture schedules (Fixtures/README.md).
+SCHEDULE_PROD = "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"  # env:prod, version_to_latest 0
+SCHEDULE_STAGING = "b7e4d2a9-1c3f-4a8e-8d25-6f9b0c1e3a27"  # env:staging, version_to_latest 1
+SCHEDULE_WEB_INACTIVE = "c1d9e8f7-2a3b-4c5d-9e6f-7a8b9c0d1e2f"  # service:web-* AND region:us-east-1, inactive
+SCHEDULE_SANDBOX = "0d6f3b8a-5e7c-4f21-a9b3-8c2d1e4f5a60"  # env:sandbox, no host
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"  # well formed, names nothing
+MALFORMED_ID = "abc-def-ghi"  # the spec's own example id, not a UUID
+
+AGENT_PACKAGE = "datadog-agent"
+HOST_STATUSES = {"pending", "running", "succeeded", "failed", "canceled"}
+TERMINAL_HOST_STATUSES = {"succeeded", "failed", "canceled"}
+FAIL_TAG = "fleetmock_fail:true"
+
+# Every Fleet operation these tests call; 2.57.0 keys them as "v2.<name>" and accepts the bare
+# snake_case name in unstable_operations[...] (it looks up both forms).
+UNSTABLE_OPERATIONS = (
+    "cancel_fleet_deployment",
+    "get_fleet_deployment",
+    "get_fleet_schedule",
+    "list_fleet_agent_versions",
+    "list_fleet_deployments",
+    "list_fleet_schedules",
+    "trigger_fleet_schedule",
+)
+
+URL_PATTERN = re.compile(r"http://[0-9.]+:[0-9]+")
+STARTUP_TIMEOUT_SECONDS = 10.0
+STOP_TIMEOUT_SECONDS = 10.0
+HTTP_TIMEOUT_SECONDS = 10.0
+
+
+# --------------------------------------------------------------------------------------------
+# The server process
+# --------------------------------------------------------------------------------------------
+
+
+def fleetmock_binary() -> Path:
+    """FLEETMOCK_BIN (relative paths are taken from the repo root), else .build/release/fleetmock."""
+    configured = os.environ.get("FLEETMOCK_BIN") or ".build/release/fleetmock"
+    path = Path(configured)
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        pytest.fail(
+            f"fleetmock binary not found or not executable at {path}: build it with `make release` "
+            "or point FLEETMOCK_BIN at it",
+            pytrace=False,
+        )
+    return path
+
+
+class FleetMock:
+    """One `fleetmock serve` process on a loopback port chosen by the OS, with a manual clock."""
+
+    def __init__(self, binary: Path, db_path: Path, extra_args: Iterable[str] = (), clock: str = "manual"):
+        self.binary = Path(binary)
+        self.db_path = Path(db_path)
+        self.extra_args = list(extra_args)
+        self.clock = clock
+        self.url: Optional[str] = None
+        self.process: Optional[subprocess.Popen] = None
+        self.returncode: Optional[int] = None
+        self.stdout_lines: list[str] = []
+        self._stderr = None
+        self._pump: Optional[threading.Thread] = None
+
+    @property
+    def command(self) -> list[str]:
+        return [
+            str(self.binary), "serve",
+            "--host", "127.0.0.1",
+            "--port", "0",
+            "--db", str(self.db_path),
+            "--clock", self.clock,
+            "--fixtures", str(FIXTURES_DIR),
+            *self.extra_args,
+        ]  # fmt: skip
+
+    def start(self, timeout: float = STARTUP_TIMEOUT_SECONDS) -> "FleetMock":
+        # Settings come from the flags only: FLEETMOCK_* variables of the caller's shell must not leak in.
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("FLEETMOCK_")}
+        self._stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            self.command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            cwd=REPO_ROOT,
+            env=environment,
+        )
+        lines: "queue.Queue[Optional[str]]" = queue.Queue()
+
+        def pump() -> None:  # keeps draining stdout so the server can never block on it
+            assert self.process is not None and self.process.stdout is not None
+            for raw in self.process.stdout:
+                line = raw.decode("utf-8", errors="replace")
+                self.stdout_lines.append(line)
+                lines.put(line)
+            lines.put(None)
+
+        self._pump = threading.Thread(target=pump, name="fleetmock-stdout", daemon=True)
+        self._pump.start()
+
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.process.kill()
+                self.process.wait()
+                self._fail_startup(f"printed no http://HOST:PORT line within {timeout:g} s")
+            try:
+                line = lines.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                code = self.process.wait()
+                self._fail_startup(f"exited with code {code} before printing its URL")
+            match = URL_PATTERN.search(line)
+            if match:
+                self.url = match.group(0)
+                return self
+
+    def _fail_startup(self, what: str) -> None:
+        pytest.fail(
+            f"fleetmock {what}\ncommand: {' '.join(self.command)}\n"
+            f"stdout:\n{''.join(self.stdout_lines) or '(empty)'}\nstderr:\n{self.stderr_text() or '(empty)'}",
+            pytrace=False,
+        )
+
+    def stderr_text(self) -> str:
+        if self._stderr is None:
+            return ""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", errors="replace")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT_SECONDS) -> int:
+        """Sends `sig` and waits; returns the exit code (negative: killed by that signal)."""
+        assert self.process is not None, "server was never started"
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+                pytest.fail(
+                    f"fleetmock did not exit within {timeout:g} s of signal {sig}\nstderr:\n{self.stderr_text()}",
+                    pytrace=False,
+                )
+        if self._pump is not None:
+            self._pump.join(timeout=timeout)
+        self.returncode = self.process.returncode
+        return self.returncode
+
+    def stop_cleanly(self) -> None:
+        """SIGTERM, and the server must exit with code 0."""
+        code = self.stop(signal.SIGTERM)
+        assert code == 0, f"fleetmock exited with code {code} after SIGTERM\nstderr:\n{self.stderr_text()}"
+
+
+# --------------------------------------------------------------------------------------------
+# The official client
+# --------------------------------------------------------------------------------------------
+
+
+def make_configuration(url: str, api_key: str = API_KEY, app_key: str = APP_KEY, **options: Any) -> Configuration:
+    """A 2.57.0 Configuration aimed at FleetMock.
+
+    Base URL: `Configuration(host=url)` is how 2.57.0 overrides it (read from the installed
+    configuration.py): it stores `host` as `_base_path` and leaves `server_index` None, and
+    `get_host_from_settings(None)` then returns `_base_path` verbatim, ignoring DD_SITE and the
+    server templates. The Fleet endpoints define no per-operation `servers`, so nothing overrides
+    it. (`configuration.host = url` after construction does the same.)
+    """
+    options.setdefault("request_timeout", HTTP_TIMEOUT_SECONDS)
+    configuration = Configuration(host=url, api_key={"apiKeyAuth": api_key, "appKeyAuth": app_key}, **options)
+    for operation in UNSTABLE_OPERATIONS:
+        configuration.unstable_operations[operation] = True
+    return configuration
+
+
+class ClientFactory:
+    """Builds FleetAutomationApi instances and closes their ApiClients at teardown."""
+
+    def __init__(self) -> None:
+        self._clients: list[ApiClient] = []
+
+    def __call__(self, url: str, api_key: str = API_KEY, app_key: str = APP_KEY, **options: Any) -> FleetAutomationApi:
+        client = ApiClient(make_configuration(url, api_key=api_key, app_key=app_key, **options))
+        self._clients.append(client)
+        return FleetAutomationApi(client)
+
+    def with_http_info(self, url: str, **kwargs: Any) -> FleetAutomationApi:
+        """Calls return (data, status, headers) instead of data alone (return_http_data_only=False)."""
+        return self(url, return_http_data_only=False, **kwargs)
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+        self._clients.clear()
+
+
+def enum_value(value: Any) -> Any:
+    """The plain value of a client enum (FleetDeploymentResourceType and so on)."""
+    return value.value if isinstance(value, ModelSimple) else value
+
+
+def assert_fully_parsed(model: OpenApiModel) -> None:
+    """2.57.0 does not raise on an unknown enum value or a nested object missing a required field:
+    it marks the model `_unparsed` and carries on. Conformance means nothing was left unparsed."""
+    assert model._unparsed is False, f"the client could not fully parse the response: {model.to_dict()}"
+
+
+def expect_api_error(call: Callable[[], Any], status: int) -> ApiException:
+    """Runs `call`, which must raise ApiException with `status` and the documented error envelope."""
+    with pytest.raises(ApiException) as caught:
+        call()
+    error = caught.value
+    assert error.status == status, f"expected HTTP {status}, got {error.status}: {error.body!r}"
+    assert_error_envelope(error.body, header(error.headers, "Content-Type"))
+    return error
+
+
+def assert_error_envelope(body: Any, content_type: Optional[str]) -> None:
+    """APIErrorResponse: {"errors": [string, ...]} (required), served as application/json."""
+    assert content_type is not None and content_type.split(";")[0].strip().lower() == "application/json", (
+        f"error Content-Type is {content_type!r}"
+    )
+    assert isinstance(body, dict), f"error body is not a JSON object: {body!r}"
+    errors = body.get("errors")
+    assert isinstance(errors, list) and errors, f"'errors' must be a non-empty list: {body!r}"
+    assert all(isinstance(message, str) and message for message in errors), f"errors must be non-empty strings: {body!r}"
+
+
+def error_text(error: ApiException) -> str:
+    return " ".join(error.body["errors"])
+
+
+def header(headers: Optional[dict], name: str) -> Optional[str]:
+    """Case-insensitive header lookup in a plain dict."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Raw HTTP, for what the client cannot show (headers, control endpoints, malformed requests)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RawResponse:
+    status: int
+    headers: dict = field(default_factory=dict)  # lower-cased names
+    body: bytes = b""
+
+    def json(self) -> Any:
+        return json.loads(self.body.decode("utf-8"))
+
+    def header(self, name: str) -> Optional[str]:
+        return self.headers.get(name.lower())
+
+    def assert_error(self, status: int) -> None:
+        assert self.status == status, f"expected HTTP {status}, got {self.status}: {self.body[:500]!r}"
+        assert_error_envelope(self.json(), self.header("Content-Type"))
+
+
+def http(
+    url: str,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    api_key: Optional[str] = API_KEY,
+    app_key: Optional[str] = APP_KEY,
+    headers: Optional[dict] = None,
+) -> RawResponse:
+    """One request with urllib. `body`: bytes as is, str as UTF-8, anything else as JSON.
+    api_key/app_key None leaves that credential header out."""
+    data: Optional[bytes] = None
+    request_headers = {"Accept": "application/json"}
+    if body is not None:
+        if isinstance(body, bytes):
+            data = body
+        elif isinstance(body, str):
+            data = body.encode("utf-8")
+        else:
+            data = json.dumps(body).encode("utf-8")
+        request_headers["Content-Type"] = "application/json"
+    elif method in ("POST", "PUT", "PATCH"):
+        data = b""
+    if api_key is not None:
+        request_headers["DD-API-KEY"] = api_key
+    if app_key is not None:
+        request_headers["DD-APPLICATION-KEY"] = app_key
+    request_headers.update(headers or {})
+    request = urllib.request.Request(url + path, data=data, method=method, headers=request_headers)
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+            return RawResponse(response.status, {k.lower(): v for k, v in response.headers.items()}, response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return RawResponse(error.code, {k.lower(): v for k, v in error.headers.items()}, error.read())
+
+
+def advance_clock(url: str, seconds: float) -> dict:
+    """Moves the manual clock; the control surface needs no credentials."""
+    response = http(url, "POST", "/__fleetmock/clock/advance", {"seconds": seconds}, api_key=None, app_key=None)
+    assert response.status == 200, f"clock/advance {seconds}s answered {response.status}: {response.body!r}"
+    return response.json()
+
+
+def read_clock(url: str) -> dict:
+    response = http(url, "GET", "/__fleetmock/clock", api_key=None, app_key=None)
+    assert response.status == 200, f"GET /__fleetmock/clock answered {response.status}: {response.body!r}"
+    return response.json()
+
+
+# --------------------------------------------------------------------------------------------
+# Expectations computed from the fixtures
+# --------------------------------------------------------------------------------------------
+
+
+def fixture_host_versions() -> dict[str, str]:
+    """hostname -> datadog-agent version in Fixtures/fleet.json."""
+    return {host["hostname"]: host["packages"][AGENT_PACKAGE] for host in FLEET["hosts"]}
+
+
+def hosts_matching(query: str) -> list[dict]:
+    """Fixture hosts matched by a query made of `key:glob` terms joined by AND (all the fixture
+    schedules use; Datadog tags match case-insensitively)."""
+    terms = [term.strip().lower() for term in query.split(" AND ")]
+    return [
+        host
+        for host in FLEET["hosts"]
+        if all(any(fnmatch.fnmatchcase(tag.lower(), term) for tag in host["tags"]) for term in terms)
+    ]
+
+
+def fixture_schedule(schedule_id: str) -> dict:
+    return next(schedule for schedule in FLEET["schedules"] if schedule["id"] == schedule_id)
+
+
+def version_key(version: str) -> tuple:
+    """Orders MAJOR.MINOR.PATCH[-PRERELEASE]; a pre-release sorts before its release."""
+    core, _, prerelease = version.partition("-")
+    major, minor, patch = (int(part) for part in core.split("."))
+    return (major, minor, patch, 0 if prerelease else 1, prerelease)
+
+
+def expected_target_version(versions: Iterable[str], version_to_latest: int) -> str:
+    """The newest version whose major is (newest major - version_to_latest)."""
+    versions = list(versions)
+    newest_major = max(version_key(version)[0] for version in versions)
+    wanted_major = newest_major - version_to_latest
+    candidates = [version for version in versions if version_key(version)[0] == wanted_major]
+    assert candidates, f"no version with major {wanted_major} in {versions}"
+    return max(candidates, key=version_key)
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Reading deployments through the client
+# --------------------------------------------------------------------------------------------
+
+
+def agent_versions(api: FleetAutomationApi) -> list[str]:
+    response = api.list_fleet_agent_versions()
+    assert_fully_parsed(response)
+    return [item.attributes.version for item in response.data]
+
+
+def deployment_hosts(api: FleetAutomationApi, deployment_id: str) -> dict[str, dict]:
+    """hostname -> host as a plain dict, across every page (limit 100, the maximum)."""
+    hosts: dict[str, dict] = {}
+    page = 0
+    while True:
+        response = api.get_fleet_deployment(deployment_id=deployment_id, limit=100, page=page)
+        assert_fully_parsed(response)
+        batch = response.data.attributes.get("hosts") or []
+        for host in batch:
+            assert host.hostname not in hosts, f"host {host.hostname} appears twice"
+            hosts[host.hostname] = host.to_dict()
+        total_pages = response.meta.hosts.total_pages
+        page += 1
+        if page >= total_pages or not batch:
+            return hosts
+        assert page < 1000, "pagination does not end"
+
+
+def agent_version_of(host: dict) -> dict:
+    """The datadog-agent entry of a host's `versions`."""
+    entries = [entry for entry in host.get("versions") or [] if entry.get("package_name") == AGENT_PACKAGE]
+    assert len(entries) == 1, f"host {host.get('hostname')} must list {AGENT_PACKAGE} once: {host}"
+    return entries[0]
+
+
+def by_status(hosts: dict[str, dict]) -> dict[str, set[str]]:
+    """status -> hostnames."""
+    groups: dict[str, set[str]] = {}
+    for hostname, host in hosts.items():
+        groups.setdefault(host["status"], set()).add(hostname)
+    return groups
+
+
+def deployment_status(api: FleetAutomationApi, deployment_id: str) -> str:
+    response = api.get_fleet_deployment(deployment_id=deployment_id, limit=1)
+    assert_fully_parsed(response)
+    return response.data.attributes.high_level_status
