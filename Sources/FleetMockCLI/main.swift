@@ -8,6 +8,7 @@ let topLevelHelp = """
 
     COMMANDS:
       serve        Serve the Fleet Automation API (see fleetmock serve --help).
+      healthcheck  Exit 0 when a FleetMock answers its health check (see fleetmock healthcheck --help).
       version      Print the version.
 
     """
@@ -30,6 +31,13 @@ case "serve":
         SystemIO.printError("fleetmock: \(error)")
         exit(1)
     }
+case "healthcheck":
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") {
+        SystemIO.printLine(HealthcheckCommand.help)
+        exit(0)
+    }
+    exit(HealthcheckCommand.run(arguments: rest, environment: SystemIO.environment()))
 case "version", "--version":
     SystemIO.printLine("fleetmock 0.1.0")
 case "help", "--help", "-h", nil:

@@ -74,4 +74,25 @@ import Testing
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("--clock must be wall or manual"))
     }
+
+    @Test func healthcheckCommandExitsZeroOnlyForAHealthyServer() throws {
+        let server = try FleetMockProcess(databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite")
+        let base = "http://127.0.0.1:\(server.port)"
+        #expect(try Self.runFleetmock(["healthcheck", "--url", base + "/__fleetmock/health"]) == 0)
+        #expect(try Self.runFleetmock(["healthcheck", "--url", base + "/__fleetmock/nothing-here"]) == 1)
+        #expect(server.stop() == 0)
+        #expect(try Self.runFleetmock(["healthcheck", "--url", base + "/__fleetmock/health", "--timeout", "1"]) == 1)
+        #expect(try Self.runFleetmock(["healthcheck", "--url", "ftp://example"]) == 2)
+    }
+
+    static func runFleetmock(_ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+        process.arguments = arguments
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
 }
