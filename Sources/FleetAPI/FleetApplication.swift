@@ -78,7 +78,7 @@ public final class FleetApplication {
                         resetSeconds: status.resetSeconds)
                 }
                 advanceSimulation(wallNow: wallNow)
-                response = try handleFleet(match.operation, input: input, wallNow: wallNow)
+                response = try handleFleet(match.operation, input: input, caller: key, wallNow: wallNow)
             }
         } catch {
             if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
@@ -104,7 +104,9 @@ public final class FleetApplication {
         simulation.apply(changes)
     }
 
-    private func handleFleet(_ operation: Operation, input: RequestInput, wallNow: Instant) throws(FleetError) -> APIResponse {
+    private func handleFleet(
+        _ operation: Operation, input: RequestInput, caller: Credentials.ApplicationKey, wallNow: Instant
+    ) throws(FleetError) -> APIResponse {
         let now = simulation.clock.now(wall: wallNow)
         switch operation {
         case .listFleetAgentVersions:
@@ -149,6 +151,26 @@ public final class FleetApplication {
             else { throw FleetError.storageFailure(reason: "trigger produced no deployment") }
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
+
+        case .createFleetSchedule:
+            let changes = try simulation.planCreateSchedule(
+                try ScheduleRequests.draft(from: input), by: caller.owner, now: now)
+            try commit(changes)
+            guard case .scheduleCreated(let created) = changes.first, let schedule = simulation.schedule(id: created.id)
+            else { throw FleetError.storageFailure(reason: "create produced no schedule") }
+            return .json(201, UnstableRendering.scheduleResponse(schedule))
+
+        case .updateFleetSchedule:
+            let id = try input.identifier("id")
+            try commit(try simulation.planUpdateSchedule(
+                id: id, try ScheduleRequests.draft(from: input), by: caller.owner, now: now))
+            guard let schedule = simulation.schedule(id: id) else { throw FleetError.scheduleNotFound(id: id) }
+            return .json(200, UnstableRendering.scheduleResponse(schedule))
+
+        case .deleteFleetSchedule:
+            let id = try input.identifier("id")
+            try commit(try simulation.planDeleteSchedule(id: id))
+            return APIResponse(status: 204)
 
         case .controlHealth, .controlGetClock, .controlAdvanceClock:
             return try handleControl(operation, input: input, wallNow: wallNow)

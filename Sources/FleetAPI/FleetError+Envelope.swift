@@ -10,7 +10,7 @@ extension FleetError {
         case .missingAPIKey, .invalidAPIKey, .missingApplicationKey, .invalidApplicationKey: return 401
         case .missingPermissions: return 403
         case .rateLimited: return 429
-        case .invalidPathSegment, .invalidIdentifier, .invalidParameter, .invalidBody, .invalidQuery,
+        case .invalidPathSegment, .invalidIdentifier, .invalidParameter, .invalidBody, .invalidField, .invalidQuery,
             .noVersionForStrategy, .deploymentNotCancelable:
             return 400
         case .storageFailure: return 500
@@ -44,6 +44,8 @@ extension FleetError {
             return "Bad request: query parameter \(name) \(reason)"
         case .invalidBody(let reason):
             return "Bad request: \(reason)"
+        case .invalidField(let path, let reason):
+            return "Bad request: \(path) \(reason)"
         case .invalidQuery(let query, let position, let reason):
             return "Bad request: invalid query '\(query)': \(reason) at position \(position)"
         case .noVersionForStrategy(let versionToLatest, let major):

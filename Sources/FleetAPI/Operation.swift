@@ -8,6 +8,9 @@ public enum Operation: String, Sendable, CaseIterable {
     case listFleetSchedules = "ListFleetSchedules"
     case getFleetSchedule = "GetFleetSchedule"
     case triggerFleetSchedule = "TriggerFleetSchedule"
+    case createFleetSchedule = "CreateFleetSchedule"
+    case updateFleetSchedule = "UpdateFleetSchedule"
+    case deleteFleetSchedule = "DeleteFleetSchedule"
     // FleetMock's own control surface: no credentials, no rate limit.
     case controlHealth = "FleetMockHealth"
     case controlGetClock = "FleetMockGetClock"
@@ -22,7 +25,7 @@ public enum Operation: String, Sendable, CaseIterable {
             return ["hosts_read"]
         case .cancelFleetDeployment:
             return ["agent_upgrade_write", "fleet_policies_write"]
-        case .triggerFleetSchedule:
+        case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
             return ["agent_upgrade_write"]
         case .controlHealth, .controlGetClock, .controlAdvanceClock:
             return []

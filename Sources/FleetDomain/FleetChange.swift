@@ -6,6 +6,9 @@ public enum FleetChange: Equatable, Sendable {
     case deploymentCanceled(deploymentID: String, at: Instant)
     case operationUpdated(deploymentID: String, position: Int, operation: HostOperation)
     case hostUpdated(SimulatedHost)
+    case scheduleCreated(Schedule)
+    case scheduleUpdated(Schedule)
+    case scheduleDeleted(id: String)
     case clockUpdated(SimulationClock)
     case randomStateUpdated(UInt64)
 }

@@ -17,6 +17,8 @@ public enum FleetError: Error, Equatable, Sendable {
     case invalidIdentifier(parameter: String, value: String)
     case invalidParameter(name: String, reason: String)
     case invalidBody(reason: String)
+    /// A body field is missing, of the wrong type or out of range; `path` is its JSON path.
+    case invalidField(path: String, reason: String)
     case invalidQuery(query: String, position: Int, reason: String)
     case noVersionForStrategy(versionToLatest: Int, major: Int)
     // Existence and state

@@ -155,6 +155,17 @@ public struct FleetSimulation: Sendable {
             case .hostUpdated(let host):
                 guard let index = hostIndexByKey[host.agentKey] else { continue }
                 hosts[index] = host
+            case .scheduleCreated(let schedule):
+                schedules.append(schedule)
+                scheduleIndexByID[schedule.id] = schedules.count - 1
+            case .scheduleUpdated(let schedule):
+                guard let index = scheduleIndexByID[schedule.id] else { continue }
+                schedules[index] = schedule
+            case .scheduleDeleted(let id):
+                guard let index = scheduleIndexByID[id] else { continue }
+                schedules.remove(at: index)
+                scheduleIndexByID = [:]
+                for (position, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = position }
             case .clockUpdated(let newClock):
                 clock = newClock
             case .randomStateUpdated(let state):

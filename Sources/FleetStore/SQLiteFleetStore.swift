@@ -179,6 +179,23 @@ public final class SQLiteFleetStore: FleetPersistence {
             try connection.statement("UPDATE hosts SET packages = ?, config_files = ? WHERE agent_key = ?")
                 .run(.text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
                      .text(host.agentKey))
+        case .scheduleCreated(let schedule):
+            let next = try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
+            _ = try next.step()
+            try insert(schedule, position: Int(next.int64(at: 0)))
+        case .scheduleUpdated(let schedule):
+            try connection.statement(
+                """
+                UPDATE schedules SET name = ?, query = ?, rule = ?, status = ?, version_to_latest = ?,
+                    updated_at_ms = ?, updated_by = ?
+                WHERE id = ?
+                """
+            ).run(
+                .text(schedule.name), .text(schedule.query), .text(encodeRule(schedule.rule)),
+                .text(schedule.status.rawValue), .integer(Int64(schedule.versionToLatest)),
+                .integer(schedule.updatedAt.milliseconds), .text(schedule.updatedBy), .text(schedule.id))
+        case .scheduleDeleted(let id):
+            try connection.statement("DELETE FROM schedules WHERE id = ?").run(.text(id))
         case .clockUpdated(let clock):
             try writeClock(clock)
         case .randomStateUpdated(let state):
@@ -199,13 +216,16 @@ public final class SQLiteFleetStore: FleetPersistence {
             .text(host.attributes.serializedString))
     }
 
+    private func encodeRule(_ rule: RecurrenceRule) -> String {
+        JSONValue.object([
+            "days_of_week": .array(rule.daysOfWeek.map(JSONValue.string)),
+            "start_maintenance_window": .string(rule.startMaintenanceWindow),
+            "maintenance_window_duration": .int(rule.maintenanceWindowDuration),
+            "timezone": .string(rule.timezone),
+        ]).serializedString
+    }
+
     private func insert(_ schedule: Schedule, position: Int) throws(SQLiteError) {
-        let rule = JSONValue.object([
-            "days_of_week": .array(schedule.rule.daysOfWeek.map(JSONValue.string)),
-            "start_maintenance_window": .string(schedule.rule.startMaintenanceWindow),
-            "maintenance_window_duration": .int(schedule.rule.maintenanceWindowDuration),
-            "timezone": .string(schedule.rule.timezone),
-        ])
         try connection.statement(
             """
             INSERT INTO schedules (id, position, name, query, rule, status, version_to_latest, created_at_ms,
@@ -214,7 +234,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             """
         ).run(
             .text(schedule.id), .integer(Int64(position)), .text(schedule.name), .text(schedule.query),
-            .text(rule.serializedString), .text(schedule.status.rawValue), .integer(Int64(schedule.versionToLatest)),
+            .text(encodeRule(schedule.rule)), .text(schedule.status.rawValue), .integer(Int64(schedule.versionToLatest)),
             .integer(schedule.createdAt.milliseconds), .text(schedule.createdBy), .integer(schedule.updatedAt.milliseconds),
             .text(schedule.updatedBy))
     }
