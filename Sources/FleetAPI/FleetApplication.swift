@@ -104,6 +104,14 @@ public final class FleetApplication {
         simulation.apply(changes)
     }
 
+    /// Commits changes that create a deployment and returns it as now stored.
+    private func commitDeployment(_ changes: [FleetChange]) throws(FleetError) -> Deployment {
+        try commit(changes)
+        guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
+        else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
+        return deployment
+    }
+
     private func handleFleet(
         _ operation: Operation, input: RequestInput, caller: Credentials.ApplicationKey, wallNow: Instant
     ) throws(FleetError) -> APIResponse {
@@ -144,11 +152,15 @@ public final class FleetApplication {
 
         case .triggerFleetSchedule:
             let id = try input.identifier("id")
-            let changes = try simulation.planTrigger(scheduleID: id, now: now)
-            try commit(changes)
-            guard case .deploymentCreated(let created) = changes.first,
-                let deployment = simulation.deployment(id: created.id)
-            else { throw FleetError.storageFailure(reason: "trigger produced no deployment") }
+            let deployment = try commitDeployment(try simulation.planTrigger(scheduleID: id, now: now))
+            return .json(201, UnstableRendering.deploymentResponse(
+                deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
+
+        case .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade:
+            let draft = operation == .createFleetDeploymentConfigure
+                ? try DeploymentRequests.configure(from: input) : try DeploymentRequests.upgrade(from: input)
+            let changes = try simulation.planDeployment(kind: draft.kind, filterQuery: draft.filterQuery, now: now)
+            let deployment = try commitDeployment(changes)
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
 

@@ -5,6 +5,8 @@ public enum Operation: String, Sendable, CaseIterable {
     case listFleetDeployments = "ListFleetDeployments"
     case getFleetDeployment = "GetFleetDeployment"
     case cancelFleetDeployment = "CancelFleetDeployment"
+    case createFleetDeploymentConfigure = "CreateFleetDeploymentConfigure"
+    case createFleetDeploymentUpgrade = "CreateFleetDeploymentUpgrade"
     case listFleetSchedules = "ListFleetSchedules"
     case getFleetSchedule = "GetFleetSchedule"
     case triggerFleetSchedule = "TriggerFleetSchedule"
@@ -23,7 +25,7 @@ public enum Operation: String, Sendable, CaseIterable {
         switch self {
         case .listFleetAgentVersions, .listFleetDeployments, .getFleetDeployment, .listFleetSchedules, .getFleetSchedule:
             return ["hosts_read"]
-        case .cancelFleetDeployment:
+        case .cancelFleetDeployment, .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade:
             return ["agent_upgrade_write", "fleet_policies_write"]
         case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
             return ["agent_upgrade_write"]

@@ -27,6 +27,8 @@ public struct Router: Sendable {
     public static let fleet = Router([
         ("GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions),
         ("GET", "/api/unstable/fleet/deployments", .listFleetDeployments),
+        ("POST", "/api/unstable/fleet/deployments/configure", .createFleetDeploymentConfigure),
+        ("POST", "/api/unstable/fleet/deployments/upgrade", .createFleetDeploymentUpgrade),
         ("GET", "/api/unstable/fleet/deployments/{deployment_id}", .getFleetDeployment),
         ("POST", "/api/unstable/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeployment),
         ("GET", "/api/unstable/fleet/schedules", .listFleetSchedules),

@@ -80,6 +80,7 @@ public struct FleetSimulation: Sendable {
     public func planDeployment(
         kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, now: Instant
     ) throws(FleetError) -> [FleetChange] {
+        try kind.validate(catalog: catalog)
         let query = try HostQuery.parse(filterQuery)
         var generator = random
         let id = generator.nextUUID()
