@@ -79,7 +79,8 @@ import Testing
 
     @Test func deploymentWithNoMatchingHostIsCompletedAndNotCancelable() throws {
         var fleet = TestFleet.simulation()
-        let changes = try fleet.planDeployment(kind: .upgrade([]), filterQuery: "env:sandbox", now: t0)
+        let changes = try fleet.planDeployment(
+            kind: .upgrade([PackageTarget(name: "datadog-agent", version: "7.53.0")]), filterQuery: "env:sandbox", now: t0)
         fleet.apply(changes)
         let deployment = try #require(fleet.deployments.last)
         #expect(deployment.status == .completed)
