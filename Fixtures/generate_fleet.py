@@ -30,6 +30,15 @@ SERVICES = {
     "postgres": "data-platform",
 }
 APM_SERVICES = {"web-frontend", "web-api", "checkout", "payments"}
+# service -> (language, language_version, tracer_version) of the APM tracer its hosts run.
+TRACERS = {
+    "web-frontend": ("nodejs", "20.11.1", "5.10.0"),
+    "web-api": ("python", "3.12.2", "2.7.4"),
+    "checkout": ("java", "17.0.10", "1.32.0"),
+    "payments": ("go", "1.22.1", "1.62.0"),
+}
+# Its own generator, so adding tracers left every other value of fleet.json unchanged.
+tracer_rng = random.Random(7)
 CLUSTER_SERVICES = {"web-api", "search"}  # on Kubernetes (Linux, Agent 6+ hosts), installed with Helm
 
 REGIONS = {"us-east-1": "use1", "us-west-2": "usw2", "eu-west-1": "euw1"}
@@ -134,6 +143,26 @@ def attributes(env, service, region, os_name, version, files, env_index, region_
     }
 
 
+def tracers(hostname, env, service, products):
+    """The APM tracers on a host: one per instrumented service, on hosts with APM enabled."""
+    if "apm" not in products or service not in TRACERS:
+        return []
+    language, language_version, tracer_version = TRACERS[service]
+    runtime_id = "%08x-%04x-4%03x-8%03x-%012x" % (
+        tracer_rng.getrandbits(32), tracer_rng.getrandbits(16), tracer_rng.getrandbits(12),
+        tracer_rng.getrandbits(12), tracer_rng.getrandbits(48))
+    return [{
+        "service": service,
+        "env": env,
+        "language": language,
+        "language_version": language_version,
+        "tracer_version": tracer_version,
+        "service_version": "1.%d.%d" % (tracer_rng.randint(0, 9), tracer_rng.randint(0, 20)),
+        "runtime_ids": [runtime_id],
+        "remote_config_status": "connected",
+    }]
+
+
 def hosts():
     services = list(SERVICES)
     regions = list(REGIONS)
@@ -157,13 +186,15 @@ def hosts():
                 failing_left.discard(service)
             version = agent_version(index)
             files = config_files(service)
+            host_attributes = attributes(env, service, region, os_name, version, files, env_index, region_index, n, index)
+            host_attributes["tracers"] = tracers(hostname, env, service, host_attributes["enabled_products"])
             result.append({
                 "agent_key": hashlib.md5(hostname.encode()).hexdigest(),
                 "hostname": hostname,
                 "tags": tags,
                 "packages": {"datadog-agent": version},
                 "config_files": files,
-                "attributes": attributes(env, service, region, os_name, version, files, env_index, region_index, n, index),
+                "attributes": host_attributes,
             })
             index += 1
     return sorted(result, key=lambda host: host["hostname"])

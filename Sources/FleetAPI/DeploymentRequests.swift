@@ -10,7 +10,8 @@ enum DeploymentRequests {
         let dryRun: Bool
     }
 
-    static func configure(from input: RequestInput) throws(FleetError) -> Draft {
+    /// `filterQueryRequired`: v2 requires it; the unstable surface defaults to every host.
+    static func configure(from input: RequestInput, filterQueryRequired: Bool = false) throws(FleetError) -> Draft {
         let data = try input.dataObject()
         try data.resourceType("deployment")
         guard let attributes = try data.object("attributes", required: true) else {
@@ -28,11 +29,12 @@ enum DeploymentRequests {
             operations.append(ConfigOperation(fileOp: fileOp, filePath: filePath, patch: fields.value("patch")))
         }
         return Draft(
-            kind: .configure(operations), filterQuery: try attributes.string("filter_query") ?? "",
+            kind: .configure(operations),
+            filterQuery: try attributes.string("filter_query", required: filterQueryRequired) ?? "",
             dryRun: try attributes.bool("dry_run") ?? false)
     }
 
-    static func upgrade(from input: RequestInput) throws(FleetError) -> Draft {
+    static func upgrade(from input: RequestInput, filterQueryRequired: Bool = false) throws(FleetError) -> Draft {
         let data = try input.dataObject()
         try data.resourceType("deployment")
         guard let attributes = try data.object("attributes", required: true) else {
@@ -50,7 +52,8 @@ enum DeploymentRequests {
             targets.append(PackageTarget(name: name, version: version))
         }
         return Draft(
-            kind: .upgrade(targets), filterQuery: try attributes.string("filter_query") ?? "",
+            kind: .upgrade(targets),
+            filterQuery: try attributes.string("filter_query", required: filterQueryRequired) ?? "",
             dryRun: try attributes.bool("dry_run") ?? false)
     }
 }

@@ -8,7 +8,7 @@ import FleetJSON
 /// → persist (one transaction) → apply → encode. A failure at any step leaves state untouched.
 /// Single-threaded: the transport calls it on one loop.
 public final class FleetApplication {
-    public private(set) var simulation: FleetSimulation
+    public internal(set) var simulation: FleetSimulation
     private let persistence: FleetPersistence
     private let credentials: Credentials
     private var rateLimiter: RateLimiter
@@ -99,13 +99,13 @@ public final class FleetApplication {
     }
 
     /// Persists planned changes, then applies them: memory never gets ahead of the store.
-    private func commit(_ changes: [FleetChange]) throws(FleetError) {
+    func commit(_ changes: [FleetChange]) throws(FleetError) {
         try persistence.persist(changes)
         simulation.apply(changes)
     }
 
     /// Commits changes that create a deployment and returns it as now stored.
-    private func commitDeployment(_ changes: [FleetChange]) throws(FleetError) -> Deployment {
+    func commitDeployment(_ changes: [FleetChange]) throws(FleetError) -> Deployment {
         try commit(changes)
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
@@ -116,76 +116,10 @@ public final class FleetApplication {
         _ operation: Operation, input: RequestInput, caller: Credentials.ApplicationKey, wallNow: Instant
     ) throws(FleetError) -> APIResponse {
         let now = simulation.clock.now(wall: wallNow)
-        switch operation {
-        case .listFleetAgentVersions:
-            return .json(200, UnstableRendering.agentVersionsResponse(simulation.catalog))
-
-        case .listFleetDeployments:
-            let pageSize = try input.integer("page_size", default: 10, in: 1...100)
-            let offset = try input.integer("page_offset", default: 0, in: 0...Int.max)
-            let all = simulation.deployments
-            // Newest first.
-            let page: [Deployment] = offset < all.count
-                ? Array(all[..<(all.count - offset)].suffix(pageSize).reversed()) : []
-            return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: all.count, fleet: simulation))
-
-        case .getFleetDeployment:
-            let id = try input.identifier("deployment_id")
-            let limit = try input.integer("limit", default: 50, in: 1...100)
-            let page = try input.integer("page", default: 0, in: 0...Int.max)
-            guard let deployment = simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
-            return .json(200, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: page, limit: limit), fleet: simulation))
-
-        case .cancelFleetDeployment:
-            let id = try input.identifier("deployment_id")
-            try commit(try simulation.planCancel(deploymentID: id, now: now))
-            return APIResponse(status: 204)
-
-        case .listFleetSchedules:
-            return .json(200, UnstableRendering.schedulesResponse(simulation.schedules))
-
-        case .getFleetSchedule:
-            let id = try input.identifier("id")
-            guard let schedule = simulation.schedule(id: id) else { throw FleetError.scheduleNotFound(id: id) }
-            return .json(200, UnstableRendering.scheduleResponse(schedule))
-
-        case .triggerFleetSchedule:
-            let id = try input.identifier("id")
-            let deployment = try commitDeployment(try simulation.planTrigger(scheduleID: id, now: now))
-            return .json(201, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
-
-        case .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade:
-            let draft = operation == .createFleetDeploymentConfigure
-                ? try DeploymentRequests.configure(from: input) : try DeploymentRequests.upgrade(from: input)
-            let changes = try simulation.planDeployment(kind: draft.kind, filterQuery: draft.filterQuery, now: now)
-            let deployment = try commitDeployment(changes)
-            return .json(201, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
-
-        case .createFleetSchedule:
-            let changes = try simulation.planCreateSchedule(
-                try ScheduleRequests.draft(from: input), by: caller.owner, now: now)
-            try commit(changes)
-            guard case .scheduleCreated(let created) = changes.first, let schedule = simulation.schedule(id: created.id)
-            else { throw FleetError.storageFailure(reason: "create produced no schedule") }
-            return .json(201, UnstableRendering.scheduleResponse(schedule))
-
-        case .updateFleetSchedule:
-            let id = try input.identifier("id")
-            try commit(try simulation.planUpdateSchedule(
-                id: id, try ScheduleRequests.draft(from: input), by: caller.owner, now: now))
-            guard let schedule = simulation.schedule(id: id) else { throw FleetError.scheduleNotFound(id: id) }
-            return .json(200, UnstableRendering.scheduleResponse(schedule))
-
-        case .deleteFleetSchedule:
-            let id = try input.identifier("id")
-            try commit(try simulation.planDeleteSchedule(id: id))
-            return APIResponse(status: 204)
-
-        case .controlHealth, .controlGetClock, .controlAdvanceClock:
-            return try handleControl(operation, input: input, wallNow: wallNow)
+        switch operation.surface {
+        case .unstable: return try handleUnstable(operation, input: input, caller: caller, now: now)
+        case .v2: return try handleV2(operation, input: input, caller: caller, now: now)
+        case .control: return try handleControl(operation, input: input, wallNow: wallNow)
         }
     }
 
@@ -195,6 +129,8 @@ public final class FleetApplication {
         switch operation {
         case .controlHealth:
             return .json(200, Array(#"{"status":"ok"}"#.utf8))
+        case .controlRoutes:
+            return .json(200, Self.routesBody)
         case .controlGetClock:
             advanceSimulation(wallNow: wallNow)
             return .json(200, clockBody(wallNow: wallNow))
@@ -217,6 +153,29 @@ public final class FleetApplication {
             throw FleetError.routeNotFound(method: "GET", path: operation.rawValue)
         }
     }
+
+    /// `GET /__fleetmock/routes`: every route with its operation, permissions and surface.
+    static let routesBody: [UInt8] = {
+        var writer = JSONWriter(reservingCapacity: 8192)
+        writer.beginObject()
+        writer.key("routes")
+        writer.beginArray()
+        for route in Router.table {
+            writer.beginObject()
+            writer.field("method", route.method)
+            writer.field("operation", route.operation.rawValue)
+            writer.field("path", route.path)
+            writer.key("permissions")
+            writer.beginArray()
+            for permission in route.operation.requiredPermissions { writer.string(permission) }
+            writer.endArray()
+            writer.field("surface", route.operation.surface.rawValue)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }()
 
     private func clockBody(wallNow: Instant) -> [UInt8] {
         let now = simulation.clock.now(wall: wallNow)

@@ -5,12 +5,13 @@ import FleetJSON
 extension FleetError {
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound, .deploymentNotFound, .scheduleNotFound: return 404
+        case .routeNotFound, .deploymentNotFound, .scheduleNotFound, .agentNotFound: return 404
+        case .upgradeInProgress: return 409
         case .methodNotAllowed: return 405
         case .missingAPIKey, .invalidAPIKey, .missingApplicationKey, .invalidApplicationKey: return 401
         case .missingPermissions: return 403
         case .rateLimited: return 429
-        case .invalidPathSegment, .invalidIdentifier, .invalidParameter, .invalidBody, .invalidField, .invalidQuery,
+        case .invalidPathSegment, .invalidIdentifier, .invalidAgentKey, .invalidParameter, .invalidBody, .invalidField, .invalidQuery,
             .noVersionForStrategy, .deploymentNotCancelable:
             return 400
         case .storageFailure: return 500
@@ -40,6 +41,8 @@ extension FleetError {
             return "Bad request: \(reason)"
         case .invalidIdentifier(let parameter, let value):
             return "Bad request: \(parameter) '\(value)' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
+        case .invalidAgentKey(let value):
+            return "Bad request: agent_key '\(value)' is not a valid agent key (32 lowercase hexadecimal digits)"
         case .invalidParameter(let name, let reason):
             return "Bad request: query parameter \(name) \(reason)"
         case .invalidBody(let reason):
@@ -56,6 +59,11 @@ extension FleetError {
             return "Not found: deployment \(id) does not exist"
         case .scheduleNotFound(let id):
             return "Not found: schedule \(id) does not exist"
+        case .agentNotFound(let key):
+            return "Not found: agent \(key) does not exist"
+        case .upgradeInProgress(let hostname, let deploymentID):
+            return "Conflict: host \(hostname) is already being upgraded by deployment \(deploymentID); "
+                + "wait for it to finish or cancel it"
         case .deploymentNotCancelable(let id, let status):
             return "Bad request: deployment \(id) is \(status.rawValue); only pending or running deployments can be canceled"
         case .storageFailure:

@@ -1,35 +1,65 @@
 /// The operations FleetMock serves, named by the spec's operationId, with what each requires.
 public enum Operation: String, Sendable, CaseIterable {
-    // Datadog Fleet Automation, unstable surface.
+    // Datadog Fleet Automation, unstable surface (fleet-automation-openapi.yaml).
     case listFleetAgentVersions = "ListFleetAgentVersions"
+    case listFleetAgents = "ListFleetAgents"
+    case getFleetAgentInfo = "GetFleetAgentInfo"
     case listFleetDeployments = "ListFleetDeployments"
-    case getFleetDeployment = "GetFleetDeployment"
-    case cancelFleetDeployment = "CancelFleetDeployment"
     case createFleetDeploymentConfigure = "CreateFleetDeploymentConfigure"
     case createFleetDeploymentUpgrade = "CreateFleetDeploymentUpgrade"
+    case getFleetDeployment = "GetFleetDeployment"
+    case cancelFleetDeployment = "CancelFleetDeployment"
     case listFleetSchedules = "ListFleetSchedules"
-    case getFleetSchedule = "GetFleetSchedule"
-    case triggerFleetSchedule = "TriggerFleetSchedule"
     case createFleetSchedule = "CreateFleetSchedule"
+    case getFleetSchedule = "GetFleetSchedule"
     case updateFleetSchedule = "UpdateFleetSchedule"
     case deleteFleetSchedule = "DeleteFleetSchedule"
+    case triggerFleetSchedule = "TriggerFleetSchedule"
+    // Tracers, unstable surface (fleet-tracers-openapi.yaml).
+    case listFleetTracers = "ListFleetTracers"
+    case listFleetAgentTracers = "ListFleetAgentTracers"
+    // The v2 surface of datadog-api-client 2.58.0 and later.
+    case listFleetAgentVersionsV2 = "ListFleetAgentVersionsV2"
+    case listFleetAgentsV2 = "ListFleetAgentsV2"
+    case getFleetAgentDetailV2 = "GetFleetAgentDetailV2"
+    case listFleetDeploymentsV2 = "ListFleetDeploymentsV2"
+    case createFleetDeploymentConfigureV2 = "CreateFleetDeploymentConfigureV2"
+    case createFleetDeploymentUpgradeV2 = "CreateFleetDeploymentUpgradeV2"
+    case getFleetDeploymentV2 = "GetFleetDeploymentV2"
+    case cancelFleetDeploymentV2 = "CancelFleetDeploymentV2"
+    case listFleetSchedulesV2 = "ListFleetSchedulesV2"
+    case getFleetScheduleV2 = "GetFleetScheduleV2"
     // FleetMock's own control surface: no credentials, no rate limit.
     case controlHealth = "FleetMockHealth"
+    case controlRoutes = "FleetMockRoutes"
     case controlGetClock = "FleetMockGetClock"
     case controlAdvanceClock = "FleetMockAdvanceClock"
 
-    public var isControl: Bool { rawValue.hasPrefix("FleetMock") }
+    public enum Surface: String, Sendable {
+        case unstable, v2, control
+    }
 
-    /// The spec's `x-permission` (operator AND) for this operation.
+    public var surface: Surface {
+        if rawValue.hasPrefix("FleetMock") { return .control }
+        return rawValue.hasSuffix("V2") ? .v2 : .unstable
+    }
+
+    public var isControl: Bool { surface == .control }
+
+    /// The spec's `x-permission` (operator AND). The v2 surface keeps its unstable counterpart's.
     public var requiredPermissions: [String] {
         switch self {
-        case .listFleetAgentVersions, .listFleetDeployments, .getFleetDeployment, .listFleetSchedules, .getFleetSchedule:
+        case .listFleetAgentVersions, .listFleetAgents, .getFleetAgentInfo, .listFleetDeployments, .getFleetDeployment,
+            .listFleetSchedules, .getFleetSchedule, .listFleetTracers, .listFleetAgentTracers, .listFleetAgentVersionsV2,
+            .listFleetAgentsV2, .getFleetAgentDetailV2, .listFleetDeploymentsV2, .getFleetDeploymentV2,
+            .listFleetSchedulesV2, .getFleetScheduleV2:
             return ["hosts_read"]
-        case .cancelFleetDeployment, .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade:
+        case .cancelFleetDeployment, .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade,
+            .cancelFleetDeploymentV2, .createFleetDeploymentConfigureV2, .createFleetDeploymentUpgradeV2:
             return ["agent_upgrade_write", "fleet_policies_write"]
         case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
             return ["agent_upgrade_write"]
-        case .controlHealth, .controlGetClock, .controlAdvanceClock:
+        case .controlHealth, .controlRoutes, .controlGetClock, .controlAdvanceClock:
             return []
         }
     }
@@ -38,7 +68,7 @@ public enum Operation: String, Sendable, CaseIterable {
     public var rateLimitName: String {
         var name = ""
         for character in rawValue {
-            if character.isUppercase, !name.isEmpty { name.append("_") }
+            if character.isUppercase, !name.isEmpty, name.last != "_" { name.append("_") }
             name.append(contentsOf: character.lowercased())
         }
         return name

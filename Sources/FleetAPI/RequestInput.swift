@@ -50,6 +50,73 @@ struct RequestInput {
         return value
     }
 
+    /// A string query parameter; nil when absent.
+    func string(_ name: String) throws(FleetError) -> String? {
+        guard let found = query[name] else { return nil }
+        guard let text = found else {
+            throw FleetError.invalidParameter(name: name, reason: "is not valid percent-encoding")
+        }
+        return text
+    }
+
+    /// `true` or `false`, as Datadog's clients send booleans.
+    func boolean(_ name: String, default defaultValue: Bool) throws(FleetError) -> Bool {
+        guard let text = try string(name) else { return defaultValue }
+        switch text.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw FleetError.invalidParameter(name: name, reason: "must be true or false, got '\(text)'")
+        }
+    }
+
+    /// One of an enumeration's raw values, or `defaultValue` when absent.
+    func enumeration<Value: RawRepresentable & CaseIterable>(_ name: String, default defaultValue: Value)
+        throws(FleetError) -> Value where Value.RawValue == String
+    {
+        guard let text = try string(name) else { return defaultValue }
+        guard let value = Value(rawValue: text) else {
+            let allowed = Value.allCases.map(\.rawValue).joined(separator: ", ")
+            throw FleetError.invalidParameter(name: name, reason: "must be one of \(allowed), got '\(text)'")
+        }
+        return value
+    }
+
+    /// A Datadog query; `.all` when absent or empty. With `allowedKeys`, any other field is a 400.
+    func query(_ name: String, allowedKeys: [String]? = nil) throws(FleetError) -> HostQuery {
+        guard let text = try string(name), !text.isEmpty else { return .all }
+        let parsed = try HostQuery.parse(text)
+        if let allowedKeys {
+            if parsed.hasBareTerm {
+                throw FleetError.invalidParameter(
+                    name: name, reason: "must use field:value terms with fields \(allowedKeys.joined(separator: ", "))")
+            }
+            if let unsupported = parsed.keys.first(where: { !allowedKeys.contains($0) }) {
+                throw FleetError.invalidParameter(
+                    name: name,
+                    reason: "uses the unsupported field '\(unsupported)'; supported: \(allowedKeys.joined(separator: ", "))")
+            }
+        }
+        return parsed
+    }
+
+    /// A comma-separated list; empty items dropped.
+    func list(_ name: String) throws(FleetError) -> [String] {
+        guard let text = try string(name) else { return [] }
+        return text.split(separator: ",").map { String($0.trimmingCharacters()) }.filter { !$0.isEmpty }
+    }
+
+    /// v2 agent keys are exactly 32 lowercase hexadecimal digits.
+    func agentKeyV2(_ name: String) throws(FleetError) -> String {
+        guard let found = parameters[name], let value = found else {
+            throw FleetError.invalidPathSegment(reason: "the \(name) path segment is not valid percent-encoding")
+        }
+        let isKey = value.utf8.count == 32 && value.utf8.allSatisfy { byte in
+            (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+        }
+        guard isKey else { throw FleetError.invalidAgentKey(value: value) }
+        return value
+    }
+
     /// The body as a JSON object.
     func jsonObject() throws(FleetError) -> JSONValue {
         guard !body.isEmpty else { throw FleetError.invalidBody(reason: "a JSON object is required") }
@@ -63,5 +130,12 @@ struct RequestInput {
             throw FleetError.invalidBody(reason: "expected a JSON object, got \(value.typeName)")
         }
         return value
+    }
+}
+
+extension Substring {
+    func trimmingCharacters() -> Substring {
+        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else { return "" }
+        return self[first...last]
     }
 }

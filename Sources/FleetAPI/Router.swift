@@ -24,8 +24,13 @@ public struct Router: Sendable {
 
     private let routes: [Route]
 
-    public static let fleet = Router([
+    /// Every route FleetMock serves: method, path template, operation. The one table the router,
+    /// `/__fleetmock/routes` and the README's operation list come from.
+    public static let table: [(method: String, path: String, operation: Operation)] = [
         ("GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions),
+        ("GET", "/api/unstable/fleet/agents", .listFleetAgents),
+        ("GET", "/api/unstable/fleet/agents/{agent_key}", .getFleetAgentInfo),
+        ("GET", "/api/unstable/fleet/agents/{agent_key}/tracers", .listFleetAgentTracers),
         ("GET", "/api/unstable/fleet/deployments", .listFleetDeployments),
         ("POST", "/api/unstable/fleet/deployments/configure", .createFleetDeploymentConfigure),
         ("POST", "/api/unstable/fleet/deployments/upgrade", .createFleetDeploymentUpgrade),
@@ -37,10 +42,24 @@ public struct Router: Sendable {
         ("PATCH", "/api/unstable/fleet/schedules/{id}", .updateFleetSchedule),
         ("DELETE", "/api/unstable/fleet/schedules/{id}", .deleteFleetSchedule),
         ("POST", "/api/unstable/fleet/schedules/{id}/trigger", .triggerFleetSchedule),
+        ("GET", "/api/unstable/fleet/tracers", .listFleetTracers),
+        ("GET", "/api/v2/fleet/agent_versions", .listFleetAgentVersionsV2),
+        ("GET", "/api/v2/fleet/agents", .listFleetAgentsV2),
+        ("GET", "/api/v2/fleet/agents/{agent_key}", .getFleetAgentDetailV2),
+        ("GET", "/api/v2/fleet/deployments", .listFleetDeploymentsV2),
+        ("POST", "/api/v2/fleet/deployments/configure", .createFleetDeploymentConfigureV2),
+        ("POST", "/api/v2/fleet/deployments/upgrade", .createFleetDeploymentUpgradeV2),
+        ("GET", "/api/v2/fleet/deployments/{deployment_id}", .getFleetDeploymentV2),
+        ("POST", "/api/v2/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeploymentV2),
+        ("GET", "/api/v2/fleet/schedules", .listFleetSchedulesV2),
+        ("GET", "/api/v2/fleet/schedules/{id}", .getFleetScheduleV2),
         ("GET", "/__fleetmock/health", .controlHealth),
+        ("GET", "/__fleetmock/routes", .controlRoutes),
         ("GET", "/__fleetmock/clock", .controlGetClock),
         ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),
-    ])
+    ]
+
+    public static let fleet = Router(table.map { ($0.method, $0.path, $0.operation) })
 
     init(_ table: [(String, String, Operation)]) {
         routes = table.map { method, template, operation in

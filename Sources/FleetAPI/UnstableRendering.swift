@@ -55,20 +55,9 @@ enum UnstableRendering {
         writer.beginObject()
         writer.key("attributes")
         writer.beginObject()
-        switch deployment.kind {
-        case .configure(let operations):
+        if case .configure(let operations) = deployment.kind {
             writer.key("config_operations")
-            writer.beginArray()
-            for operation in operations {
-                writer.beginObject()
-                writer.field("file_op", operation.fileOp.rawValue)
-                writer.field("file_path", operation.filePath)
-                if let patch = operation.patch { writer.field("patch", patch) }
-                writer.endObject()
-            }
-            writer.endArray()
-        case .upgrade:
-            break
+            writeConfigOperations(operations, into: &writer)
         }
         writer.field("estimated_end_time_unix", deployment.estimatedEndTime.unixSeconds)
         writer.field("filter_query", deployment.filterQuery)
@@ -105,12 +94,32 @@ enum UnstableRendering {
     private static func writeHost(
         _ operation: HostOperation, of deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
     ) {
-        let host = fleet.host(agentKey: operation.hostKey)
         writer.beginObject()
         writer.field("error", operation.error)
         writer.field("hostname", operation.hostname)
         writer.field("status", operation.state.rawValue)
         writer.key("versions")
+        writeVersions(of: operation, in: deployment, fleet: fleet, into: &writer)
+        writer.endObject()
+    }
+
+    static func writeConfigOperations(_ operations: [ConfigOperation], into writer: inout JSONWriter) {
+        writer.beginArray()
+        for operation in operations {
+            writer.beginObject()
+            writer.field("file_op", operation.fileOp.rawValue)
+            writer.field("file_path", operation.filePath)
+            if let patch = operation.patch { writer.field("patch", patch) }
+            writer.endObject()
+        }
+        writer.endArray()
+    }
+
+    /// A host's `versions`: per deployed package, its version before, now, and the target.
+    static func writeVersions(
+        of operation: HostOperation, in deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
+    ) {
+        let host = fleet.host(agentKey: operation.hostKey)
         writer.beginArray()
         for (offset, target) in deployment.packages.enumerated() {
             let initial = offset < operation.initialVersions.count ? operation.initialVersions[offset] : ""
@@ -122,7 +131,6 @@ enum UnstableRendering {
             writer.endObject()
         }
         writer.endArray()
-        writer.endObject()
     }
 
     static func scheduleResponse(_ schedule: Schedule) -> [UInt8] {

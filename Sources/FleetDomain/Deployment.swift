@@ -12,6 +12,8 @@ public struct Deployment: Equatable, Sendable {
     public internal(set) var canceledAt: Instant?
     /// The schedule a trigger created this deployment from, if any.
     public let scheduleID: String?
+    /// Who created it: the owner of the application key used (v2's `author`).
+    public let author: String
     public let concurrency: Int
     /// Simulated time between creation and the first hosts starting, so a new deployment reads `pending`.
     public let startDelayMilliseconds: Int64
@@ -19,8 +21,8 @@ public struct Deployment: Equatable, Sendable {
 
     public init(
         id: String, sequence: Int64, kind: DeploymentKind, filterQuery: String, createdAt: Instant,
-        canceledAt: Instant? = nil, scheduleID: String? = nil, concurrency: Int, startDelayMilliseconds: Int64,
-        operations: [HostOperation]
+        canceledAt: Instant? = nil, scheduleID: String? = nil, author: String = "", concurrency: Int,
+        startDelayMilliseconds: Int64, operations: [HostOperation]
     ) {
         self.id = id
         self.sequence = sequence
@@ -29,6 +31,7 @@ public struct Deployment: Equatable, Sendable {
         self.createdAt = createdAt
         self.canceledAt = canceledAt
         self.scheduleID = scheduleID
+        self.author = author
         self.concurrency = concurrency
         self.startDelayMilliseconds = startDelayMilliseconds
         self.operations = operations

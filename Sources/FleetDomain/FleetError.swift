@@ -15,6 +15,7 @@ public enum FleetError: Error, Equatable, Sendable {
     // Input
     case invalidPathSegment(reason: String)
     case invalidIdentifier(parameter: String, value: String)
+    case invalidAgentKey(value: String)
     case invalidParameter(name: String, reason: String)
     case invalidBody(reason: String)
     /// A body field is missing, of the wrong type or out of range; `path` is its JSON path.
@@ -25,6 +26,9 @@ public enum FleetError: Error, Equatable, Sendable {
     case deploymentNotFound(id: String)
     case scheduleNotFound(id: String)
     case deploymentNotCancelable(id: String, status: DeploymentStatus)
+    case agentNotFound(key: String)
+    /// v2 upgrade: a target host is still being upgraded by another deployment (409).
+    case upgradeInProgress(hostname: String, deploymentID: String)
     // The store refused a write: nothing was changed.
     case storageFailure(reason: String)
 }

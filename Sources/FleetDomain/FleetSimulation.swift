@@ -69,22 +69,35 @@ public struct FleetSimulation: Sendable {
 
     /// Trigger: a new deployment from the schedule's query, its version strategy and every host that
     /// matches now. The schedule itself is not modified, and an inactive schedule can be triggered.
-    public func planTrigger(scheduleID: String, now: Instant) throws(FleetError) -> [FleetChange] {
+    public func planTrigger(scheduleID: String, by author: String = "", now: Instant) throws(FleetError)
+        -> [FleetChange]
+    {
         guard let schedule = schedule(id: scheduleID) else { throw FleetError.scheduleNotFound(id: scheduleID) }
         let version = try catalog.version(forVersionToLatest: schedule.versionToLatest)
         let targets = [PackageTarget(name: SimulatedHost.agentPackage, version: version.text)]
-        return try planDeployment(kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, now: now)
+        return try planDeployment(
+            kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, author: author, now: now)
     }
 
     /// A new deployment of `kind` to every host `filterQuery` matches now.
     public func planDeployment(
-        kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, now: Instant
+        kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, author: String = "",
+        rules: CreationRules = .unstable, now: Instant
     ) throws(FleetError) -> [FleetChange] {
         try kind.validate(catalog: catalog)
         let query = try HostQuery.parse(filterQuery)
         var generator = random
         let id = generator.nextUUID()
         let targetHosts = hosts(matching: query)
+        if rules.requireMatchingHosts, targetHosts.isEmpty {
+            throw FleetError.invalidField(
+                path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")
+        }
+        if rules.refuseConcurrentUpgrades, case .upgrade = kind,
+            let conflict = hostWithUpgradeInProgress(among: targetHosts)
+        {
+            throw FleetError.upgradeInProgress(hostname: conflict.hostname, deploymentID: conflict.deploymentID)
+        }
         var operations: [HostOperation] = []
         operations.reserveCapacity(targetHosts.count)
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
@@ -105,7 +118,7 @@ public struct FleetSimulation: Sendable {
         }
         let deployment = Deployment(
             id: id, sequence: (deployments.last?.sequence ?? 0) + 1, kind: kind, filterQuery: filterQuery,
-            createdAt: now, scheduleID: scheduleID, concurrency: settings.concurrency,
+            createdAt: now, scheduleID: scheduleID, author: author, concurrency: settings.concurrency,
             startDelayMilliseconds: settings.startDelayMilliseconds, operations: operations)
         return [.deploymentCreated(deployment), .randomStateUpdated(generator.state)]
     }
@@ -204,6 +217,33 @@ public struct FleetSimulation: Sendable {
             enqueueNextEvent(of: index)
         }
         return changes
+    }
+
+    /// How strict a new deployment's creation is: the v2 surface refuses a query that matches no
+    /// host, and an upgrade of a host that another upgrade is still working on (409).
+    public struct CreationRules: Sendable {
+        public var requireMatchingHosts: Bool
+        public var refuseConcurrentUpgrades: Bool
+
+        public static let unstable = CreationRules(requireMatchingHosts: false, refuseConcurrentUpgrades: false)
+        public static let v2 = CreationRules(requireMatchingHosts: true, refuseConcurrentUpgrades: true)
+    }
+
+    /// The first of `hosts` with a pending or running operation in an upgrade deployment that is
+    /// itself pending or running.
+    func hostWithUpgradeInProgress(among hosts: [SimulatedHost]) -> (hostname: String, deploymentID: String)? {
+        var busy: [String: String] = [:]
+        for deployment in deployments where deployment.isCancelable {
+            guard case .upgrade = deployment.kind else { continue }
+            for operation in deployment.operations where !operation.state.isFinished {
+                busy[operation.hostKey] = deployment.id
+            }
+        }
+        guard !busy.isEmpty else { return nil }
+        for host in hosts {
+            if let id = busy[host.agentKey] { return (host.hostname, id) }
+        }
+        return nil
     }
 
     // MARK: Internals

@@ -16,24 +16,53 @@ public indirect enum HostQuery: Equatable, Sendable {
     }
 
     public func matches(_ host: SimulatedHost) -> Bool {
+        matches(name: host.hostname, fields: host.tags)
+    }
+
+    /// Matches any record seen as a name (what `hostname:`, `host:` and bare terms match) and
+    /// `key:value` fields: hosts, tracers, deployments.
+    public func matches(name: String, fields: [Tag]) -> Bool {
         switch self {
         case .all:
             return true
         case .not(let inner):
-            return !inner.matches(host)
+            return !inner.matches(name: name, fields: fields)
         case .and(let left, let right):
-            return left.matches(host) && right.matches(host)
+            return left.matches(name: name, fields: fields) && right.matches(name: name, fields: fields)
         case .or(let left, let right):
-            return left.matches(host) || right.matches(host)
+            return left.matches(name: name, fields: fields) || right.matches(name: name, fields: fields)
         case .term(let key?, let pattern):
             let loweredKey = key.lowercased()
             if loweredKey == "hostname" || loweredKey == "host" {
-                return pattern.matches(host.hostname)
+                return pattern.matches(name)
             }
-            return host.tags.contains { $0.key.lowercased() == loweredKey && pattern.matches($0.value) }
+            return fields.contains { $0.key.lowercased() == loweredKey && pattern.matches($0.value) }
         case .term(nil, let pattern):
-            return pattern.matches(host.hostname)
-                || host.tags.contains { pattern.matches($0.description) || pattern.matches($0.value) }
+            return pattern.matches(name)
+                || fields.contains { pattern.matches($0.description) || pattern.matches($0.value) }
+        }
+    }
+
+    /// The field keys the query names, lowercased, in order of first use (for endpoints that
+    /// accept only some fields).
+    public var keys: [String] {
+        switch self {
+        case .all, .term(nil, _): return []
+        case .term(let key?, _): return [key.lowercased()]
+        case .not(let inner): return inner.keys
+        case .and(let left, let right), .or(let left, let right):
+            let leftKeys = left.keys
+            return leftKeys + right.keys.filter { !leftKeys.contains($0) }
+        }
+    }
+
+    /// Whether the query has a bare term (no `key:`), which field-restricted endpoints refuse.
+    public var hasBareTerm: Bool {
+        switch self {
+        case .all, .term(_?, _): return false
+        case .term(nil, _): return true
+        case .not(let inner): return inner.hasBareTerm
+        case .and(let left, let right), .or(let left, let right): return left.hasBareTerm || right.hasBareTerm
         }
     }
 }

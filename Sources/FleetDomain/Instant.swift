@@ -28,6 +28,12 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
 /// RFC 3339 formatting in UTC without Foundation (civil-from-days, Howard Hinnant's algorithm).
 public enum ISO8601 {
+    /// `2026-01-05T02:00:00Z`: whole seconds, as v2 schedules show times.
+    public static func formatSeconds(_ instant: Instant) -> String {
+        let full = format(Instant(seconds: instant.unixSeconds))
+        return String(full.dropLast(5)) + "Z"
+    }
+
     public static func format(_ instant: Instant) -> String {
         let totalSeconds = instant.unixSeconds
         let millis = Int(instant.milliseconds - totalSeconds * 1000)

@@ -59,6 +59,12 @@ enum FleetSchema {
                     initial_versions TEXT NOT NULL,
                     PRIMARY KEY (deployment_id, position)
                 ) WITHOUT ROWID;
-                """)
+                """),
+        // v2 surface: who created a deployment.
+        .init(
+            version: 2,
+            sql: """
+                ALTER TABLE deployments ADD COLUMN author TEXT NOT NULL DEFAULT '';
+                """),
     ])
 }

@@ -126,7 +126,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         let rows = try connection.statement(
             """
             SELECT id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms, schedule_id, concurrency,
-                   start_delay_ms
+                   start_delay_ms, author
             FROM deployments ORDER BY sequence
             """)
         while try rows.step() {
@@ -137,7 +137,7 @@ public final class SQLiteFleetStore: FleetPersistence {
                     kind: try DeploymentKindCoding.decode(kind: rows.string(at: 2), payload: decode(rows.string(at: 3))),
                     filterQuery: rows.string(at: 4), createdAt: Instant(milliseconds: rows.int64(at: 5)),
                     canceledAt: rows.optionalInt64(at: 6).map(Instant.init(milliseconds:)),
-                    scheduleID: rows.optionalString(at: 7), concurrency: Int(rows.int64(at: 8)),
+                    scheduleID: rows.optionalString(at: 7), author: rows.string(at: 10), concurrency: Int(rows.int64(at: 8)),
                     startDelayMilliseconds: rows.int64(at: 9), operations: operationsByDeployment[id] ?? []))
         }
         return deployments
@@ -244,14 +244,14 @@ public final class SQLiteFleetStore: FleetPersistence {
         try connection.statement(
             """
             INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms,
-                                     schedule_id, concurrency, start_delay_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     schedule_id, concurrency, start_delay_ms, author)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run(
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
             .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
             .optional(deployment.canceledAt?.milliseconds), .optional(deployment.scheduleID),
-            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds))
+            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author))
         let insertOperation = try connection.statement(
             """
             INSERT INTO host_operations (deployment_id, position, host_key, hostname, state, started_at_ms,

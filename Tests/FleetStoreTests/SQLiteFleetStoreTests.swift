@@ -17,8 +17,33 @@ private func temporaryDatabasePath() -> String {
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 1)
+        #expect(try store.schemaVersion == 2)
         #expect(try store.load(clockMode: .manual) == nil)
+    }
+
+    @Test func aVersionOneDatabaseIsMigratedKeepingItsDeployments() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        do {
+            let store = try SQLiteFleetStore(path: path)
+            try store.seed(fleet.snapshot)
+            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, by: "someone", now: t0)
+            try store.persist(changes)
+            fleet.apply(changes)
+            store.close()
+        }
+        // Turn it back into what FleetMock 0.1 wrote: no author column, schema version 1.
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("ALTER TABLE deployments DROP COLUMN author; PRAGMA user_version = 1;")
+            connection.close()
+        }
+        let migrated = try SQLiteFleetStore(path: path)
+        #expect(try migrated.schemaVersion == 2)
+        let loaded = try #require(try migrated.load(clockMode: .manual))
+        #expect(loaded.deployments.count == 1)
+        #expect(loaded.deployments[0].author == "")
+        #expect(loaded.deployments[0].operations == fleet.deployments[0].operations)
     }
 
     @Test func seededSnapshotLoadsBackIdentically() throws {
