@@ -39,7 +39,7 @@ extension FleetSimulation {
         matching.sort { left, right in
             let order = left.compare(right, by: request.sort)
             if order != 0 { return request.descending ? order > 0 : order < 0 }
-            return left.hostname < right.hostname
+            return left.hostname.lowercased() < right.hostname.lowercased()
         }
         let start = request.pageNumber.multipliedReportingOverflow(by: request.pageSize)
         guard !start.overflow, start.partialValue < matching.count else { return ([], matching.count) }
@@ -59,7 +59,8 @@ extension SimulatedHost {
     /// -1, 0 or 1, comparing one attribute; absent values sort first.
     func compare(_ other: SimulatedHost, by attribute: AgentSortAttribute) -> Int {
         switch attribute {
-        case .hostname: return Self.compare(hostname, other.hostname)
+        // Hostnames are case-insensitive in Datadog, so "Win-1" sorts among the w's.
+        case .hostname: return Self.compare(hostname.lowercased(), other.hostname.lowercased())
         case .agentVersion:
             let left = agentVersion.flatMap(AgentVersion.init)
             let right = other.agentVersion.flatMap(AgentVersion.init)

@@ -27,11 +27,11 @@ import Testing
 
         api.wallNow = TestFleet.start
         _ = api.advanceClock(seconds: 3_600)
-        let host = try #require(api.application.simulation.host(agentKey: "key-web-prod-1"))
+        let host = try #require(api.application.simulation.host(agentKey: TestFleet.key("web-prod-1")))
         #expect(host.configFiles["/datadog.yaml"] == .object([
             "log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)]),
         ]))
-        let untouched = try #require(api.application.simulation.host(agentKey: "key-db-prod-1"))
+        let untouched = try #require(api.application.simulation.host(agentKey: TestFleet.key("db-prod-1")))
         #expect(untouched.configFiles["/datadog.yaml"] == .object(["log_level": .string("info")]))
     }
 
@@ -40,7 +40,7 @@ import Testing
         let body = #"{"data": {"type": "deployment", "attributes": {"filter_query": "hostname:web-prod-1", "config_operations": [{"file_op": "delete", "file_path": "/datadog.yaml"}]}}}"#
         #expect(api.send("POST", "/api/unstable/fleet/deployments/configure", body: body).status == 201)
         _ = api.advanceClock(seconds: 600)
-        #expect(api.application.simulation.host(agentKey: "key-web-prod-1")?.configFiles["/datadog.yaml"] == nil)
+        #expect(api.application.simulation.host(agentKey: TestFleet.key("web-prod-1"))?.configFiles["/datadog.yaml"] == nil)
     }
 
     @Test func upgradeAnswers201AndInstallsTheVersion() throws {
@@ -52,7 +52,7 @@ import Testing
         #expect(attributes["packages"] == .array([.object(["name": .string("datadog-agent"), "version": .string("7.52.1")])]))
         #expect(attributes["total_hosts"] == .int(2))
         _ = api.advanceClock(seconds: 600)
-        #expect(api.application.simulation.host(agentKey: "key-web-staging-1")?.agentVersion == "7.52.1")
+        #expect(api.application.simulation.host(agentKey: TestFleet.key("web-staging-1"))?.agentVersion == "7.52.1")
     }
 
     @Test(arguments: [

@@ -63,8 +63,8 @@ import Testing
         let failed = finished.operations.filter { $0.state == .failed }
         #expect(failed.map(\.hostname) == ["bad-prod-1"])
         #expect(failed[0].error.contains("datadog-agent 7.53.0"))
-        #expect(fleet.host(agentKey: "key-bad-prod-1")?.agentVersion == "7.51.0")
-        #expect(fleet.host(agentKey: "key-db-prod-1")?.agentVersion == "7.53.0")
+        #expect(fleet.host(agentKey: TestFleet.key("bad-prod-1"))?.agentVersion == "7.51.0")
+        #expect(fleet.host(agentKey: TestFleet.key("db-prod-1"))?.agentVersion == "7.53.0")
     }
 
     @Test func statusMovesFromPendingToRunning() throws {
@@ -125,7 +125,7 @@ import Testing
         let id = try failing.trigger(at: t0)
         _ = failing.advance(to: t0.plus(seconds: 7200))
         #expect(failing.deployment(id: id)!.operations.allSatisfy { $0.state == .failed })
-        #expect(failing.host(agentKey: "key-web-prod-1")?.agentVersion == "7.51.0")
+        #expect(failing.host(agentKey: TestFleet.key("web-prod-1"))?.agentVersion == "7.51.0")
     }
 
     @Test func advanceReportsEveryChangeItApplied() throws {
@@ -253,7 +253,7 @@ import Testing
         ])
         fleet.apply(try fleet.planDeployment(kind: kind, filterQuery: "host:web-staging-1", now: t0))
         _ = fleet.advance(to: t0.plus(seconds: 600))
-        let host = try #require(fleet.host(agentKey: "key-web-staging-1"))
+        let host = try #require(fleet.host(agentKey: TestFleet.key("web-staging-1")))
         #expect(host.configFiles["/datadog.yaml"] == .object([
             "log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)]),
         ]))

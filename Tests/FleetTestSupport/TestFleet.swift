@@ -5,21 +5,47 @@ import FleetJSON
 public enum TestFleet {
     public static let start = Instant(seconds: 1_767_225_600)
 
-    public static func host(_ name: String, _ tags: [String], version: String = "7.51.0") -> SimulatedHost {
+    public static func host(
+        _ name: String, _ tags: [String], version: String = "7.51.0", attributes: JSONValue = .object([:])
+    ) -> SimulatedHost {
         SimulatedHost(
-            agentKey: "key-" + name, hostname: name, tags: tags.map(Tag.init(parsing:)),
+            agentKey: key(name), hostname: name, tags: tags.map(Tag.init(parsing:)),
             packages: [SimulatedHost.agentPackage: version],
-            configFiles: ["/datadog.yaml": .object(["log_level": .string("info")])])
+            configFiles: ["/datadog.yaml": .object(["log_level": .string("info")])], attributes: attributes)
+    }
+
+    /// A host's agent key: 32 lowercase hex digits, as real keys are (its name's bytes, zero-padded).
+    public static func key(_ name: String) -> String {
+        let hex = name.utf8.map { byte in
+            let digits = Array("0123456789abcdef")
+            return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
+        }.joined()
+        return String((hex + String(repeating: "0", count: 32)).prefix(32))
+    }
+
+    /// Attributes of a host running one APM tracer.
+    public static func tracerAttributes(service: String, env: String, language: String) -> JSONValue {
+        .object([
+            "os": .string("linux"), "first_seen_at": .int(1_760_000_000_000),
+            "tracers": .array([.object([
+                "service": .string(service), "env": .string(env), "language": .string(language),
+                "tracer_version": .string("1.0.0"), "runtime_ids": .array([.string("r-\(service)")]),
+            ])]),
+        ])
     }
 
     public static let hosts: [SimulatedHost] = {
         var hosts: [SimulatedHost] = []
         for index in 1...8 {
-            hosts.append(host("web-prod-\(index)", ["env:prod", "service:web-frontend", "region:us-east-1"]))
+            let attributes = index == 1
+                ? tracerAttributes(service: "web-frontend", env: "prod", language: "nodejs") : .object([:])
+            hosts.append(host("web-prod-\(index)", ["env:prod", "service:web-frontend", "region:us-east-1"], attributes: attributes))
         }
         hosts.append(host("db-prod-1", ["env:prod", "service:postgres", "region:eu-west-1"], version: "6.53.0"))
         hosts.append(host("bad-prod-1", ["env:prod", "service:checkout", "fleetmock_fail:true"]))
-        hosts.append(host("web-staging-1", ["env:staging", "service:web-api", "region:us-west-2"]))
+        hosts.append(host(
+            "web-staging-1", ["env:staging", "service:web-api", "region:us-west-2"],
+            attributes: tracerAttributes(service: "web-api", env: "staging", language: "python")))
         hosts.append(host("Win-Staging-2", ["env:staging", "service:web-api", "os:windows"], version: "5.32.9"))
         return hosts
     }()
