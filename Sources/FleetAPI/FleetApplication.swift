@@ -84,6 +84,7 @@ public final class FleetApplication {
             if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
             response = error.response
         }
+        response.operation = operation?.rawValue
         if isAPI {
             let status = rateStatus
                 ?? rateLimiter.peek(apiKey: apiKey, operation: operation ?? .listFleetDeployments, now: wallNow)
@@ -131,6 +132,16 @@ public final class FleetApplication {
             return .json(200, Array(#"{"status":"ok"}"#.utf8))
         case .controlRoutes:
             return .json(200, Self.routesBody)
+        case .controlReady:
+            // Serving at all means the fixtures are loaded and the store is open.
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("deployments", simulation.deployments.count)
+            writer.field("hosts", simulation.hosts.count)
+            writer.field("schedules", simulation.schedules.count)
+            writer.field("status", "ready")
+            writer.endObject()
+            return .json(200, writer.bytes)
         case .controlGetClock:
             advanceSimulation(wallNow: wallNow)
             return .json(200, clockBody(wallNow: wallNow))

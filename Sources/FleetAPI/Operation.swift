@@ -32,6 +32,7 @@ public enum Operation: String, Sendable, CaseIterable {
     // FleetMock's own control surface: no credentials, no rate limit.
     case controlHealth = "FleetMockHealth"
     case controlRoutes = "FleetMockRoutes"
+    case controlReady = "FleetMockReady"
     case controlGetClock = "FleetMockGetClock"
     case controlAdvanceClock = "FleetMockAdvanceClock"
 
@@ -59,7 +60,7 @@ public enum Operation: String, Sendable, CaseIterable {
             return ["agent_upgrade_write", "fleet_policies_write"]
         case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
             return ["agent_upgrade_write"]
-        case .controlHealth, .controlRoutes, .controlGetClock, .controlAdvanceClock:
+        case .controlHealth, .controlRoutes, .controlReady, .controlGetClock, .controlAdvanceClock:
             return []
         }
     }

@@ -54,6 +54,7 @@ public struct Router: Sendable {
         ("GET", "/api/v2/fleet/schedules", .listFleetSchedulesV2),
         ("GET", "/api/v2/fleet/schedules/{id}", .getFleetScheduleV2),
         ("GET", "/__fleetmock/health", .controlHealth),
+        ("GET", "/__fleetmock/ready", .controlReady),
         ("GET", "/__fleetmock/routes", .controlRoutes),
         ("GET", "/__fleetmock/clock", .controlGetClock),
         ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),

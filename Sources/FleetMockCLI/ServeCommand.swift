@@ -10,9 +10,11 @@ final class ServeCommand {
     private var server: HTTPServer?
     private var application: FleetApplication?
     private var scheduledWakeUp: Int64?
+    private let log: RequestLog
 
     init(options: ServeOptions) {
         self.options = options
+        self.log = RequestLog(format: options.logFormat, minimumLevel: options.logLevel)
     }
 
     func run() throws(StartupError) {
@@ -51,7 +53,7 @@ final class ServeCommand {
             simulation: FleetSimulation(snapshot: snapshot, settings: settings), persistence: store,
             credentials: credentials,
             rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
-            log: { SystemIO.printError("fleetmock: \($0)") })
+            log: { [log] in log.message(.warn, $0) })
         self.application = application
         application.advanceSimulation(wallNow: SystemIO.wallNow())
 
@@ -69,22 +71,34 @@ final class ServeCommand {
         rescheduleWakeUp()
 
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
-        SystemIO.printError(
-            "fleetmock: \(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
+        log.message(
+            .info,
+            "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
                 + "\(snapshot.deployments.count) deployments; state \(options.databasePath); fixtures \(fixtures); "
                 + "clock \(options.clockMode.rawValue)")
-        SystemIO.printLine("FleetMock listening on http://\(hostForURL):\(port)")
+        let url = "http://\(hostForURL):\(port)"
+        if let readyFile = options.readyFile {
+            guard SystemIO.writeFileAtomically(readyFile, contents: url + "\n") else {
+                throw StartupError("cannot write the ready file \(readyFile)")
+            }
+        }
+        SystemIO.printLine("FleetMock listening on \(url)")
         server.run()
         self.server = nil
-        SystemIO.printError("fleetmock: stopped")
+        log.message(.info, "stopped")
     }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
         guard let application else { return HTTPResponse(status: 503) }
+        let started = SystemIO.monotonicMicroseconds()
         let response = application.handle(
             APIRequest(method: request.method, target: request.target, headers: request.headers, body: request.body),
             wallNow: SystemIO.wallNow())
         rescheduleWakeUp()
+        log.request(
+            method: request.method, target: request.target, operation: response.operation, status: response.status,
+            durationMicroseconds: SystemIO.monotonicMicroseconds() - started, org: "default",
+            apiKey: request.header("DD-API-KEY"))
         return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
     }
 
@@ -111,7 +125,7 @@ final class ServeCommand {
     }
 
     private func stop(_ signalName: String) {
-        SystemIO.printError("fleetmock: \(signalName) received, finishing in-flight replies")
+        log.message(.info, "\(signalName) received, finishing in-flight replies")
         server?.shutdown()
     }
 }

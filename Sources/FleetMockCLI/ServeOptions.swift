@@ -13,6 +13,9 @@ struct ServeOptions: Equatable {
     var rateLimit = 100_000
     var rateLimitPeriodSeconds = 60
     var concurrency = SimulationSettings.standard.concurrency
+    var readyFile: String?
+    var logFormat = RequestLog.Format.text
+    var logLevel = RequestLog.Level.info
 
     struct Flag: Sendable {
         let name: String
@@ -83,6 +86,26 @@ struct ServeOptions: Equatable {
                 throw UsageError("--concurrency must be an integer from 1 to 10000, got '\(value)'")
             }
             options.concurrency = count
+        },
+        Flag(name: "ready-file", environment: "FLEETMOCK_READY_FILE", valueName: "PATH",
+             help: "Once ready, write the bound URL (http://HOST:PORT) and a newline to PATH (written whole, by rename).") {
+            (options, value) throws(UsageError) in
+            guard !value.isEmpty else { throw UsageError("--ready-file needs a path") }
+            options.readyFile = value
+        },
+        Flag(name: "log-format", environment: "FLEETMOCK_LOG_FORMAT", valueName: "text|json",
+             help: "Logs on stderr as text (default) or JSON lines.") { (options, value) throws(UsageError) in
+            guard let format = RequestLog.Format(rawValue: value) else {
+                throw UsageError("--log-format must be text or json, got '\(value)'")
+            }
+            options.logFormat = format
+        },
+        Flag(name: "log-level", environment: "FLEETMOCK_LOG_LEVEL", valueName: "LEVEL",
+             help: "debug, info (default: one line per request), warn or error.") { (options, value) throws(UsageError) in
+            guard let level = RequestLog.Level(name: value) else {
+                throw UsageError("--log-level must be debug, info, warn or error, got '\(value)'")
+            }
+            options.logLevel = level
         },
     ]
 

@@ -60,6 +60,11 @@ final class FleetMockProcess {
         return process.terminationStatus
     }
 
+    /// Everything the server wrote to stderr; call after `stop`.
+    func standardError() -> String {
+        String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
     func request(_ method: String, _ path: String, body: String? = nil, authenticated: Bool = true) throws -> HTTPResult {
         var headers = ["Host: 127.0.0.1", "Connection: close"]
         if authenticated {

@@ -95,4 +95,51 @@ import Testing
         process.waitUntilExit()
         return process.terminationStatus
     }
+
+    @Test func readyFileReadyEndpointAndInMemoryState() throws {
+        let folder = FleetMockProcess.temporaryFolder()
+        let server = try FleetMockProcess(
+            databasePath: ":memory:", extraArguments: ["--clock", "manual", "--ready-file", folder + "/ready"])
+        let written = try String(contentsOfFile: folder + "/ready", encoding: .utf8)
+        #expect(written == "http://127.0.0.1:\(server.port)\n")
+        let ready = try server.json("GET", "/__fleetmock/ready")
+        #expect(ready["status"] as? String == "ready")
+        #expect(ready["hosts"] as? Int == 120)
+        #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
+        #expect(server.stop() == 0)
+        #expect(!FileManager.default.fileExists(atPath: ":memory:"))
+        // A new in-memory server starts from the fixtures again.
+        let again = try FleetMockProcess(databasePath: ":memory:")
+        let list = try again.json("GET", "/api/unstable/fleet/deployments")
+        #expect(((list["meta"] as? [String: Any])?["page"] as? [String: Any])?["total_count"] as? Int == 0)
+        #expect(again.stop() == 0)
+    }
+
+    @Test func jsonLogsHaveOneLinePerRequestAndNeverAFullKey() throws {
+        let server = try FleetMockProcess(
+            databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite",
+            extraArguments: ["--clock", "manual", "--log-format", "json"])
+        #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
+        #expect(try server.request("GET", "/api/unstable/fleet/deployments/0000").status == 404)
+        #expect(server.stop() == 0)
+        let lines = server.standardError().split(separator: "\n")
+        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let requests = records.filter { $0["event"] as? String == "request" }
+        #expect(requests.count == 2)
+        #expect(requests.first?["operation"] as? String == "TriggerFleetSchedule")
+        #expect(requests.first?["status"] as? Int == 201)
+        #expect(requests.last?["status"] as? Int == 404)
+        #expect(requests.first?["api_key"] as? String == "…-key")
+        #expect(requests.allSatisfy { $0["duration_ms"] is Double || $0["duration_ms"] is Int })
+        #expect(!lines.contains { $0.contains("fleetmock-api-key") || $0.contains("fleetmock-app-key") })
+    }
+
+    @Test func warnLevelSilencesRequestLines() throws {
+        let server = try FleetMockProcess(
+            databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite",
+            extraArguments: ["--clock", "manual", "--log-level", "warn"])
+        #expect(try server.request("GET", "/__fleetmock/health", authenticated: false).status == 200)
+        #expect(server.stop() == 0)
+        #expect(server.standardError().isEmpty)
+    }
 }

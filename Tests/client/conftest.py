@@ -3,6 +3,9 @@
 Each server runs on 127.0.0.1 with --port 0, its own SQLite file under pytest's tmp dir,
 --clock manual and the repo's Fixtures/. At teardown it gets SIGTERM and must exit with code 0.
 The helpers themselves (process control, client configuration, raw HTTP) live in support.py.
+
+Two official clients run this folder (run.sh): datadog-api-client 2.62.0 collects only the
+test_v2_*.py files, and 2.57.0 every other test file, whatever paths pytest is given.
 """
 
 from __future__ import annotations
@@ -12,7 +15,32 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import ClientFactory, FleetMock, fleetmock_binary
+from support import CLIENT_VERSION_TEXT, V2_CLIENT, ClientFactory, FleetMock, fleetmock_binary
+
+V2_TEST_PREFIX = "test_v2_"
+
+
+def is_other_clients_file(path: Path) -> bool:
+    """test_v2_*.py need a client with the /api/v2/fleet methods (2.58.0+); the other test files
+    are written for 2.57.0, the last release with every unstable Fleet method."""
+    name = path.name
+    return path.suffix == ".py" and name.startswith("test_") and name.startswith(V2_TEST_PREFIX) != V2_CLIENT
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config):
+    """Skips the other client's files found while walking a folder."""
+    return True if is_other_clients_file(collection_path) else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Drops the other client's files named on the command line (pytest_ignore_collect does not
+    see those). With nothing left, the run collects nothing (exit code 5)."""
+    config.args[:] = [arg for arg in config.args if not is_other_clients_file(Path(arg.split("::", 1)[0]))]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    files = "test_v2_*.py only" if V2_CLIENT else "every test file except test_v2_*.py"
+    return f"datadog-api-client {CLIENT_VERSION_TEXT}: {files}"
 
 
 @pytest.fixture(scope="session")

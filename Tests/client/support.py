@@ -26,8 +26,9 @@ from typing import Any, Callable, Iterable, Optional
 import pytest
 from datadog_api_client import ApiClient, Configuration
 from datadog_api_client.exceptions import ApiException
-from datadog_api_client.model_utils import ModelSimple, OpenApiModel
+from datadog_api_client.model_utils import ModelSimple, OpenApiModel, UnparsedObject
 from datadog_api_client.v2.api.fleet_automation_api import FleetAutomationApi
+from datadog_api_client.version import __version__ as CLIENT_VERSION_TEXT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIXTURES_DIR = REPO_ROOT / "Fixtures"
@@ -53,17 +54,11 @@ HOST_STATUSES = {"pending", "running", "succeeded", "failed", "canceled"}
 TERMINAL_HOST_STATUSES = {"succeeded", "failed", "canceled"}
 FAIL_TAG = "fleetmock_fail:true"
 
-# Every Fleet operation these tests call; 2.57.0 keys them as "v2.<name>" and accepts the bare
-# snake_case name in unstable_operations[...] (it looks up both forms).
-UNSTABLE_OPERATIONS = (
-    "cancel_fleet_deployment",
-    "get_fleet_deployment",
-    "get_fleet_schedule",
-    "list_fleet_agent_versions",
-    "list_fleet_deployments",
-    "list_fleet_schedules",
-    "trigger_fleet_schedule",
-)
+# The installed client. 2.57.0 has only the unstable surface; 2.58.0 and later moved the reads,
+# cancel, configure and upgrade to /api/v2/fleet and kept schedule writes, trigger and the tracers
+# unstable. conftest.py runs test_v2_*.py under 2.62.0 and every other test file under 2.57.0.
+CLIENT_VERSION = tuple(int(part) for part in CLIENT_VERSION_TEXT.split(".")[:3])
+V2_CLIENT = CLIENT_VERSION >= (2, 58, 0)
 
 URL_PATTERN = re.compile(r"http://[0-9.]+:[0-9]+")
 STARTUP_TIMEOUT_SECONDS = 10.0
@@ -210,9 +205,9 @@ class FleetMock:
 
 
 def make_configuration(url: str, api_key: str = API_KEY, app_key: str = APP_KEY, **options: Any) -> Configuration:
-    """A 2.57.0 Configuration aimed at FleetMock.
+    """A Configuration aimed at FleetMock, every Fleet unstable operation of the release enabled.
 
-    Base URL: `Configuration(host=url)` is how 2.57.0 overrides it (read from the installed
+    Base URL: `Configuration(host=url)` is how 2.57.0 (and 2.62.0) overrides it (read from the installed
     configuration.py): it stores `host` as `_base_path` and leaves `server_index` None, and
     `get_host_from_settings(None)` then returns `_base_path` verbatim, ignoring DD_SITE and the
     server templates. The Fleet endpoints define no per-operation `servers`, so nothing overrides
@@ -220,9 +215,17 @@ def make_configuration(url: str, api_key: str = API_KEY, app_key: str = APP_KEY,
     """
     options.setdefault("request_timeout", HTTP_TIMEOUT_SECONDS)
     configuration = Configuration(host=url, api_key={"apiKeyAuth": api_key, "appKeyAuth": app_key}, **options)
-    for operation in UNSTABLE_OPERATIONS:
+    for operation in fleet_unstable_operations(configuration):
         configuration.unstable_operations[operation] = True
     return configuration
+
+
+def fleet_unstable_operations(configuration: Configuration) -> list[str]:
+    """The Fleet operations the installed client marks unstable, as the bare snake_case names
+    `unstable_operations[...]` accepts. Both releases key them "v2.<name>"; setting that prefixed
+    key stores the value and then raises KeyError (a for/else bug), and setting a name the release
+    does not know raises KeyError too, so the list comes from the client itself."""
+    return sorted(key.split(".", 1)[1] for key in configuration.unstable_operations.values if "fleet" in key)
 
 
 class ClientFactory:
@@ -255,6 +258,36 @@ def assert_fully_parsed(model: OpenApiModel) -> None:
     """2.57.0 does not raise on an unknown enum value or a nested object missing a required field:
     it marks the model `_unparsed` and carries on. Conformance means nothing was left unparsed."""
     assert model._unparsed is False, f"the client could not fully parse the response: {model.to_dict()}"
+
+
+def unparsed_parts(value: Any, path: str = "$") -> list[str]:
+    """Where the client gave up parsing, anywhere in a response (the contract's `deep()` walk).
+
+    The client never raises for an unknown enum value, nor for a list item missing a required field
+    or holding a wrong type: it keeps an UnparsedObject or sets `_unparsed` on that model, and the
+    flag does not always reach the top-level response (2.57.0 often loses it)."""
+    problems: list[str] = []
+    if isinstance(value, UnparsedObject):
+        problems.append(f"{path}: UnparsedObject {value._data_store if hasattr(value, '_data_store') else value!r}")
+    elif isinstance(value, OpenApiModel):
+        if getattr(value, "_unparsed", False):
+            problems.append(f"{path}: {type(value).__name__} flagged _unparsed")
+        store = value.__dict__.get("_data_store", {})
+        for key, item in store.items():
+            problems += unparsed_parts(item, f"{path}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            problems += unparsed_parts(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problems += unparsed_parts(item, f"{path}.{key}")
+    return problems
+
+
+def assert_deep_parsed(model: Any) -> None:
+    """Nothing in the response, at any depth, was left unparsed by the client."""
+    problems = unparsed_parts(model)
+    assert problems == [], "the client could not fully parse the response:\n" + "\n".join(problems)
 
 
 def expect_api_error(call: Callable[[], Any], status: int) -> ApiException:
@@ -403,6 +436,59 @@ def expected_target_version(versions: Iterable[str], version_to_latest: int) -> 
     candidates = [version for version in versions if version_key(version)[0] == wanted_major]
     assert candidates, f"no version with major {wanted_major} in {versions}"
     return max(candidates, key=version_key)
+
+
+HOSTS_BY_NAME: dict[str, dict] = {host["hostname"]: host for host in FLEET["hosts"]}
+HOSTS_BY_KEY: dict[str, dict] = {host["agent_key"]: host for host in FLEET["hosts"]}
+FAILING_HOSTS = {host["hostname"] for host in FLEET["hosts"] if FAIL_TAG in host["tags"]}
+DEMO_OWNER = "demo@fleetmock.example"  # owner of fleetmock-app-key (Fixtures/credentials.json)
+UNKNOWN_AGENT_KEY_V2 = "0" * 32  # 32 lowercase hex digits: well formed for v2, names no agent
+
+
+def tag_values(host: dict, key: str) -> list[str]:
+    """The values of a host's `key:value` tags with this key, in tag order."""
+    return [tag.split(":", 1)[1] for tag in host["tags"] if tag.split(":", 1)[0] == key]
+
+
+def tag_pairs(host: dict) -> list[tuple[str, str]]:
+    return [tuple(tag.split(":", 1)) for tag in host["tags"]]  # type: ignore[misc]
+
+
+def matches_query(host: dict, query: str) -> bool:
+    """A host query made of `key:glob` terms (`hostname:` matches the hostname) joined by AND,
+    and such groups joined by OR; no parentheses or NOT. Case-insensitive, as Datadog tags are."""
+
+    def term_matches(term: str) -> bool:
+        key, _, pattern = term.strip().lower().partition(":")
+        if key in ("hostname", "host"):
+            return fnmatch.fnmatchcase(host["hostname"].lower(), pattern)
+        return any(fnmatch.fnmatchcase(tag.lower(), f"{key}:{pattern}") for tag in host["tags"])
+
+    return any(all(term_matches(term) for term in group.split(" AND ")) for group in query.split(" OR "))
+
+
+def hostnames_matching(query: str) -> set[str]:
+    return {host["hostname"] for host in FLEET["hosts"] if matches_query(host, query)}
+
+
+def fixture_tracers() -> list[dict]:
+    """Every tracer of the fixtures, each with the `hostname` of the host it runs on."""
+    return [
+        {**tracer, "hostname": host["hostname"]}
+        for host in FLEET["hosts"]
+        for tracer in host["attributes"].get("tracers", [])
+    ]
+
+
+def rfc3339(unix_seconds: int) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, the v2 schedule timestamp format."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix_seconds))
+
+
+def request_model(api: FleetAutomationApi, model: type, body: dict) -> Any:
+    """A request body model built from its JSON, as the client's own BDD runner does for
+    `body with value {...}`: the client deserializes it into the operation's body type."""
+    return api.api_client.deserialize(json.dumps(body), (model,), True)
 
 
 def is_uuid(value: str) -> bool:
