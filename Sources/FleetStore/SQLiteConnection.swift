@@ -69,6 +69,8 @@ public final class SQLiteConnection {
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back and is rethrown.
     public func transaction<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
         try execute("BEGIN IMMEDIATE")
+        // Whatever the body left mid-step must not outlive the transaction (it would pin the WAL).
+        defer { for statement in statementCache.values { statement.reset() } }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -82,9 +84,7 @@ public final class SQLiteConnection {
     /// `PRAGMA user_version`, which the migrator uses as the schema version.
     public var userVersion: Int64 {
         get throws(SQLiteError) {
-            let statement = try statement("PRAGMA user_version")
-            guard try statement.step() else { return 0 }
-            return statement.int64(at: 0)
+            try statement("PRAGMA user_version").firstRow { $0.int64(at: 0) } ?? 0
         }
     }
 }

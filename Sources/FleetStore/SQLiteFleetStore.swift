@@ -180,9 +180,9 @@ public final class SQLiteFleetStore: FleetPersistence {
                 .run(.text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
                      .text(host.agentKey))
         case .scheduleCreated(let schedule):
-            let next = try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
-            _ = try next.step()
-            try insert(schedule, position: Int(next.int64(at: 0)))
+            let position = try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
+                .firstRow { $0.int64(at: 0) } ?? 0
+            try insert(schedule, position: Int(position))
         case .scheduleUpdated(let schedule):
             try connection.statement(
                 """
@@ -259,7 +259,6 @@ public final class SQLiteFleetStore: FleetPersistence {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (position, operation) in deployment.operations.enumerated() {
-            if position > 0 { insertOperation.reset() }
             try insertOperation.run(
                 .text(deployment.id), .integer(Int64(position)), .text(operation.hostKey), .text(operation.hostname),
                 .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
@@ -284,7 +283,7 @@ public final class SQLiteFleetStore: FleetPersistence {
     private func readMeta(_ key: String) throws(SQLiteError) -> Int64? {
         let statement = try connection.statement("SELECT value FROM meta WHERE key = ?")
         try statement.bind(1, key)
-        return try statement.step() ? statement.int64(at: 0) : nil
+        return try statement.firstRow { $0.int64(at: 0) }
     }
 
     private func encodePackages(_ packages: [String: String]) -> String {

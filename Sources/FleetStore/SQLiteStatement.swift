@@ -77,8 +77,16 @@ public final class SQLiteStatement {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : string(at: column)
     }
 
+    /// Steps once and reads the first row, if any, then resets: a statement left on a row keeps
+    /// its read transaction open, which pins the WAL so no checkpoint can empty it.
+    public func firstRow<Value>(_ read: (SQLiteStatement) -> Value) throws(SQLiteError) -> Value? {
+        defer { reset() }
+        return try step() ? read(self) : nil
+    }
+
     /// Binds `values` to parameters 1... and runs the statement to completion.
     public func run(_ values: SQLiteValue...) throws(SQLiteError) {
+        defer { reset() }
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
             switch value {

@@ -21,6 +21,32 @@ private func temporaryDatabasePath() -> String {
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
+    @Test func noStatementPinsTheWALSoACheckpointCanEmptyIt() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        _ = try store.load(clockMode: .manual)  // reads meta values, as a start-up does
+        for step in 0..<5 {
+            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
+            try store.persist(changes)
+            fleet.apply(changes)
+        }
+        let draft = ScheduleDraft(
+            name: "n", query: "env:qa",
+            rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
+        try store.persist(try fleet.planCreateSchedule(draft, by: "me", now: t0))
+        // A second connection, as the sqlite3 CLI or a backup would be, truncates the WAL only if no
+        // read transaction of the store's connection is still open.
+        let other = try SQLiteConnection(path: path)
+        let checkpoint = try other.statement("PRAGMA wal_checkpoint(TRUNCATE)")
+        #expect(try checkpoint.step())
+        #expect(checkpoint.int64(at: 0) == 0, "checkpoint blocked by an open read transaction")
+        #expect(checkpoint.int64(at: 1) == 0, "WAL not truncated")
+        other.close()
+        store.close()
+    }
+
     @Test func aVersionOneDatabaseIsMigratedKeepingItsDeployments() throws {
         let path = temporaryDatabasePath()
         var fleet = TestFleet.simulation()
