@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# CPU profile of the FleetMock server under one wrk load, with perf (cpu-clock sampling, DWARF
+# call graphs, so time inside libsqlite3, which has no frame pointers, is charged to its callers).
+#   bench/profile.sh trigger|get [SECONDS]
+# Starts the server on a fresh database (127.0.0.1, --clock manual), runs the load of
+# bench/trigger.lua or bench/get_deployment.lua (2 threads, 32 connections) for SECONDS + 4 s,
+# samples the server for SECONDS (default 6) from the load's second second, and writes
+# bench/results/profile-<scenario>.txt: time by module, then inclusive time by function
+# (Swift names demangled with swift-demangle when it is on PATH). Needs perf (linux-perf).
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bench_dir="$repo_root/bench"
+scenario="${1:-}"
+seconds="${2:-6}"
+case "$scenario" in trigger | get) ;; *) echo "usage: bench/profile.sh trigger|get [SECONDS]" >&2; exit 2 ;; esac
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/profile.sh: SECONDS must be a positive integer" >&2; exit 2; }
+
+bin="${FLEETMOCK_BIN:-.build/release/fleetmock}"
+case "$bin" in /*) ;; *) bin="$repo_root/$bin" ;; esac
+[ -x "$bin" ] || { echo "bench/profile.sh: $bin not found: run make release first" >&2; exit 1; }
+command -v perf >/dev/null || { echo "bench/profile.sh: perf not found: apt-get install linux-perf" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench/profile.sh: wrk not found: apt-get install wrk" >&2; exit 1; }
+demangle=cat
+command -v swift-demangle >/dev/null && demangle="swift-demangle --simplified"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/fleetmock-profile.XXXXXX")"
+server_pid=""
+cleanup() {
+    if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+"$bin" serve --host 127.0.0.1 --port 0 --db "$tmp/profile.sqlite" --clock manual --rate-limit 100000000 \
+    >"$tmp/server.out" 2>"$tmp/server.err" </dev/null &
+server_pid=$!
+port=""
+for _ in $(seq 100); do
+    port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$tmp/server.out" | head -n1)"
+    [ -n "$port" ] && break
+    sleep 0.1
+done
+[ -n "$port" ] || { cat "$tmp/server.err" >&2; echo "bench/profile.sh: the server failed to start" >&2; exit 1; }
+base="http://127.0.0.1:$port"
+schedule="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
+
+if [ "$scenario" = trigger ]; then
+    script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule/trigger"
+else
+    id="$(python3 - "$base" "$schedule" <<'PY'
+import json, sys, urllib.request
+base, schedule = sys.argv[1:3]
+request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules/{schedule}/trigger", data=b"", method="POST",
+                                 headers={"DD-API-KEY": "fleetmock-api-key", "DD-APPLICATION-KEY": "fleetmock-app-key"})
+print(json.load(urllib.request.urlopen(request, timeout=10))["data"]["id"])
+PY
+)"
+    script=get_deployment.lua url="$base/api/unstable/fleet/deployments/$id"
+fi
+
+wrk --threads 2 --connections 32 --duration "$((seconds + 4))s" --script "$bench_dir/$script" "$url" >"$tmp/wrk.txt" 2>&1 &
+wrk_pid=$!
+sleep 1
+perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$tmp/perf.data" -- sleep "$seconds" \
+    >/dev/null 2>"$tmp/perf.err" || { cat "$tmp/perf.err" >&2; exit 1; }
+wait "$wrk_pid"
+
+out="$bench_dir/results/profile-$scenario.txt"
+mkdir -p "$(dirname "$out")"
+{
+    echo "# bench/profile.sh $scenario $seconds  ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs)"
+    echo "# load: $(grep -m1 '^FLEETMOCK_RESULT' "$tmp/wrk.txt" || tail -n1 "$tmp/wrk.txt")"
+    echo "# perf record -e cpu-clock -F 499 --call-graph dwarf,16384 -p SERVER_PID -- sleep $seconds"
+    echo
+    echo "## Server CPU by module (self time)"
+    perf report -i "$tmp/perf.data" --stdio --no-children --sort dso -g none 2>/dev/null | grep -v '^#' | grep -v '^$'
+    echo
+    echo "## Inclusive time by function (children), >= 1%"
+    perf report -i "$tmp/perf.data" --stdio --children --sort sym -g none --percent-limit 1 2>/dev/null |
+        grep -v '^#' | grep -v '^$' | grep -v '\] 0x0000' | $demangle | cut -c1-180
+    echo
+    echo "## Self time by function, >= 0.5%"
+    perf report -i "$tmp/perf.data" --stdio --no-children --sort dso,sym -g none --percent-limit 0.5 2>/dev/null |
+        grep -v '^#' | grep -v '^$' | $demangle | cut -c1-180
+} >"$out"
+echo "$(grep -m1 '^FLEETMOCK_RESULT' "$tmp/wrk.txt" | sed 's/^FLEETMOCK_RESULT //')"
+echo "profile written to ${out#"$repo_root"/}"
