@@ -23,10 +23,19 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// Send the reply this much later, without holding up other requests.
+    public var delayMilliseconds: Int64
+    /// Close the connection instead of replying (after the delay, if any).
+    public var dropConnection: Bool
 
-    public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
+    public init(
+        status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], delayMilliseconds: Int64 = 0,
+        dropConnection: Bool = false
+    ) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.delayMilliseconds = delayMilliseconds
+        self.dropConnection = dropConnection
     }
 }

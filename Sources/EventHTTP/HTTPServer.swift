@@ -134,6 +134,33 @@ public final class HTTPServer {
 
     fileprivate func handle(_ request: OpaquePointer) {
         let response = handler(Self.read(request))
+        guard response.delayMilliseconds > 0 else {
+            send(response, to: request)
+            return
+        }
+        // libevent keeps an unanswered request alive (detached) if its client leaves meanwhile, and
+        // evhttp_send_reply frees a detached one, so replying later is safe.
+        let pending = Unmanaged.passRetained(PendingReply(server: self, request: request, response: response))
+        var interval = timeval(
+            tv_sec: Int(response.delayMilliseconds / 1000), tv_usec: Int(response.delayMilliseconds % 1000) * 1000)
+        if event_base_once(base, -1, Int16(EV_TIMEOUT), httpServerDelayedReplyCallback, pending.toOpaque(), &interval) != 0 {
+            pending.release()
+            send(response, to: request)
+        }
+    }
+
+    fileprivate func send(_ response: HTTPResponse, to request: OpaquePointer) {
+        if response.dropConnection {
+            // Shut the socket; the reply then fails to write and libevent frees the connection.
+            if let connection = evhttp_request_get_connection(request),
+                let events = evhttp_connection_get_bufferevent(connection)
+            {
+                let fd = bufferevent_getfd(events)
+                if fd >= 0 { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+            }
+            evhttp_send_reply(request, 500, nil, nil)
+            return
+        }
         if let headers = evhttp_request_get_output_headers(request) {
             for (name, value) in response.headers {
                 evhttp_add_header(headers, name, value)
@@ -205,6 +232,25 @@ private func httpServerRequestCallback(_ request: OpaquePointer?, _ argument: Un
 private func httpServerSignalCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
     Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleSignal(Int32(fd))
+}
+
+/// A reply waiting for its delay, handed to libevent's one-shot timer.
+private final class PendingReply {
+    unowned let server: HTTPServer
+    let request: OpaquePointer
+    let response: HTTPResponse
+
+    init(server: HTTPServer, request: OpaquePointer, response: HTTPResponse) {
+        self.server = server
+        self.request = request
+        self.response = response
+    }
+}
+
+private func httpServerDelayedReplyCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    let pending = Unmanaged<PendingReply>.fromOpaque(argument).takeRetainedValue()
+    pending.server.send(pending.response, to: pending.request)
 }
 
 private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {

@@ -76,7 +76,8 @@ extension Deployment {
         }
     }
 
-    mutating func markCanceled(at time: Instant) {
+    /// Canceled from `time`: every host still pending then is canceled at `time`.
+    public mutating func markCanceled(at time: Instant) {
         canceledAt = time
         for position in operations.indices where operations[position].state == .pending {
             operations[position].state = .canceled

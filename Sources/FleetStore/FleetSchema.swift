@@ -66,5 +66,12 @@ enum FleetSchema {
             sql: """
                 ALTER TABLE deployments ADD COLUMN author TEXT NOT NULL DEFAULT '';
                 """),
+        // A deployment's host plan is one JSON array in its row; host_operations holds a row only
+        // for a host whose state has changed. Trigger then writes one row instead of one per host.
+        .init(
+            version: 3,
+            sql: """
+                ALTER TABLE deployments ADD COLUMN plan TEXT NOT NULL DEFAULT '';
+                """),
     ])
 }

@@ -104,41 +104,55 @@ public final class SQLiteFleetStore: FleetPersistence {
     }
 
     private func loadDeployments() throws(SQLiteError) -> [Deployment] {
-        var operationsByDeployment: [String: [HostOperation]] = [:]
+        // Rows of hosts whose state changed, by deployment and position; they override the plan.
+        var changedByDeployment: [String: [Int: HostOperation]] = [:]
         let operationRows = try connection.statement(
             """
-            SELECT deployment_id, host_key, hostname, state, started_at_ms, finished_at_ms, planned_duration_ms,
-                   planned_to_fail, error, initial_versions
-            FROM host_operations ORDER BY deployment_id, position
+            SELECT deployment_id, position, host_key, hostname, state, started_at_ms, finished_at_ms,
+                   planned_duration_ms, planned_to_fail, error, initial_versions
+            FROM host_operations
             """)
         while try operationRows.step() {
             let operation = HostOperation(
-                hostKey: operationRows.string(at: 1), hostname: operationRows.string(at: 2),
-                state: HostOperationState(rawValue: operationRows.string(at: 3)) ?? .pending,
-                startedAt: operationRows.optionalInt64(at: 4).map(Instant.init(milliseconds:)),
-                finishedAt: operationRows.optionalInt64(at: 5).map(Instant.init(milliseconds:)),
-                plannedDurationMilliseconds: operationRows.int64(at: 6), plannedToFail: operationRows.int64(at: 7) != 0,
-                error: operationRows.string(at: 8),
-                initialVersions: try decode(operationRows.string(at: 9)).arrayValue?.compactMap(\.stringValue) ?? [])
-            operationsByDeployment[operationRows.string(at: 0), default: []].append(operation)
+                hostKey: operationRows.string(at: 2), hostname: operationRows.string(at: 3),
+                state: HostOperationState(rawValue: operationRows.string(at: 4)) ?? .pending,
+                startedAt: operationRows.optionalInt64(at: 5).map(Instant.init(milliseconds:)),
+                finishedAt: operationRows.optionalInt64(at: 6).map(Instant.init(milliseconds:)),
+                plannedDurationMilliseconds: operationRows.int64(at: 7), plannedToFail: operationRows.int64(at: 8) != 0,
+                error: operationRows.string(at: 9),
+                initialVersions: try decode(operationRows.string(at: 10)).arrayValue?.compactMap(\.stringValue) ?? [])
+            changedByDeployment[operationRows.string(at: 0), default: [:]][Int(operationRows.int64(at: 1))] = operation
         }
         var deployments: [Deployment] = []
         let rows = try connection.statement(
             """
             SELECT id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms, schedule_id, concurrency,
-                   start_delay_ms, author
+                   start_delay_ms, author, plan
             FROM deployments ORDER BY sequence
             """)
         while try rows.step() {
             let id = rows.string(at: 0)
-            deployments.append(
-                Deployment(
-                    id: id, sequence: rows.int64(at: 1),
-                    kind: try DeploymentKindCoding.decode(kind: rows.string(at: 2), payload: decode(rows.string(at: 3))),
-                    filterQuery: rows.string(at: 4), createdAt: Instant(milliseconds: rows.int64(at: 5)),
-                    canceledAt: rows.optionalInt64(at: 6).map(Instant.init(milliseconds:)),
-                    scheduleID: rows.optionalString(at: 7), author: rows.string(at: 10), concurrency: Int(rows.int64(at: 8)),
-                    startDelayMilliseconds: rows.int64(at: 9), operations: operationsByDeployment[id] ?? []))
+            let changed = changedByDeployment[id] ?? [:]
+            let plan = rows.string(at: 11)
+            // Deployments stored before schema 3 have no plan: every host has its own row.
+            var operations = plan.isEmpty
+                ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan)
+            if !plan.isEmpty {
+                for (position, operation) in changed where position < operations.count {
+                    operations[position] = operation
+                }
+            }
+            let canceledAt = rows.optionalInt64(at: 6).map(Instant.init(milliseconds:))
+            var deployment = Deployment(
+                id: id, sequence: rows.int64(at: 1),
+                kind: try DeploymentKindCoding.decode(kind: rows.string(at: 2), payload: decode(rows.string(at: 3))),
+                filterQuery: rows.string(at: 4), createdAt: Instant(milliseconds: rows.int64(at: 5)),
+                canceledAt: nil, scheduleID: rows.optionalString(at: 7), author: rows.string(at: 10),
+                concurrency: Int(rows.int64(at: 8)), startDelayMilliseconds: rows.int64(at: 9), operations: operations)
+            // Cancel stores only the instant: the hosts still pending then are canceled, as the
+            // domain defines it.
+            if let canceledAt { deployment.markCanceled(at: canceledAt) }
+            deployments.append(deployment)
         }
         return deployments
     }
@@ -161,20 +175,11 @@ public final class SQLiteFleetStore: FleetPersistence {
         case .deploymentCreated(let deployment):
             try insert(deployment)
         case .deploymentCanceled(let id, let time):
+            // One row: the pending hosts' cancellation follows from the instant when loading.
             try connection.statement("UPDATE deployments SET canceled_at_ms = ? WHERE id = ?")
                 .run(.integer(time.milliseconds), .text(id))
-            try connection.statement(
-                "UPDATE host_operations SET state = 'canceled', finished_at_ms = ? WHERE deployment_id = ? AND state = 'pending'"
-            ).run(.integer(time.milliseconds), .text(id))
         case .operationUpdated(let id, let position, let operation):
-            try connection.statement(
-                """
-                UPDATE host_operations SET state = ?, started_at_ms = ?, finished_at_ms = ?, error = ?
-                WHERE deployment_id = ? AND position = ?
-                """
-            ).run(
-                .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
-                .optional(operation.finishedAt?.milliseconds), .text(operation.error), .text(id), .integer(Int64(position)))
+            try upsert(operation, deploymentID: id, position: position)
         case .hostUpdated(let host):
             try connection.statement("UPDATE hosts SET packages = ?, config_files = ? WHERE agent_key = ?")
                 .run(.text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
@@ -244,28 +249,37 @@ public final class SQLiteFleetStore: FleetPersistence {
         try connection.statement(
             """
             INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms,
-                                     schedule_id, concurrency, start_delay_ms, author)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     schedule_id, concurrency, start_delay_ms, author, plan)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run(
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
             .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
             .optional(deployment.canceledAt?.milliseconds), .optional(deployment.scheduleID),
-            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author))
-        let insertOperation = try connection.statement(
+            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
+            .text(OperationPlanCoding.encode(deployment.operations)))
+        // A new deployment's hosts are all pending; a restored one may have progressed.
+        for (position, operation) in deployment.operations.enumerated() where operation.state != .pending {
+            try upsert(operation, deploymentID: deployment.id, position: position)
+        }
+    }
+
+    private func upsert(_ operation: HostOperation, deploymentID: String, position: Int) throws(SQLiteError) {
+        try connection.statement(
             """
             INSERT INTO host_operations (deployment_id, position, host_key, hostname, state, started_at_ms,
                 finished_at_ms, planned_duration_ms, planned_to_fail, error, initial_versions)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (position, operation) in deployment.operations.enumerated() {
-            try insertOperation.run(
-                .text(deployment.id), .integer(Int64(position)), .text(operation.hostKey), .text(operation.hostname),
-                .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
-                .optional(operation.finishedAt?.milliseconds), .integer(operation.plannedDurationMilliseconds),
-                .integer(operation.plannedToFail ? 1 : 0), .text(operation.error),
-                .text(JSONValue.array(operation.initialVersions.map(JSONValue.string)).serializedString))
-        }
+            ON CONFLICT (deployment_id, position) DO UPDATE SET
+                state = excluded.state, started_at_ms = excluded.started_at_ms,
+                finished_at_ms = excluded.finished_at_ms, error = excluded.error
+            """
+        ).run(
+            .text(deploymentID), .integer(Int64(position)), .text(operation.hostKey), .text(operation.hostname),
+            .text(operation.state.rawValue), .optional(operation.startedAt?.milliseconds),
+            .optional(operation.finishedAt?.milliseconds), .integer(operation.plannedDurationMilliseconds),
+            .integer(operation.plannedToFail ? 1 : 0), .text(operation.error),
+            .text(JSONValue.array(operation.initialVersions.map(JSONValue.string)).serializedString))
     }
 
     // MARK: Meta values
@@ -337,6 +351,45 @@ enum DeploymentKindCoding {
             })
         default:
             throw SQLiteError(code: SQLITE_CORRUPT, message: "unknown deployment kind '\(kind)'", context: "loading")
+        }
+    }
+}
+
+/// A deployment's host plan, as stored in its row: what each host will do, before any starts.
+/// `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1), [initial versions]], ...]`.
+enum OperationPlanCoding {
+    static func encode(_ operations: [HostOperation]) -> String {
+        var writer = JSONWriter(reservingCapacity: 96 * operations.count + 2)
+        writer.beginArray()
+        for operation in operations {
+            writer.beginArray()
+            writer.string(operation.hostKey)
+            writer.string(operation.hostname)
+            writer.int(operation.plannedDurationMilliseconds)
+            writer.int(operation.plannedToFail ? 1 : 0)
+            writer.beginArray()
+            for version in operation.initialVersions { writer.string(version) }
+            writer.endArray()
+            writer.endArray()
+        }
+        writer.endArray()
+        return String(decoding: writer.bytes, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) throws(SQLiteError) -> [HostOperation] {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(text.utf8))
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored plan is unreadable: \(error)", context: "loading")
+        }
+        return (value.arrayValue ?? []).map { item in
+            let fields = item.arrayValue ?? []
+            func field(_ index: Int) -> JSONValue { index < fields.count ? fields[index] : .null }
+            return HostOperation(
+                hostKey: field(0).stringValue ?? "", hostname: field(1).stringValue ?? "",
+                plannedDurationMilliseconds: field(2).intValue ?? 0, plannedToFail: field(3).intValue == 1,
+                initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 }

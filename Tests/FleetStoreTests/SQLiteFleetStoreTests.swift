@@ -1,7 +1,7 @@
 import FleetDomain
 import FleetTestSupport
 import FleetJSON
-import FleetStore
+@testable import FleetStore
 import Glibc
 import Testing
 
@@ -17,7 +17,7 @@ private func temporaryDatabasePath() -> String {
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 2)
+        #expect(try store.schemaVersion == 3)
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
@@ -49,27 +49,54 @@ private func temporaryDatabasePath() -> String {
 
     @Test func aVersionOneDatabaseIsMigratedKeepingItsDeployments() throws {
         let path = temporaryDatabasePath()
-        var fleet = TestFleet.simulation()
-        do {
-            let store = try SQLiteFleetStore(path: path)
-            try store.seed(fleet.snapshot)
-            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, by: "someone", now: t0)
-            try store.persist(changes)
-            fleet.apply(changes)
-            store.close()
-        }
-        // Turn it back into what FleetMock 0.1 wrote: no author column, schema version 1.
+        // What FleetMock 0.1 wrote: schema 1, one host_operations row per host.
         do {
             let connection = try SQLiteConnection(path: path)
-            try connection.execute("ALTER TABLE deployments DROP COLUMN author; PRAGMA user_version = 1;")
+            try Migrator([FleetSchema.migrator.migrations[0]]).migrate(connection)
+            try connection.execute(
+                """
+                INSERT INTO meta VALUES ('seeded', 1), ('random_state', 7);
+                INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms,
+                                         schedule_id, concurrency, start_delay_ms)
+                VALUES ('d1', 1, 'upgrade', '[{"name":"datadog-agent","version":"7.53.0"}]', 'env:prod', 1000, 9000,
+                        NULL, 5, 0);
+                INSERT INTO host_operations VALUES
+                    ('d1', 0, 'k0', 'h0', 'succeeded', 1000, 5000, 4000, 0, '', '["7.51.0"]'),
+                    ('d1', 1, 'k1', 'h1', 'canceled', NULL, 9000, 4000, 0, '', '["7.51.0"]'),
+                    ('d1', 2, 'k2', 'h2', 'pending', NULL, NULL, 4000, 1, '', '["6.53.0"]');
+                """)
             connection.close()
         }
         let migrated = try SQLiteFleetStore(path: path)
-        #expect(try migrated.schemaVersion == 2)
+        #expect(try migrated.schemaVersion == 3)
         let loaded = try #require(try migrated.load(clockMode: .manual))
-        #expect(loaded.deployments.count == 1)
-        #expect(loaded.deployments[0].author == "")
-        #expect(loaded.deployments[0].operations == fleet.deployments[0].operations)
+        let deployment = try #require(loaded.deployments.first)
+        #expect(deployment.author == "")
+        #expect(deployment.status == .canceled)
+        #expect(deployment.operations.map(\.state) == [.succeeded, .canceled, .canceled])
+        #expect(deployment.operations[2].plannedToFail)
+        #expect(deployment.operations[2].initialVersions == ["6.53.0"])
+    }
+
+    @Test func aCancelWritesOneRowAndPendingHostsReadCanceledAfterReopening() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        let created = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+        try store.persist(created)
+        fleet.apply(created)
+        let id = fleet.deployments[0].id
+        let progress = fleet.advance(to: t0.plus(seconds: 40))
+        try store.persist(progress)
+        let cancel = try fleet.planCancel(deploymentID: id, now: t0.plus(seconds: 40))
+        try store.persist(cancel)
+        fleet.apply(cancel)
+        store.close()
+        let reopened = try SQLiteFleetStore(path: path)
+        let loaded = try #require(try reopened.load(clockMode: .manual))
+        #expect(loaded.deployments == fleet.deployments)
+        #expect(loaded.deployments[0].operations.contains { $0.state == .canceled })
     }
 
     @Test func seededSnapshotLoadsBackIdentically() throws {
