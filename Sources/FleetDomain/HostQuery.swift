@@ -31,15 +31,17 @@ public indirect enum HostQuery: Equatable, Sendable {
             return left.matches(name: name, fields: fields) && right.matches(name: name, fields: fields)
         case .or(let left, let right):
             return left.matches(name: name, fields: fields) || right.matches(name: name, fields: fields)
-        case .term(let key?, let pattern):
-            let loweredKey = key.lowercased()
-            if loweredKey == "hostname" || loweredKey == "host" {
+        case .term(let key?, let pattern):  // keys are folded when parsed
+            if key == "hostname" || key == "host" {
                 return pattern.matches(name)
             }
-            return fields.contains { $0.key.lowercased() == loweredKey && pattern.matches($0.value) }
+            return fields.contains { $0.foldedKey == key && pattern.matchesFolded($0.foldedValue) }
         case .term(nil, let pattern):
             return pattern.matches(name)
-                || fields.contains { pattern.matches($0.description) || pattern.matches($0.value) }
+                || fields.contains {
+                    pattern.matchesFolded($0.foldedValue)
+                        || pattern.matchesFolded($0.foldedKey.isEmpty ? $0.foldedValue : $0.foldedKey + ":" + $0.foldedValue)
+                }
         }
     }
 
@@ -70,16 +72,25 @@ public indirect enum HostQuery: Equatable, Sendable {
 /// A glob over one value: `*` matches any run of characters, `?` any one; case-insensitive.
 public struct WildcardPattern: Equatable, Sendable {
     private let characters: [Character]
+    private let folded: String
+    private let hasWildcards: Bool
     public let text: String
 
     public init(_ text: String) {
         self.text = text
-        self.characters = Array(text.lowercased())
+        folded = text.lowercased()
+        characters = Array(folded)
+        hasWildcards = characters.contains("*") || characters.contains("?")
     }
 
     public func matches(_ candidate: String) -> Bool {
-        let subject = Array(candidate.lowercased())
-        if !characters.contains("*") && !characters.contains("?") { return subject == characters }
+        matchesFolded(candidate.lowercased())
+    }
+
+    /// `candidate` already lowercased (tags fold theirs once).
+    func matchesFolded(_ candidate: String) -> Bool {
+        if !hasWildcards { return candidate == folded }
+        let subject = Array(candidate)
         // Iterative glob with single-star backtracking: linear in practice, never exponential.
         var patternIndex = 0
         var subjectIndex = 0

@@ -196,7 +196,8 @@ struct HostQueryParser {
             return inner
         case .term(let key, let value):
             cursor += 1
-            return .term(key: key, pattern: WildcardPattern(value))
+            // Keys match case-insensitively: fold them once here, not at every match.
+            return .term(key: key?.lowercased(), pattern: WildcardPattern(value))
         case .and, .or, .close:
             let context = operatorName.map { " after '\($0)'" } ?? ""
             throw failure(at: position, "expected a term\(context) but found \(describe(token))")

@@ -40,20 +40,30 @@ public struct SimulatedHost: Equatable, Sendable {
 public struct Tag: Hashable, Sendable, CustomStringConvertible {
     public let key: String
     public let value: String
+    /// Lowercased once here, because queries match case-insensitively against every host.
+    let foldedKey: String
+    let foldedValue: String
 
     public init(key: String, value: String) {
         self.key = key
         self.value = value
+        foldedKey = key.lowercased()
+        foldedValue = value.lowercased()
     }
 
     public init(parsing text: String) {
         if let colon = text.firstIndex(of: ":") {
-            key = String(text[..<colon])
-            value = String(text[text.index(after: colon)...])
+            self.init(key: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
         } else {
-            key = ""
-            value = text
+            self.init(key: "", value: text)
         }
+    }
+
+    public static func == (lhs: Tag, rhs: Tag) -> Bool { lhs.key == rhs.key && lhs.value == rhs.value }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(value)
     }
 
     public var description: String { key.isEmpty ? value : "\(key):\(value)" }
