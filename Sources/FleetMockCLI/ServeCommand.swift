@@ -44,6 +44,11 @@ final class ServeCommand {
             throw StartupError("cannot open the state in \(options.databasePath): \(error)")
         }
         defer { store.close() }
+        do {
+            try store.startBackgroundCheckpoints()
+        } catch {
+            throw StartupError("cannot configure the state in \(options.databasePath): \(error)")
+        }
 
         let settings = SimulationSettings(
             concurrency: options.concurrency, failureRate: options.failureRate,

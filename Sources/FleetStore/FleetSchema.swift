@@ -60,18 +60,34 @@ enum FleetSchema {
                     PRIMARY KEY (deployment_id, position)
                 ) WITHOUT ROWID;
                 """),
-        // v2 surface: who created a deployment.
+        // The v2 surface records who created a deployment (author). A deployment's host plan is one
+        // JSON array in its row, and host_operations holds a row only for a host whose state changed,
+        // so a trigger writes one row instead of one per host. Deployments become a rowid table keyed
+        // by creation order: new rows append instead of landing on a random page by UUID.
         .init(
             version: 2,
             sql: """
-                ALTER TABLE deployments ADD COLUMN author TEXT NOT NULL DEFAULT '';
-                """),
-        // A deployment's host plan is one JSON array in its row; host_operations holds a row only
-        // for a host whose state has changed. Trigger then writes one row instead of one per host.
-        .init(
-            version: 3,
-            sql: """
-                ALTER TABLE deployments ADD COLUMN plan TEXT NOT NULL DEFAULT '';
+                CREATE TABLE deployments_v2 (
+                    sequence INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    filter_query TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    canceled_at_ms INTEGER,
+                    schedule_id TEXT,
+                    concurrency INTEGER NOT NULL,
+                    start_delay_ms INTEGER NOT NULL,
+                    author TEXT NOT NULL DEFAULT '',
+                    plan TEXT NOT NULL DEFAULT ''
+                );
+                INSERT INTO deployments_v2 (sequence, id, kind, payload, filter_query, created_at_ms, canceled_at_ms,
+                                            schedule_id, concurrency, start_delay_ms)
+                    SELECT sequence, id, kind, payload, filter_query, created_at_ms, canceled_at_ms, schedule_id,
+                           concurrency, start_delay_ms
+                    FROM deployments;
+                DROP TABLE deployments;
+                ALTER TABLE deployments_v2 RENAME TO deployments;
                 """),
     ])
 }

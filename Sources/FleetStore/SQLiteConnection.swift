@@ -68,15 +68,16 @@ public final class SQLiteConnection {
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back and is rethrown.
     public func transaction<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
-        try execute("BEGIN IMMEDIATE")
+        // Prepared once and reused: sqlite3_exec would compile these on every request.
+        try statement("BEGIN IMMEDIATE").run()
         // Whatever the body left mid-step must not outlive the transaction (it would pin the WAL).
         defer { for statement in statementCache.values { statement.reset() } }
         do {
             let result = try body()
-            try execute("COMMIT")
+            try statement("COMMIT").run()
             return result
         } catch {
-            try? execute("ROLLBACK")
+            try? statement("ROLLBACK").run()
             throw error
         }
     }

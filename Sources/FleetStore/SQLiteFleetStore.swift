@@ -6,8 +6,11 @@ import FleetJSON
 /// loses no committed transaction), one transaction per `persist` call.
 public final class SQLiteFleetStore: FleetPersistence {
     private let connection: SQLiteConnection
+    private let path: String
+    private var checkpointer: WALCheckpointer?
 
     public init(path: String) throws(SQLiteError) {
+        self.path = path
         connection = try SQLiteConnection(path: path)
         try connection.execute(
             """
@@ -18,7 +21,19 @@ public final class SQLiteFleetStore: FleetPersistence {
         try FleetSchema.migrator.migrate(connection)
     }
 
+    /// Moves WAL checkpoints to a background thread with its own connection. A file database only;
+    /// SQLite still checkpoints at commit if the WAL ever passes about 80 MB.
+    public func startBackgroundCheckpoints(intervalMilliseconds: UInt32 = 250) throws(SQLiteError) {
+        guard path != ":memory:", checkpointer == nil else { return }
+        try connection.execute("PRAGMA wal_autocheckpoint = 20000")
+        let checkpointer = WALCheckpointer(path: path, intervalMilliseconds: intervalMilliseconds)
+        checkpointer.start()
+        self.checkpointer = checkpointer
+    }
+
     public func close() {
+        checkpointer?.stop()
+        checkpointer = nil
         connection.close()
     }
 

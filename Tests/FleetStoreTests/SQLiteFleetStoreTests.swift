@@ -17,7 +17,7 @@ private func temporaryDatabasePath() -> String {
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 3)
+        #expect(try store.schemaVersion == 2)
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
@@ -47,6 +47,40 @@ private func temporaryDatabasePath() -> String {
         store.close()
     }
 
+    /// The main database file's size: it grows only when a checkpoint copies the WAL into it.
+    private func fileSize(_ path: String) -> Int {
+        var status = stat()
+        return stat(path, &status) == 0 ? Int(status.st_size) : -1
+    }
+
+    private func writeTwentyDeployments(background: Bool) throws -> (path: String, store: SQLiteFleetStore) {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        if background { try store.startBackgroundCheckpoints(intervalMilliseconds: 10) }
+        try store.seed(fleet.snapshot)
+        for step in 0..<20 {
+            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
+            try store.persist(changes)
+            fleet.apply(changes)
+        }
+        return (path, store)
+    }
+
+    @Test(arguments: [true, false])
+    func backgroundCheckpointsCopyTheWALIntoTheDatabaseFile(background: Bool) throws {
+        let (path, store) = try writeTwentyDeployments(background: background)
+        defer { store.close() }
+        // Twenty 10-host deployments and the fleet are well over 16 KB; with everything still in the
+        // WAL the database file holds at most its first page.
+        var grew = false
+        for _ in 0..<100 where !grew {
+            usleep(10_000)
+            grew = fileSize(path) > 16_384
+        }
+        #expect(grew == background, "database file is \(fileSize(path)) bytes")
+    }
+
     @Test func aVersionOneDatabaseIsMigratedKeepingItsDeployments() throws {
         let path = temporaryDatabasePath()
         // What FleetMock 0.1 wrote: schema 1, one host_operations row per host.
@@ -68,7 +102,7 @@ private func temporaryDatabasePath() -> String {
             connection.close()
         }
         let migrated = try SQLiteFleetStore(path: path)
-        #expect(try migrated.schemaVersion == 3)
+        #expect(try migrated.schemaVersion == 2)
         let loaded = try #require(try migrated.load(clockMode: .manual))
         let deployment = try #require(loaded.deployments.first)
         #expect(deployment.author == "")

@@ -15,7 +15,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from support import CLIENT_VERSION_TEXT, V2_CLIENT, ClientFactory, FleetMock, fleetmock_binary
+from support import CLIENT_VERSION_TEXT, V2_CLIENT, ClientFactory, FleetMock, Undo, fleetmock_binary
 
 V2_TEST_PREFIX = "test_v2_"
 
@@ -101,3 +101,11 @@ def api(server: FleetMock, clients: ClientFactory):
 def fresh_api(fresh_server: FleetMock, clients: ClientFactory):
     """This test's own server, with the all-permissions demo keys."""
     return clients(fresh_server.url)
+
+
+@pytest.fixture
+def undo() -> Iterator[Undo]:
+    """`undo(action)` registers what reverses a scenario's creation; it runs at teardown."""
+    actions = Undo()
+    yield actions
+    actions.run()

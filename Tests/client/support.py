@@ -323,6 +323,32 @@ def header(headers: Optional[dict], name: str) -> Optional[str]:
     return None
 
 
+class Undo:
+    """After each scenario the client's BDD runner undoes what it created (undo.json: cancel a
+    deployment, delete a schedule). Actions run in reverse order at teardown; a 400 or 404 means
+    the thing already ended or is gone, which is fine."""
+
+    TOLERATED = (400, 404)
+
+    def __init__(self) -> None:
+        self._actions: list[Callable[[], Any]] = []
+
+    def __call__(self, action: Callable[[], Any]) -> None:
+        self._actions.append(action)
+
+    def run(self) -> None:
+        actions, self._actions = self._actions, []
+        for action in reversed(actions):
+            try:
+                result = action()
+            except ApiException as error:
+                if error.status not in self.TOLERATED:
+                    raise
+                continue
+            if isinstance(result, RawResponse):
+                assert result.status < 300 or result.status in self.TOLERATED, f"undo answered {result.status}"
+
+
 # --------------------------------------------------------------------------------------------
 # Raw HTTP, for what the client cannot show (headers, control endpoints, malformed requests)
 # --------------------------------------------------------------------------------------------
