@@ -216,7 +216,7 @@ enum AgentRendering {
         }
         writer.endArray()
         if !v2 { writer.field("datadog_agent_key", host.agentKey) }
-        for (status, key) in [("error", "error_integrations"), ("warning", "warning_integrations")] {
+        for (status, key): (String, StaticString) in [("error", "error_integrations"), ("warning", "warning_integrations")] {
             writer.key(key)
             writeIntegrationList(statuses?[status]?.arrayValue?.compactMap(\.stringValue) ?? [], host: host, v2: v2, into: &writer)
         }

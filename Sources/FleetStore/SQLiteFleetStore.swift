@@ -17,15 +17,16 @@ public final class SQLiteFleetStore: FleetPersistence {
             PRAGMA journal_mode = WAL;
             PRAGMA synchronous = NORMAL;
             PRAGMA busy_timeout = 5000;
+            PRAGMA journal_size_limit = 16777216;
             """)
         try FleetSchema.migrator.migrate(connection)
     }
 
     /// Moves WAL checkpoints to a background thread with its own connection. A file database only;
-    /// SQLite still checkpoints at commit if the WAL ever passes about 80 MB.
-    public func startBackgroundCheckpoints(intervalMilliseconds: UInt32 = 250) throws(SQLiteError) {
+    /// SQLite still checkpoints at commit if the WAL ever passes about 256 MB, which bounds the disk.
+    public func startBackgroundCheckpoints(intervalMilliseconds: UInt32 = 50) throws(SQLiteError) {
         guard path != ":memory:", checkpointer == nil else { return }
-        try connection.execute("PRAGMA wal_autocheckpoint = 20000")
+        try connection.execute("PRAGMA wal_autocheckpoint = 65536")
         let checkpointer = WALCheckpointer(path: path, intervalMilliseconds: intervalMilliseconds)
         checkpointer.start()
         self.checkpointer = checkpointer
