@@ -228,8 +228,29 @@ def fleet_unstable_operations(configuration: Configuration) -> list[str]:
     return sorted(key.split(".", 1)[1] for key in configuration.unstable_operations.values if "fleet" in key)
 
 
+class DeepCheckedFleetAutomationApi(FleetAutomationApi):
+    """FleetAutomationApi whose every operation, when it succeeds, also walks the whole response
+    for parts the client left unparsed (assert_deep_parsed), so no successful response of any test
+    escapes that check. Errors still raise as the client raises them."""
+
+    def __getattribute__(self, name: str) -> Any:
+        value = super().__getattribute__(name)
+        if name.startswith("_") or not callable(value) or not hasattr(FleetAutomationApi, name):
+            return value
+
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            result = value(*args, **kwargs)
+            body = result[0] if isinstance(result, tuple) else result  # (data, status, headers)
+            if body is not None:
+                assert_deep_parsed(body)
+            return result
+
+        return checked
+
+
 class ClientFactory:
-    """Builds FleetAutomationApi instances and closes their ApiClients at teardown."""
+    """Builds FleetAutomationApi instances (deep-checking, see above) and closes their ApiClients
+    at teardown."""
 
     def __init__(self) -> None:
         self._clients: list[ApiClient] = []
@@ -237,7 +258,7 @@ class ClientFactory:
     def __call__(self, url: str, api_key: str = API_KEY, app_key: str = APP_KEY, **options: Any) -> FleetAutomationApi:
         client = ApiClient(make_configuration(url, api_key=api_key, app_key=app_key, **options))
         self._clients.append(client)
-        return FleetAutomationApi(client)
+        return DeepCheckedFleetAutomationApi(client)
 
     def with_http_info(self, url: str, **kwargs: Any) -> FleetAutomationApi:
         """Calls return (data, status, headers) instead of data alone (return_http_data_only=False)."""

@@ -119,7 +119,9 @@ def agent_of(api, hostname: str):
 
 
 def configure_body(query: str, *operations: dict) -> dict:
-    return {"data": {"type": "deployment", "attributes": {"filter_query": query, "config_operations": list(operations)}}}
+    return {
+        "data": {"type": "deployment", "attributes": {"filter_query": query, "config_operations": list(operations)}}
+    }
 
 
 def upgrade_body(query: str, version: str, package: str = AGENT_PACKAGE) -> dict:
@@ -149,7 +151,9 @@ def schedule_body(**attributes) -> dict:
 
 
 def create_configure(api, body: dict) -> FleetDeploymentResponse:
-    response = api.create_fleet_deployment_configure(body=request_model(api, FleetDeploymentConfigureCreateRequest, body))
+    response = api.create_fleet_deployment_configure(
+        body=request_model(api, FleetDeploymentConfigureCreateRequest, body)
+    )
     assert_deep_parsed(response)
     return response
 
@@ -192,7 +196,9 @@ def now_seconds(url: str) -> int:
 
 def assert_non_decreasing(values: list, what: str) -> None:
     for index in range(1, len(values)):
-        assert values[index - 1] <= values[index], f"{what} out of order at {index}: {values[index - 1]!r} > {values[index]!r}"
+        assert values[index - 1] <= values[index], (
+            f"{what} out of order at {index}: {values[index - 1]!r} > {values[index]!r}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +275,9 @@ def test_list_agents_sort_descending_alone_reverses_hostname_order(api):
 def test_list_agents_rejects_an_unsupported_sort_attribute(api):
     error = expect_api_error(lambda: api.list_fleet_agents(sort_attribute="ip_addresses"), 400)
 
-    assert "hostname" in error_text(error) and "agent_version" in error_text(error), "the error names the allowed values"
+    assert "hostname" in error_text(error) and "agent_version" in error_text(error), (
+        "the error names the allowed values"
+    )
 
 
 def test_list_agents_rejects_sort_descending_that_is_not_a_boolean(server):
@@ -462,9 +470,9 @@ def test_configure_rollout_merge_patches_datadog_yaml(fresh_server, fresh_api):
 
     hosts = deployment_hosts(fresh_api, deployment.id)
     assert {name for name, host in hosts.items() if host["status"] == "failed"} == {"checkout-prod-01"}
-    assert {name for name, host in hosts.items() if host["status"] == "succeeded"} == hostnames_matching(CHECKOUT_PROD) - {
-        "checkout-prod-01"
-    }
+    assert {name for name, host in hosts.items() if host["status"] == "succeeded"} == hostnames_matching(
+        CHECKOUT_PROD
+    ) - {"checkout-prod-01"}
     assert fresh_api.get_fleet_deployment(deployment_id=deployment.id).data.attributes.high_level_status == "failed"
     for hostname in hostnames_matching(CHECKOUT_PROD) - FAILING_HOSTS:
         layers = agent_of(fresh_api, hostname).configuration_files
@@ -530,24 +538,38 @@ CONFIGURE_BAD_BODIES = {
     "empty config_operations": configure_body("env:qa"),
     "unknown file_op": configure_body("env:qa", {"file_op": "replace", "file_path": "/datadog.yaml", "patch": {}}),
     "no file_path": configure_body("env:qa", {"file_op": "merge-patch", "patch": {"log_level": "debug"}}),
-    "relative file_path": configure_body("env:qa", {"file_op": "merge-patch", "file_path": "datadog.yaml", "patch": {}}),
+    "relative file_path": configure_body(
+        "env:qa", {"file_op": "merge-patch", "file_path": "datadog.yaml", "patch": {}}
+    ),
     "merge-patch without patch": configure_body("env:qa", {"file_op": "merge-patch", "file_path": "/datadog.yaml"}),
-    "patch not an object": configure_body("env:qa", {"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": "x"}),
+    "patch not an object": configure_body(
+        "env:qa", {"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": "x"}
+    ),
     "unparsable filter_query": configure_body("env:qa AND (", LOG_LEVEL_DEBUG),
     "filter_query not a string": configure_body(7, LOG_LEVEL_DEBUG),
-    "wrong type": {"data": {"type": "schedule", "attributes": configure_body("env:qa", LOG_LEVEL_DEBUG)["data"]["attributes"]}},
+    "wrong type": {
+        "data": {"type": "schedule", "attributes": configure_body("env:qa", LOG_LEVEL_DEBUG)["data"]["attributes"]}
+    },
     "no data": {},
     "not JSON": b"{",
 }
 UPGRADE_BAD_BODIES = {
     "no target_packages": {"data": {"type": "deployment", "attributes": {"filter_query": "env:qa"}}},
-    "empty target_packages": {"data": {"type": "deployment", "attributes": {"filter_query": "env:qa", "target_packages": []}}},
+    "empty target_packages": {
+        "data": {"type": "deployment", "attributes": {"filter_query": "env:qa", "target_packages": []}}
+    },
     "unknown Agent version": upgrade_body("env:qa", "9.9.9"),
     "package without version": {
-        "data": {"type": "deployment", "attributes": {"filter_query": "env:qa", "target_packages": [{"name": AGENT_PACKAGE}]}}
+        "data": {
+            "type": "deployment",
+            "attributes": {"filter_query": "env:qa", "target_packages": [{"name": AGENT_PACKAGE}]},
+        }
     },
     "package without name": {
-        "data": {"type": "deployment", "attributes": {"filter_query": "env:qa", "target_packages": [{"version": "7.52.1"}]}}
+        "data": {
+            "type": "deployment",
+            "attributes": {"filter_query": "env:qa", "target_packages": [{"version": "7.52.1"}]},
+        }
     },
     "unparsable filter_query": upgrade_body("(env:qa", "7.52.1"),
     "version not a string": upgrade_body("env:qa", 7),
@@ -575,7 +597,9 @@ def test_create_deployment_values_the_client_sends_unchecked_are_400(api):
     # them, and the server must refuse them.
     bad_op = configure_body("env:qa", {"file_op": "replace", "file_path": "/datadog.yaml", "patch": {"a": 1}})
     expect_api_error(
-        lambda: api.create_fleet_deployment_configure(body=request_model(api, FleetDeploymentConfigureCreateRequest, bad_op)),
+        lambda: api.create_fleet_deployment_configure(
+            body=request_model(api, FleetDeploymentConfigureCreateRequest, bad_op)
+        ),
         400,
     )
     expect_api_error(
@@ -619,7 +643,9 @@ def test_create_schedule_answers_201_and_the_schedule_is_readable(fresh_server, 
     assert_deep_parsed(fetched)
     assert fetched.data.to_dict() == schedule.to_dict()
     listed, _, _ = api.list_fleet_schedules()
-    assert sorted(item.id for item in listed.data) == sorted([schedule.id] + [item["id"] for item in FLEET["schedules"]])
+    assert sorted(item.id for item in listed.data) == sorted(
+        [schedule.id] + [item["id"] for item in FLEET["schedules"]]
+    )
 
 
 def test_create_schedule_defaults_status_and_version_to_latest(api):
@@ -662,7 +688,12 @@ def test_update_schedule_changes_only_the_fields_given(fresh_server, fresh_api):
     assert attributes.updated_at_unix == now_seconds(url) == created.attributes.created_at_unix + 120
     assert attributes.updated_by == DEMO_OWNER
 
-    rule = {"days_of_week": ["Sun"], "start_maintenance_window": "23:45", "maintenance_window_duration": 30, "timezone": "UTC"}
+    rule = {
+        "days_of_week": ["Sun"],
+        "start_maintenance_window": "23:45",
+        "maintenance_window_duration": 30,
+        "timezone": "UTC",
+    }
     changed = update_schedule(
         fresh_api,
         created.id,
@@ -752,10 +783,19 @@ def test_schedule_create_and_update_reject_bad_values(server, api, change):
 def test_schedule_values_the_client_sends_unchecked_are_400(api):
     # 2.57.0 does not check enum values, day names, times or time zones before sending.
     paused = schedule_body(status="paused")
-    expect_api_error(lambda: api.create_fleet_schedule(body=request_model(api, FleetScheduleCreateRequest, paused)), 400)
-    funday = {"data": {"type": "schedule", "attributes": {"rule": {**paused["data"]["attributes"]["rule"], "days_of_week": ["Funday"]}}}}
     expect_api_error(
-        lambda: api.update_fleet_schedule(id=SCHEDULE_SANDBOX, body=request_model(api, FleetSchedulePatchRequest, funday)),
+        lambda: api.create_fleet_schedule(body=request_model(api, FleetScheduleCreateRequest, paused)), 400
+    )
+    funday = {
+        "data": {
+            "type": "schedule",
+            "attributes": {"rule": {**paused["data"]["attributes"]["rule"], "days_of_week": ["Funday"]}},
+        }
+    }
+    expect_api_error(
+        lambda: api.update_fleet_schedule(
+            id=SCHEDULE_SANDBOX, body=request_model(api, FleetSchedulePatchRequest, funday)
+        ),
         400,
     )
     # version_to_latest is the one bound the client enforces itself.
@@ -970,7 +1010,9 @@ def test_read_only_key_reads_everything_and_writes_nothing(fresh_server, clients
         ),
         "update_fleet_schedule": lambda: api.update_fleet_schedule(
             id=SCHEDULE_PROD,
-            body=request_model(api, FleetSchedulePatchRequest, {"data": {"type": "schedule", "attributes": {"name": "x"}}}),
+            body=request_model(
+                api, FleetSchedulePatchRequest, {"data": {"type": "schedule", "attributes": {"name": "x"}}}
+            ),
         ),
         "delete_fleet_schedule": lambda: api.delete_fleet_schedule(id=SCHEDULE_PROD),
     }
@@ -1000,7 +1042,9 @@ def test_upgrade_key_manages_schedules_but_may_not_configure_or_upgrade(fresh_se
 
     created = create_schedule(api, schedule_body()).data
     assert created.attributes.created_by == UPGRADER_OWNER
-    updated = update_schedule(api, created.id, {"data": {"type": "schedule", "attributes": {"name": "By the upgrade key"}}})
+    updated = update_schedule(
+        api, created.id, {"data": {"type": "schedule", "attributes": {"name": "By the upgrade key"}}}
+    )
     assert updated.data.attributes.updated_by == UPGRADER_OWNER
     assert api.delete_fleet_schedule(id=created.id) is None
 

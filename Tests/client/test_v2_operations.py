@@ -38,6 +38,8 @@ from datadog_api_client.v2.model.fleet_schedule_response import FleetScheduleRes
 
 from support import (
     AGENT_PACKAGE,
+    ClientFactory,
+    FleetMock,
     DEMO_OWNER,
     FLEET,
     HOSTS_BY_NAME,
@@ -170,7 +172,9 @@ def now_seconds(url: str) -> int:
 
 def assert_non_decreasing(values: list, what: str) -> None:
     for index in range(1, len(values)):
-        assert values[index - 1] <= values[index], f"{what} out of order at {index}: {values[index - 1]!r} > {values[index]!r}"
+        assert values[index - 1] <= values[index], (
+            f"{what} out of order at {index}: {values[index - 1]!r} > {values[index]!r}"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -293,7 +297,9 @@ KAFKA_HOST = HOSTS_BY_NAME["kafka-dev-01"]
 
 
 def test_get_agent_detail_v2_without_include_has_agent_infos_only(server, clients):
-    response, status, _ = clients.with_http_info(server.url).get_fleet_agent_detail_v2(agent_key=KAFKA_HOST["agent_key"])
+    response, status, _ = clients.with_http_info(server.url).get_fleet_agent_detail_v2(
+        agent_key=KAFKA_HOST["agent_key"]
+    )
 
     assert status == 200
     assert_deep_parsed(response)
@@ -317,7 +323,9 @@ def test_get_agent_detail_v2_include_integrations(api):
     attributes = response.data.attributes
     assert "configuration_files" not in attributes
     integrations = attributes.integrations
-    assert [item.name for item in integrations.working_integrations] == KAFKA_HOST["attributes"]["integrations"]["working"]
+    assert [item.name for item in integrations.working_integrations] == KAFKA_HOST["attributes"]["integrations"][
+        "working"
+    ]
     files = {item.file_path: item for item in integrations.configuration_files}
     assert set(files) == {"/conf.d/kafka.d/conf.yaml"}
     assert "port: 9999" in files["/conf.d/kafka.d/conf.yaml"].file_content
@@ -334,9 +342,7 @@ def test_get_agent_detail_v2_include_configuration_files(api):
     assert layer.runtime_configuration == layer.compiled_configuration == layer.file_configuration
 
 
-@pytest.mark.parametrize(
-    "include", ["integrations,configuration_files", "configuration_files,integrations,bogus", "integrations, configuration_files"]
-)
+@pytest.mark.parametrize("include", ["integrations,configuration_files", "configuration_files,integrations,bogus"])
 def test_get_agent_detail_v2_include_both(api, include):
     response = api.get_fleet_agent_detail_v2(agent_key=KAFKA_HOST["agent_key"], include=include)
 
@@ -376,40 +382,60 @@ def test_get_agent_detail_v2_unknown_key_is_404(api):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def three_deployments(fresh_server, fresh_api):
-    """A fresh server holding, oldest first: a trigger of the prod schedule (upgrade, 48 hosts), a
-    v2 configure of SEARCH_QA (2 hosts), a v2 upgrade of KAFKA_DEV (3 hosts); a second apart, so
-    created_at orders them."""
-    url = fresh_server.url
-    triggered = fresh_api.trigger_fleet_schedule(id=SCHEDULE_PROD).data.id
+def create_three_deployments(url: str, api) -> dict[str, str]:
+    """Oldest first: a trigger of the prod schedule (upgrade, 48 hosts), a v2 configure of
+    SEARCH_QA (2 hosts), a v2 upgrade of KAFKA_DEV (3 hosts); a second apart, so created_at
+    orders them."""
+    triggered = api.trigger_fleet_schedule(id=SCHEDULE_PROD).data.id
     advance_clock(url, 1)
-    configured = configure_v2(fresh_api, configure_body(SEARCH_QA)).data.id
+    configured = configure_v2(api, configure_body(SEARCH_QA)).data.id
     advance_clock(url, 1)
-    upgraded = upgrade_v2(fresh_api, upgrade_body(KAFKA_DEV)).data.id
+    upgraded = upgrade_v2(api, upgrade_body(KAFKA_DEV)).data.id
     return {"trigger": triggered, "configure": configured, "upgrade": upgraded}
+
+
+@pytest.fixture(scope="module")
+def listing_server(fleetmock_bin, tmp_path_factory):
+    """A server of its own holding create_three_deployments' deployments and nothing else, for the
+    list tests, which only read it."""
+    instance = FleetMock(fleetmock_bin, tmp_path_factory.mktemp("fleetmock-listing") / "state.db").start()
+    factory = ClientFactory()
+    ids = create_three_deployments(instance.url, factory(instance.url))
+    yield instance, factory(instance.url), ids
+    factory.close()
+    instance.stop_cleanly()
+
+
+@pytest.fixture
+def three_deployments(listing_server):
+    return listing_server[2]
+
+
+@pytest.fixture
+def listing_api(listing_server):
+    return listing_server[1]
 
 
 def ids_of(response) -> list[str]:
     return [item.id for item in response.data]
 
 
-def test_list_deployments_v2_newest_first_with_paging(fresh_api, three_deployments):
+def test_list_deployments_v2_newest_first_with_paging(listing_api, three_deployments):
     newest_first = [three_deployments[name] for name in ("upgrade", "configure", "trigger")]
 
-    everything = deployments_v2(fresh_api)
+    everything = deployments_v2(listing_api)
     assert ids_of(everything) == newest_first
     assert (everything.meta.page.total_count, everything.meta.page.total_filtered_count) == (3, 3)
 
-    pages = [deployments_v2(fresh_api, page_size=2, page_number=page) for page in range(3)]
+    pages = [deployments_v2(listing_api, page_size=2, page_number=page) for page in range(3)]
     assert [ids_of(page) for page in pages] == [newest_first[:2], newest_first[2:], []]
     assert all(page.meta.page.total_count == 3 for page in pages)
-    ignored = deployments_v2(fresh_api, ascending=True)
+    ignored = deployments_v2(listing_api, ascending=True)
     assert ids_of(ignored) == newest_first, "ascending has no effect without sort"
 
 
-def test_list_deployments_v2_items_describe_each_deployment(fresh_api, three_deployments):
-    items = {item.id: item.attributes for item in deployments_v2(fresh_api).data}
+def test_list_deployments_v2_items_describe_each_deployment(listing_api, three_deployments):
+    items = {item.id: item.attributes for item in deployments_v2(listing_api).data}
 
     triggered = items[three_deployments["trigger"]]
     assert triggered.query == "env:prod" and triggered.total_hosts == 48
@@ -418,7 +444,11 @@ def test_list_deployments_v2_items_describe_each_deployment(fresh_api, three_dep
     assert (triggered.schedule_id, triggered.is_scheduled) == (SCHEDULE_PROD, True)
     assert "config_operations" not in triggered, "package deployments carry no config_operations"
     configured = items[three_deployments["configure"]]
-    assert (configured.query, configured.total_hosts, configured.update_type) == (SEARCH_QA, 2, "update_config_operations")
+    assert (configured.query, configured.total_hosts, configured.update_type) == (
+        SEARCH_QA,
+        2,
+        "update_config_operations",
+    )
     assert [op.file_path for op in configured.config_operations] == ["/datadog.yaml"]
     assert (configured.schedule_id, configured.is_scheduled) == ("", False)
     upgraded = items[three_deployments["upgrade"]]
@@ -441,20 +471,23 @@ def test_list_deployments_v2_items_describe_each_deployment(fresh_api, three_dep
         ("total_hosts", False, ["trigger", "upgrade", "configure"]),
     ],
 )
-def test_list_deployments_v2_sort(fresh_api, three_deployments, sort, ascending, expected):
-    response = deployments_v2(fresh_api, sort=sort, ascending=ascending)
+def test_list_deployments_v2_sort(listing_api, three_deployments, sort, ascending, expected):
+    response = deployments_v2(listing_api, sort=sort, ascending=ascending)
 
     assert ids_of(response) == [three_deployments[name] for name in expected]
 
 
-def test_list_deployments_v2_sort_by_start_date_and_status(fresh_server, fresh_api, three_deployments):
-    advance_clock(fresh_server.url, 30)
+def test_list_deployments_v2_sort_by_start_date_and_status(fresh_server, fresh_api):
+    created = create_three_deployments(fresh_server.url, fresh_api)
+    advance_clock(fresh_server.url, 60)
     for sort in ("start_date", "status"):
         for ascending in (True, False):
             response = deployments_v2(fresh_api, sort=sort, ascending=ascending)
-            assert sorted(ids_of(response)) == sorted(three_deployments.values())
+            assert sorted(ids_of(response)) == sorted(created.values())
     statuses = [item.attributes.status for item in deployments_v2(fresh_api, sort="status", ascending=True).data]
     assert statuses == sorted(statuses)
+    started = [item.attributes.started_at for item in deployments_v2(fresh_api, sort="start_date", ascending=True).data]
+    assert [value for value in started if value] == sorted(value for value in started if value)
 
 
 @pytest.mark.parametrize(
@@ -470,19 +503,23 @@ def test_list_deployments_v2_sort_by_start_date_and_status(fresh_server, fresh_a
         ("author:nobody@fleetmock.example", []),
     ],
 )
-def test_list_deployments_v2_filter(fresh_api, three_deployments, query, expected):
-    response = deployments_v2(fresh_api, filter=query)
+def test_list_deployments_v2_filter(listing_api, three_deployments, query, expected):
+    response = deployments_v2(listing_api, filter=query)
 
     assert ids_of(response) == [three_deployments[name] for name in expected]
     assert (response.meta.page.total_count, response.meta.page.total_filtered_count) == (3, len(expected))
 
 
-def test_list_deployments_v2_filter_by_each_status_partitions_the_list(fresh_api, three_deployments):
+def test_list_deployments_v2_filter_by_each_status_partitions_the_list(fresh_server, fresh_api):
+    created = create_three_deployments(fresh_server.url, fresh_api)
+    fresh_api.cancel_fleet_deployment_v2(deployment_id=created["configure"])
+    in_order = ids_of(deployments_v2(fresh_api))
     status_of = {item.id: item.attributes.status for item in deployments_v2(fresh_api).data}
+    assert len(set(status_of.values())) > 1, f"the deployments should be in different states: {status_of}"
 
     for status in ("pending", "running", "completed", "failed", "canceled"):
         response = deployments_v2(fresh_api, filter=f"status:{status}")
-        assert ids_of(response) == [id_ for id_ in ids_of(deployments_v2(fresh_api)) if status_of[id_] == status]
+        assert ids_of(response) == [id_ for id_ in in_order if status_of[id_] == status], status
 
 
 def test_list_deployments_v2_rejects_bad_parameters(server, api, clients):
@@ -632,10 +669,9 @@ def test_upgrade_v2_answers_201_with_the_new_deployment(fresh_server, clients):
 
 
 def test_second_upgrade_of_the_same_hosts_is_409(fresh_server, fresh_api):
-    first = upgrade_v2(fresh_api, upgrade_body(SEARCH_QA)).data.id
+    upgrade_v2(fresh_api, upgrade_body(SEARCH_QA))
 
-    error = expect_api_error(lambda: upgrade_v2(fresh_api, upgrade_body(SEARCH_QA, "7.53.0")), 409)
-    assert first in error_text(error) or "search-qa" in error_text(error)
+    expect_api_error(lambda: upgrade_v2(fresh_api, upgrade_body(SEARCH_QA, "7.53.0")), 409)
     # Any overlap conflicts, and so does a running upgrade.
     advance_clock(fresh_server.url, 20)
     expect_api_error(lambda: upgrade_v2(fresh_api, upgrade_body("hostname:search-qa-02 OR hostname:kafka-dev-01")), 409)
@@ -644,6 +680,24 @@ def test_second_upgrade_of_the_same_hosts_is_409(fresh_server, fresh_api):
     assert is_uuid(configure_v2(fresh_api, configure_body(SEARCH_QA)).data.id)
     # Disjoint hosts are free.
     assert is_uuid(upgrade_v2(fresh_api, upgrade_body(KAFKA_DEV)).data.id)
+
+
+def test_upgrade_conflicts_only_over_hosts_still_pending_or_running(fresh_server, fresh_api):
+    deployment_id = upgrade_v2(fresh_api, upgrade_body(CHECKOUT_PROD)).data.id
+    for _ in range(60):  # until one host is done while others still wait
+        advance_clock(fresh_server.url, 10)
+        hosts = hosts_by_name(detail(fresh_api, deployment_id))
+        done = sorted(name for name, host in hosts.items() if host.status == "succeeded")
+        waiting = sorted(name for name, host in hosts.items() if host.status in ("pending", "running"))
+        if done and waiting:
+            break
+    else:
+        pytest.fail(f"no moment with a finished host and a waiting one: {hosts}")
+    assert detail(fresh_api, deployment_id).high_level_status == "running"
+
+    expect_api_error(lambda: upgrade_v2(fresh_api, upgrade_body(f"hostname:{waiting[0]}")), 409)
+    again = upgrade_v2(fresh_api, upgrade_body(f"hostname:{done[0]}", "7.53.0")).data
+    assert again.attributes.total_hosts == 1
 
 
 def test_upgrade_conflicts_with_a_triggered_schedule_deployment(fresh_api):
@@ -666,11 +720,17 @@ def test_upgrade_is_possible_again_once_the_first_is_canceled_or_finished(fresh_
 
 UPGRADE_V2_BAD_BODIES = {
     "no filter_query": {
-        "data": {"type": "deployment", "attributes": {"target_packages": [{"name": AGENT_PACKAGE, "version": "7.52.1"}]}}
+        "data": {
+            "type": "deployment",
+            "attributes": {"target_packages": [{"name": AGENT_PACKAGE, "version": "7.52.1"}]},
+        }
     },
     "no target_packages": {"data": {"type": "deployment", "attributes": {"filter_query": SEARCH_QA}}},
     "package without version": {
-        "data": {"type": "deployment", "attributes": {"filter_query": SEARCH_QA, "target_packages": [{"name": AGENT_PACKAGE}]}}
+        "data": {
+            "type": "deployment",
+            "attributes": {"filter_query": SEARCH_QA, "target_packages": [{"name": AGENT_PACKAGE}]},
+        }
     },
     "unknown Agent version": upgrade_body(SEARCH_QA, "7.99.0"),
     "filter matching no host": upgrade_body(NO_HOST),
@@ -693,7 +753,12 @@ def test_upgrade_v2_rejects_a_bad_body_and_creates_nothing(server, api, body):
 # ---------------------------------------------------------------------------------------------
 
 COUNT_FIELDS = ("succeeded_hosts", "failed_hosts", "running_hosts", "canceled_hosts", "skipped_hosts")
-STATUS_OF_COUNT = {"succeeded_hosts": "succeeded", "failed_hosts": "failed", "running_hosts": "running", "canceled_hosts": "canceled"}
+STATUS_OF_COUNT = {
+    "succeeded_hosts": "succeeded",
+    "failed_hosts": "failed",
+    "running_hosts": "running",
+    "canceled_hosts": "canceled",
+}
 
 
 def assert_counts_add_up(attributes) -> None:
@@ -721,7 +786,11 @@ def test_get_deployment_v2_counts_add_up_as_the_rollout_goes_on(fresh_server, cl
     assert set(hosts_by_name(attributes)) == hostnames_matching(CHECKOUT_PROD)
     assert all(host.status == "pending" and host.running_step == "" for host in attributes.hosts)
     assert all(attributes[field] == 0 for field in COUNT_FIELDS)
-    assert (attributes.query, attributes.update_type, attributes.target_versions) == (CHECKOUT_PROD, "update_package", ["7.52.0"])
+    assert (attributes.query, attributes.update_type, attributes.target_versions) == (
+        CHECKOUT_PROD,
+        "update_package",
+        ["7.52.0"],
+    )
     assert attributes.duration_seconds == 0
 
     advance_clock(url, 30)
@@ -920,7 +989,9 @@ def test_schedule_lifecycle_through_2_62_shows_on_the_v2_surface(fresh_server, c
 
     advance_clock(url, 90)
     patch = {"data": {"type": "schedule", "attributes": {"name": "Renamed in 2.62", "status": "inactive"}}}
-    updated, status, _ = api.update_fleet_schedule(id=schedule_id, body=request_model(api, FleetSchedulePatchRequest, patch))
+    updated, status, _ = api.update_fleet_schedule(
+        id=schedule_id, body=request_model(api, FleetSchedulePatchRequest, patch)
+    )
     assert status == 200
     assert_deep_parsed(updated)
     assert updated.data.attributes.updated_at_unix == now_seconds(url)
@@ -962,7 +1033,12 @@ def test_trigger_through_2_62_gives_the_unstable_shape_and_a_v2_scheduled_deploy
     assert [(package.name, package.version) for package in attributes.packages] == [(AGENT_PACKAGE, target)]
     v2 = detail(clients(fresh_server.url), response.data.id)
     assert (v2.schedule_id, v2.is_scheduled, v2.author) == (SCHEDULE_STAGING, True, DEMO_OWNER)
-    assert (v2.update_type, v2.target_versions, v2.query, v2.total_hosts) == ("update_package", [target], "env:staging", 30)
+    assert (v2.update_type, v2.target_versions, v2.query, v2.total_hosts) == (
+        "update_package",
+        [target],
+        "env:staging",
+        30,
+    )
 
 
 def test_trigger_of_a_schedule_matching_no_host_through_2_62(fresh_api):
@@ -975,7 +1051,9 @@ def test_trigger_of_a_schedule_matching_no_host_through_2_62(fresh_api):
 def test_tracers_through_2_62(server, clients):
     api = clients.with_http_info(server.url)
 
-    listed, status, _ = api.list_fleet_tracers(page_size=100, filter="language:go", sort_attribute="hostname", sort_descending=False)
+    listed, status, _ = api.list_fleet_tracers(
+        page_size=100, filter="language:go", sort_attribute="hostname", sort_descending=False
+    )
     assert status == 200
     assert_deep_parsed(listed)
     expected = sorted(tracer["hostname"] for tracer in fixture_tracers() if tracer["language"] == "go")
@@ -986,7 +1064,9 @@ def test_tracers_through_2_62(server, clients):
     own, status, _ = api.list_fleet_agent_tracers(agent_key=host["agent_key"])
     assert status == 200
     assert_deep_parsed(own)
-    assert [tracer.service for tracer in own.data.attributes.tracers] == [t["service"] for t in host["attributes"]["tracers"]]
+    assert [tracer.service for tracer in own.data.attributes.tracers] == [
+        t["service"] for t in host["attributes"]["tracers"]
+    ]
     expect_api_error(lambda: api.list_fleet_agent_tracers(agent_key=UNKNOWN_ID), 404)
     expect_api_error(lambda: api.list_fleet_agent_tracers(agent_key="REPLACE.ME"), 400)
     expect_api_error(lambda: api.list_fleet_tracers(sort_attribute="nope"), 400)
@@ -1009,6 +1089,7 @@ def test_v2_deployment_is_visible_and_cancelable_on_the_unstable_surface(fresh_s
     listed = http(url, "GET", f"{UNSTABLE_DEPLOYMENTS}?page_size=100").json()
     assert deployment_id in {item["id"] for item in listed["data"]}
 
+    assert attributes["estimated_end_time_unix"] == detail(fresh_api, deployment_id).estimated_finished_at
     canceled = http(url, "POST", f"{UNSTABLE_DEPLOYMENTS}/{deployment_id}/cancel")
     assert canceled.status == 204, canceled.body
 
@@ -1018,13 +1099,25 @@ def test_v2_deployment_is_visible_and_cancelable_on_the_unstable_surface(fresh_s
 
 def test_unstable_deployment_is_visible_and_cancelable_on_the_v2_surface(fresh_server, fresh_api):
     url = fresh_server.url
-    body = {"data": {"type": "deployment", "attributes": {"filter_query": KAFKA_DEV, "target_packages": [{"name": AGENT_PACKAGE, "version": "7.51.1"}]}}}
+    body = {
+        "data": {
+            "type": "deployment",
+            "attributes": {
+                "filter_query": KAFKA_DEV,
+                "target_packages": [{"name": AGENT_PACKAGE, "version": "7.51.1"}],
+            },
+        }
+    }
     created = http(url, "POST", f"{UNSTABLE_DEPLOYMENTS}/upgrade", body)
     assert created.status == 201, created.body
     deployment_id = created.json()["data"]["id"]
 
     attributes = detail(fresh_api, deployment_id)
-    assert (attributes.query, attributes.update_type, attributes.target_versions) == (KAFKA_DEV, "update_package", ["7.51.1"])
+    assert (attributes.query, attributes.update_type, attributes.target_versions) == (
+        KAFKA_DEV,
+        "update_package",
+        ["7.51.1"],
+    )
     assert attributes.author == DEMO_OWNER
     assert ids_of(deployments_v2(fresh_api)) == [deployment_id]
 
@@ -1098,3 +1191,67 @@ def test_v2_operations_need_valid_credentials(server, clients):
     expect_api_error(clients(server.url, api_key="not-a-key").list_fleet_agents_v2, 401)
     expect_api_error(clients(server.url, app_key="not-an-app-key").list_fleet_schedules_v2, 401)
     http(server.url, "GET", "/api/v2/fleet/agent_versions", app_key=None).assert_error(401)
+
+
+# ---------------------------------------------------------------------------------------------
+# Control surface: the route table
+# ---------------------------------------------------------------------------------------------
+
+HOSTS_READ = ["hosts_read"]
+UPGRADE_WRITE = ["agent_upgrade_write"]
+BOTH_WRITES = ["agent_upgrade_write", "fleet_policies_write"]
+EXPECTED_ROUTES = {
+    ("ListFleetAgentVersions", "GET", "/api/unstable/fleet/agent_versions", "unstable"): HOSTS_READ,
+    ("ListFleetAgents", "GET", "/api/unstable/fleet/agents", "unstable"): HOSTS_READ,
+    ("GetFleetAgentInfo", "GET", "/api/unstable/fleet/agents/{agent_key}", "unstable"): HOSTS_READ,
+    ("ListFleetAgentTracers", "GET", "/api/unstable/fleet/agents/{agent_key}/tracers", "unstable"): HOSTS_READ,
+    ("ListFleetDeployments", "GET", "/api/unstable/fleet/deployments", "unstable"): HOSTS_READ,
+    ("CreateFleetDeploymentConfigure", "POST", "/api/unstable/fleet/deployments/configure", "unstable"): BOTH_WRITES,
+    ("CreateFleetDeploymentUpgrade", "POST", "/api/unstable/fleet/deployments/upgrade", "unstable"): BOTH_WRITES,
+    ("GetFleetDeployment", "GET", "/api/unstable/fleet/deployments/{deployment_id}", "unstable"): HOSTS_READ,
+    (
+        "CancelFleetDeployment",
+        "POST",
+        "/api/unstable/fleet/deployments/{deployment_id}/cancel",
+        "unstable",
+    ): BOTH_WRITES,
+    ("ListFleetSchedules", "GET", "/api/unstable/fleet/schedules", "unstable"): HOSTS_READ,
+    ("CreateFleetSchedule", "POST", "/api/unstable/fleet/schedules", "unstable"): UPGRADE_WRITE,
+    ("GetFleetSchedule", "GET", "/api/unstable/fleet/schedules/{id}", "unstable"): HOSTS_READ,
+    ("UpdateFleetSchedule", "PATCH", "/api/unstable/fleet/schedules/{id}", "unstable"): UPGRADE_WRITE,
+    ("DeleteFleetSchedule", "DELETE", "/api/unstable/fleet/schedules/{id}", "unstable"): UPGRADE_WRITE,
+    ("TriggerFleetSchedule", "POST", "/api/unstable/fleet/schedules/{id}/trigger", "unstable"): UPGRADE_WRITE,
+    ("ListFleetTracers", "GET", "/api/unstable/fleet/tracers", "unstable"): HOSTS_READ,
+    ("ListFleetAgentVersionsV2", "GET", "/api/v2/fleet/agent_versions", "v2"): HOSTS_READ,
+    ("ListFleetAgentsV2", "GET", "/api/v2/fleet/agents", "v2"): HOSTS_READ,
+    ("GetFleetAgentDetailV2", "GET", "/api/v2/fleet/agents/{agent_key}", "v2"): HOSTS_READ,
+    ("ListFleetDeploymentsV2", "GET", "/api/v2/fleet/deployments", "v2"): HOSTS_READ,
+    ("CreateFleetDeploymentConfigureV2", "POST", "/api/v2/fleet/deployments/configure", "v2"): BOTH_WRITES,
+    ("CreateFleetDeploymentUpgradeV2", "POST", "/api/v2/fleet/deployments/upgrade", "v2"): BOTH_WRITES,
+    ("GetFleetDeploymentV2", "GET", "/api/v2/fleet/deployments/{deployment_id}", "v2"): HOSTS_READ,
+    ("CancelFleetDeploymentV2", "POST", "/api/v2/fleet/deployments/{deployment_id}/cancel", "v2"): BOTH_WRITES,
+    ("ListFleetSchedulesV2", "GET", "/api/v2/fleet/schedules", "v2"): HOSTS_READ,
+    ("GetFleetScheduleV2", "GET", "/api/v2/fleet/schedules/{id}", "v2"): HOSTS_READ,
+}
+
+
+def test_routes_lists_every_operation_with_its_permissions(server):
+    response = http(server.url, "GET", "/__fleetmock/routes", api_key=None, app_key=None)
+
+    assert response.status == 200
+    routes = response.json()["routes"]
+    served = {
+        (route["operation"], route["method"], route["path"], route["surface"]): sorted(route["permissions"])
+        for route in routes
+    }
+    assert len(served) == len(routes), "a route is listed twice"
+    fleet = {key: permissions for key, permissions in served.items() if key[3] != "control"}
+    assert fleet == {key: sorted(permissions) for key, permissions in EXPECTED_ROUTES.items()}
+    control = {(key[1], key[2]): permissions for key, permissions in served.items() if key[3] == "control"}
+    for method, path in (
+        ("GET", "/__fleetmock/health"),
+        ("GET", "/__fleetmock/routes"),
+        ("GET", "/__fleetmock/clock"),
+        ("POST", "/__fleetmock/clock/advance"),
+    ):
+        assert control.get((method, path)) == [], f"{method} {path} needs no permission"
