@@ -28,6 +28,9 @@ public struct APIResponse: Sendable {
     public var body: [UInt8]
     /// The operation the request was routed to, for logs and the journal; nil when none matched.
     public var operation: String?
+    /// Set by a fault: answer this much later, or close the connection instead of answering.
+    public var delayMilliseconds: Int64 = 0
+    public var dropConnection = false
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

@@ -42,7 +42,8 @@ extension FleetApplication {
 
         case .triggerFleetSchedule:
             let id = try input.identifier("id")
-            let deployment = try commitDeployment(try simulation.planTrigger(scheduleID: id, by: caller.owner, now: now))
+            let deployment = try commitDeployment(try simulation.planTrigger(
+                scheduleID: id, by: caller.owner, forcedFailures: faults.forcedFailures, now: now))
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
 
@@ -50,7 +51,8 @@ extension FleetApplication {
             let draft = operation == .createFleetDeploymentConfigure
                 ? try DeploymentRequests.configure(from: input) : try DeploymentRequests.upgrade(from: input)
             let changes = try simulation.planDeployment(
-                kind: draft.kind, filterQuery: draft.filterQuery, author: caller.owner, now: now)
+                kind: draft.kind, filterQuery: draft.filterQuery, author: caller.owner,
+                forcedFailures: faults.forcedFailures, now: now)
             let deployment = try commitDeployment(changes)
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))

@@ -11,18 +11,25 @@ public final class FleetApplication {
     public internal(set) var simulation: FleetSimulation
     private let persistence: FleetPersistence
     private let credentials: Credentials
-    private var rateLimiter: RateLimiter
-    private let router = Router.fleet
-    private let log: (String) -> Void
+    var rateLimiter: RateLimiter
+    let router = Router.fleet
+    let log: (String) -> Void
+    /// Microseconds from any fixed origin, for request timings; the transport passes the real one.
+    private let monotonicMicroseconds: () -> Int64
+    public internal(set) var journal: RequestJournal
+    public internal(set) var faults = FaultBook()
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
-        rateLimit: RateLimiter.Settings, log: @escaping (String) -> Void
+        rateLimit: RateLimiter.Settings, journal: RequestJournal = RequestJournal(),
+        monotonicMicroseconds: @escaping () -> Int64 = { 0 }, log: @escaping (String) -> Void
     ) {
         self.simulation = simulation
         self.persistence = persistence
         self.credentials = credentials
         self.rateLimiter = RateLimiter(settings: rateLimit)
+        self.journal = journal
+        self.monotonicMicroseconds = monotonicMicroseconds
         self.log = log
     }
 
@@ -50,17 +57,56 @@ public final class FleetApplication {
     // MARK: Requests
 
     public func handle(_ request: APIRequest, wallNow: Instant) -> APIResponse {
+        let started = monotonicMicroseconds()
         let pathEnd = request.target.firstIndex(of: "?") ?? request.target.endIndex
         let path = String(request.target[..<pathEnd])
         let queryString = pathEnd < request.target.endIndex
             ? request.target[request.target.index(after: pathEnd)...] : Substring()
-        let isAPI = path.hasPrefix("/api/")
+        let isControlPath = path.hasPrefix("/__fleetmock/") || path == "/__fleetmock"
+        let routing: Result<Router.Match, FleetError>
+        do throws(FleetError) {
+            routing = .success(try router.match(method: request.method, path: path))
+        } catch {
+            routing = .failure(error)
+        }
+        let operation = try? routing.get().operation
+        var response: APIResponse
+        var faultID: String?
+        // Faults shape answers after routing and before everything else, so a test can force even
+        // a 401; FleetMock's own control surface is never faulted.
+        if !isControlPath, let (shaped, id) = faultedResponse(request, path: path, operation: operation, wallNow: wallNow) {
+            response = shaped
+            faultID = id
+        } else {
+            response = answer(request, path: path, queryString: queryString, routing: routing, wallNow: wallNow)
+            if !isControlPath, let prefer = PreferHeader(request.header("Prefer")) {
+                response.delayMilliseconds = prefer.latencyMilliseconds
+            }
+        }
+        response.operation = operation?.rawValue
+        if !isControlPath {
+            var nearMatch: String?
+            if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
+            journal.record(
+                time: wallNow, method: request.method, target: request.target, operation: operation?.rawValue,
+                org: "default", status: response.dropConnection ? 0 : response.status,
+                durationMicroseconds: monotonicMicroseconds() - started, requestBody: request.body,
+                responseBody: response.body, nearMatch: nearMatch, fault: faultID)
+        }
+        return response
+    }
+
+    /// The request pipeline proper: credentials, permission, rate limit, then the operation.
+    func answer(
+        _ request: APIRequest, path: String, queryString: Substring, routing: Result<Router.Match, FleetError>,
+        wallNow: Instant
+    ) -> APIResponse {
         let apiKey = request.header("DD-API-KEY") ?? ""
         var rateStatus: RateLimiter.Status?
         var operation: Operation?
         var response: APIResponse
         do throws(FleetError) {
-            let match = try router.match(method: request.method, path: path)
+            let match = try routing.get()
             operation = match.operation
             let input = RequestInput(match: match, queryString: queryString, body: request.body)
             if match.operation.isControl {
@@ -84,19 +130,22 @@ public final class FleetApplication {
             if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
             response = error.response
         }
-        response.operation = operation?.rawValue
-        if isAPI {
+        if path.hasPrefix("/api/") {
             let status = rateStatus
                 ?? rateLimiter.peek(apiKey: apiKey, operation: operation ?? .listFleetDeployments, now: wallNow)
-            response.headers.append(contentsOf: [
-                ("X-RateLimit-Limit", String(status.limit)),
-                ("X-RateLimit-Period", String(status.periodSeconds)),
-                ("X-RateLimit-Remaining", String(status.remaining)),
-                ("X-RateLimit-Reset", String(status.resetSeconds)),
-                ("X-RateLimit-Name", operation == nil ? "unknown" : status.name),
-            ])
+            appendRateLimitHeaders(status, named: operation == nil ? "unknown" : status.name, to: &response)
         }
         return response
+    }
+
+    func appendRateLimitHeaders(_ status: RateLimiter.Status, named name: String, to response: inout APIResponse) {
+        response.headers.append(contentsOf: [
+            ("X-RateLimit-Limit", String(status.limit)),
+            ("X-RateLimit-Period", String(status.periodSeconds)),
+            ("X-RateLimit-Remaining", String(status.remaining)),
+            ("X-RateLimit-Reset", String(status.resetSeconds)),
+            ("X-RateLimit-Name", name),
+        ])
     }
 
     /// Persists planned changes, then applies them: memory never gets ahead of the store.
@@ -105,11 +154,13 @@ public final class FleetApplication {
         simulation.apply(changes)
     }
 
-    /// Commits changes that create a deployment and returns it as now stored.
+    /// Commits changes that create a deployment and returns it as now stored. Host faults it used
+    /// are counted.
     func commitDeployment(_ changes: [FleetChange]) throws(FleetError) -> Deployment {
         try commit(changes)
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
+        if !faults.hostFaults.isEmpty { faults.consumeHostFaults(for: deployment.operations.map(\.hostKey)) }
         return deployment
     }
 
@@ -121,47 +172,6 @@ public final class FleetApplication {
         case .unstable: return try handleUnstable(operation, input: input, caller: caller, now: now)
         case .v2: return try handleV2(operation, input: input, caller: caller, now: now)
         case .control: return try handleControl(operation, input: input, wallNow: wallNow)
-        }
-    }
-
-    // MARK: Control surface (/__fleetmock/)
-
-    private func handleControl(_ operation: Operation, input: RequestInput, wallNow: Instant) throws(FleetError) -> APIResponse {
-        switch operation {
-        case .controlHealth:
-            return .json(200, Array(#"{"status":"ok"}"#.utf8))
-        case .controlRoutes:
-            return .json(200, Self.routesBody)
-        case .controlReady:
-            // Serving at all means the fixtures are loaded and the store is open.
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.field("deployments", simulation.deployments.count)
-            writer.field("hosts", simulation.hosts.count)
-            writer.field("schedules", simulation.schedules.count)
-            writer.field("status", "ready")
-            writer.endObject()
-            return .json(200, writer.bytes)
-        case .controlGetClock:
-            advanceSimulation(wallNow: wallNow)
-            return .json(200, clockBody(wallNow: wallNow))
-        case .controlAdvanceClock:
-            let body = try input.jsonObject()
-            guard let secondsValue = body["seconds"] else {
-                throw FleetError.invalidBody(reason: "field 'seconds' is required")
-            }
-            guard let seconds = secondsValue.doubleValue, seconds.isFinite else {
-                throw FleetError.invalidBody(reason: "field 'seconds' must be a number, not \(secondsValue.typeName)")
-            }
-            guard seconds >= 0, seconds <= 10 * 365 * 86_400 else {
-                throw FleetError.invalidBody(reason: "field 'seconds' must be between 0 and 315360000, got \(seconds)")
-            }
-            advanceSimulation(wallNow: wallNow)
-            try commit(simulation.planClockAdvance(byMilliseconds: Int64((seconds * 1000).rounded())))
-            advanceSimulation(wallNow: wallNow)
-            return .json(200, clockBody(wallNow: wallNow))
-        default:
-            throw FleetError.routeNotFound(method: "GET", path: operation.rawValue)
         }
     }
 
@@ -188,7 +198,7 @@ public final class FleetApplication {
         return writer.bytes
     }()
 
-    private func clockBody(wallNow: Instant) -> [UInt8] {
+    func clockBody(wallNow: Instant) -> [UInt8] {
         let now = simulation.clock.now(wall: wallNow)
         var writer = JSONWriter()
         writer.beginObject()

@@ -15,13 +15,14 @@ extension FleetError {
             .noVersionForStrategy, .deploymentNotCancelable:
             return 400
         case .storageFailure: return 500
+        case .forced(let status, _): return status
         }
     }
 
     public var message: String {
         switch self {
-        case .routeNotFound(let method, let path):
-            return "Not found: no operation at \(method) \(path)"
+        case .routeNotFound(let method, let path, let nearest):
+            return "Not found: no operation at \(method) \(path)" + (nearest.map { " (nearest: \($0))" } ?? "")
         case .methodNotAllowed(let method, let path, let allowed):
             return "Method not allowed: \(path) accepts \(allowed.joined(separator: ", ")), not \(method)"
         case .missingAPIKey:
@@ -66,9 +67,31 @@ extension FleetError {
                 + "wait for it to finish or cancel it"
         case .deploymentNotCancelable(let id, let status):
             return "Bad request: deployment \(id) is \(status.rawValue); only pending or running deployments can be canceled"
+        case .forced(let status, let source):
+            return "\(Self.reasonPhrase(status)) (forced by FleetMock \(source == "prefer" ? "Prefer header" : "fault \(source)"))"
         case .storageFailure:
             // The reason goes to the log, never to the client.
             return "Internal error: the change could not be saved, and nothing was changed"
+        }
+    }
+
+    static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 400: return "Bad request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not found"
+        case 405: return "Method not allowed"
+        case 408: return "Request timeout"
+        case 409: return "Conflict"
+        case 413: return "Payload too large"
+        case 422: return "Unprocessable entity"
+        case 429: return "Too many requests"
+        case 500: return "Internal server error"
+        case 502: return "Bad gateway"
+        case 503: return "Service unavailable"
+        case 504: return "Gateway timeout"
+        default: return "HTTP \(status)"
         }
     }
 

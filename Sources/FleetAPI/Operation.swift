@@ -33,6 +33,12 @@ public enum Operation: String, Sendable, CaseIterable {
     case controlHealth = "FleetMockHealth"
     case controlRoutes = "FleetMockRoutes"
     case controlReady = "FleetMockReady"
+    case controlListRequests = "FleetMockListRequests"
+    case controlClearRequests = "FleetMockClearRequests"
+    case controlAddFault = "FleetMockAddFault"
+    case controlListFaults = "FleetMockListFaults"
+    case controlClearFaults = "FleetMockClearFaults"
+    case controlRemoveFault = "FleetMockRemoveFault"
     case controlGetClock = "FleetMockGetClock"
     case controlAdvanceClock = "FleetMockAdvanceClock"
 
@@ -60,7 +66,7 @@ public enum Operation: String, Sendable, CaseIterable {
             return ["agent_upgrade_write", "fleet_policies_write"]
         case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
             return ["agent_upgrade_write"]
-        case .controlHealth, .controlRoutes, .controlReady, .controlGetClock, .controlAdvanceClock:
+        default:  // the control surface
             return []
         }
     }

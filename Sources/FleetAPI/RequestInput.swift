@@ -50,6 +50,8 @@ struct RequestInput {
         return value
     }
 
+    func has(_ name: String) -> Bool { query[name] != nil }
+
     /// A string query parameter; nil when absent.
     func string(_ name: String) throws(FleetError) -> String? {
         guard let found = query[name] else { return nil }

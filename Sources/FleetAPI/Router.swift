@@ -18,6 +18,7 @@ public struct Router: Sendable {
 
     private struct Route: Sendable {
         let method: String
+        let template: String
         let segments: [Segment]
         let operation: Operation
     }
@@ -56,6 +57,12 @@ public struct Router: Sendable {
         ("GET", "/__fleetmock/health", .controlHealth),
         ("GET", "/__fleetmock/ready", .controlReady),
         ("GET", "/__fleetmock/routes", .controlRoutes),
+        ("GET", "/__fleetmock/requests", .controlListRequests),
+        ("DELETE", "/__fleetmock/requests", .controlClearRequests),
+        ("POST", "/__fleetmock/faults", .controlAddFault),
+        ("GET", "/__fleetmock/faults", .controlListFaults),
+        ("DELETE", "/__fleetmock/faults", .controlClearFaults),
+        ("DELETE", "/__fleetmock/faults/{id}", .controlRemoveFault),
         ("GET", "/__fleetmock/clock", .controlGetClock),
         ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),
     ]
@@ -68,7 +75,7 @@ public struct Router: Sendable {
                 part -> Segment in
                 part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
             }
-            return Route(method: method, segments: segments, operation: operation)
+            return Route(method: method, template: template, segments: segments, operation: operation)
         }
     }
 
@@ -99,7 +106,51 @@ public struct Router: Sendable {
         if !allowed.isEmpty {
             throw FleetError.methodNotAllowed(method: method, path: path, allowed: allowed)
         }
-        throw FleetError.routeNotFound(method: method, path: path)
+        throw FleetError.routeNotFound(method: method, path: path, nearest: nearestRoute(method: method, path: path))
+    }
+}
+
+extension Router {
+    /// The route a path that matched nothing came closest to (`POST /api/.../{id}/cancel`): segment
+    /// by segment, a parameter matches anything, a literal costs its edit distance over its length
+    /// (and more than half a word wrong is no near miss), a missing or extra segment costs one,
+    /// another method half. Nothing within a total of one: no hint.
+    public func nearestRoute(method: String, path: String) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        var best: (cost: Double, text: String)?
+        for route in routes {
+            var cost = Double(abs(route.segments.count - segments.count))
+            for (segment, value) in zip(route.segments, segments) {
+                if case .literal(let literal) = segment, literal != value {
+                    let distance = Double(Self.editDistance(literal, value)) / Double(max(literal.count, value.count, 1))
+                    cost += distance > 0.5 ? 10 : distance
+                }
+            }
+            if route.method != method { cost += 0.5 }
+            if best.map({ cost < $0.cost }) ?? true {
+                best = (cost, route.method + " " + route.template)
+            }
+        }
+        // Far from everything: better no hint than a misleading one.
+        guard let best, best.cost <= 1 else { return nil }
+        return best.text
+    }
+
+    static func editDistance(_ left: String, _ right: String) -> Int {
+        let a = Array(left.utf8)
+        let b = Array(right.utf8)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 }
 

@@ -39,7 +39,8 @@ extension Deployment {
         }) else { return nil }
         operations[position].state = operations[position].plannedToFail ? .failed : .succeeded
         operations[position].finishedAt = time
-        operations[position].error = operations[position].plannedToFail ? failureMessage() : ""
+        operations[position].error =
+            operations[position].plannedToFail ? operations[position].plannedError ?? failureMessage() : ""
         var next: Int?
         if canceledAt == nil, let pending = firstPendingPosition {
             start(pending, at: time)

@@ -119,14 +119,16 @@ public struct HostOperation: Equatable, Sendable {
     public internal(set) var finishedAt: Instant?
     public let plannedDurationMilliseconds: Int64
     public let plannedToFail: Bool
+    /// The error a planned failure reports; nil for the simulation's standard message.
+    public let plannedError: String?
     public internal(set) var error: String
     /// The host's version of each deployed package when the deployment was created, in `packages` order.
     public let initialVersions: [String]
 
     public init(
         hostKey: String, hostname: String, state: HostOperationState = .pending, startedAt: Instant? = nil,
-        finishedAt: Instant? = nil, plannedDurationMilliseconds: Int64, plannedToFail: Bool, error: String = "",
-        initialVersions: [String]
+        finishedAt: Instant? = nil, plannedDurationMilliseconds: Int64, plannedToFail: Bool, plannedError: String? = nil,
+        error: String = "", initialVersions: [String]
     ) {
         self.hostKey = hostKey
         self.hostname = hostname
@@ -135,8 +137,20 @@ public struct HostOperation: Equatable, Sendable {
         self.finishedAt = finishedAt
         self.plannedDurationMilliseconds = plannedDurationMilliseconds
         self.plannedToFail = plannedToFail
+        self.plannedError = plannedError
         self.error = error
         self.initialVersions = initialVersions
+    }
+
+    /// This planned operation with the progress (state, times, error) of `other`: how the store
+    /// lays a host's row over its deployment's plan.
+    public func withProgress(of other: HostOperation) -> HostOperation {
+        var merged = self
+        merged.state = other.state
+        merged.startedAt = other.startedAt
+        merged.finishedAt = other.finishedAt
+        merged.error = other.error
+        return merged
     }
 
     /// When a running operation completes if nothing interrupts it.

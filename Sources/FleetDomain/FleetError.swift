@@ -2,7 +2,8 @@
 /// documented `{"errors": [...]}` envelope in one place (`FleetError+Envelope` in FleetAPI).
 public enum FleetError: Error, Equatable, Sendable {
     // Routing
-    case routeNotFound(method: String, path: String)
+    /// `nearest`: the route it came closest to, as a hint, if any is close.
+    case routeNotFound(method: String, path: String, nearest: String? = nil)
     case methodNotAllowed(method: String, path: String, allowed: [String])
     // Credentials and permissions
     case missingAPIKey
@@ -29,6 +30,8 @@ public enum FleetError: Error, Equatable, Sendable {
     case agentNotFound(key: String)
     /// v2 upgrade: a target host is still being upgraded by another deployment (409).
     case upgradeInProgress(hostname: String, deploymentID: String)
+    /// A status a test forced through a fault rule or the Prefer header.
+    case forced(status: Int, by: String)
     // The store refused a write: nothing was changed.
     case storageFailure(reason: String)
 }

@@ -69,20 +69,21 @@ public struct FleetSimulation: Sendable {
 
     /// Trigger: a new deployment from the schedule's query, its version strategy and every host that
     /// matches now. The schedule itself is not modified, and an inactive schedule can be triggered.
-    public func planTrigger(scheduleID: String, by author: String = "", now: Instant) throws(FleetError)
-        -> [FleetChange]
-    {
+    public func planTrigger(
+        scheduleID: String, by author: String = "", forcedFailures: [String: String] = [:], now: Instant
+    ) throws(FleetError) -> [FleetChange] {
         guard let schedule = schedule(id: scheduleID) else { throw FleetError.scheduleNotFound(id: scheduleID) }
         let version = try catalog.version(forVersionToLatest: schedule.versionToLatest)
         let targets = [PackageTarget(name: SimulatedHost.agentPackage, version: version.text)]
         return try planDeployment(
-            kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, author: author, now: now)
+            kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, author: author,
+            forcedFailures: forcedFailures, now: now)
     }
 
     /// A new deployment of `kind` to every host `filterQuery` matches now.
     public func planDeployment(
         kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, author: String = "",
-        rules: CreationRules = .unstable, now: Instant
+        rules: CreationRules = .unstable, forcedFailures: [String: String] = [:], now: Instant
     ) throws(FleetError) -> [FleetChange] {
         try kind.validate(catalog: catalog)
         let query = try HostQuery.parse(filterQuery)
@@ -114,7 +115,8 @@ public struct FleetSimulation: Sendable {
             operations.append(
                 HostOperation(
                     hostKey: host.agentKey, hostname: host.hostname, plannedDurationMilliseconds: duration,
-                    plannedToFail: host.failsEveryOperation || randomFailure, initialVersions: initialVersions))
+                    plannedToFail: host.failsEveryOperation || randomFailure || forcedFailures[host.agentKey] != nil,
+                    plannedError: forcedFailures[host.agentKey], initialVersions: initialVersions))
         }
         let deployment = Deployment(
             id: id, sequence: (deployments.last?.sequence ?? 0) + 1, kind: kind, filterQuery: filterQuery,

@@ -28,6 +28,47 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
 
 /// RFC 3339 formatting in UTC without Foundation (civil-from-days, Howard Hinnant's algorithm).
 public enum ISO8601 {
+    /// Reads `YYYY-MM-DDTHH:MM:SS[.fff]Z` (UTC only); nil for anything else.
+    public static func parse(_ text: String) -> Instant? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z"), bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":")
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for index in range {
+                guard bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+            let minute = number(14..<16), let second = number(17..<19), (1...12).contains(month), (1...31).contains(day),
+            hour < 24, minute < 60, second < 61
+        else { return nil }
+        var milliseconds: Int64 = 0
+        if bytes.count > 20 {
+            guard bytes[19] == UInt8(ascii: "."), bytes.count - 21 >= 1, bytes.count - 21 <= 9,
+                let fraction = number(20..<(bytes.count - 1))
+            else { return nil }
+            var scale = bytes.count - 21
+            var value = fraction
+            while scale > 3 { value /= 10; scale -= 1 }
+            while scale < 3 { value *= 10; scale += 1 }
+            milliseconds = value
+        } else if bytes.count != 20 {
+            return nil
+        }
+        // Days from civil (Howard Hinnant's algorithm), the inverse of `format`.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Instant(milliseconds: ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milliseconds)
+    }
+
     /// `2026-01-05T02:00:00Z`: whole seconds, as v2 schedules show times.
     public static func formatSeconds(_ instant: Instant) -> String {
         let full = format(Instant(seconds: instant.unixSeconds))

@@ -119,6 +119,7 @@ public struct JSONWriter: Sendable {
     public mutating func field(_ name: StaticString, _ number: Int64) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ number: Int) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ flag: Bool) { key(name); bool(flag) }
+    public mutating func field(_ name: StaticString, _ number: Double) { key(name); double(number) }
     public mutating func field(_ name: StaticString, _ json: JSONValue) { key(name); value(json) }
 
     private mutating func appendDecimal(_ number: Int64) {

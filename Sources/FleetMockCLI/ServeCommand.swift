@@ -58,6 +58,7 @@ final class ServeCommand {
             simulation: FleetSimulation(snapshot: snapshot, settings: settings), persistence: store,
             credentials: credentials,
             rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
+            journal: RequestJournal(capacity: options.journalSize), monotonicMicroseconds: SystemIO.monotonicMicroseconds,
             log: { [log] in log.message(.warn, $0) })
         self.application = application
         application.advanceSimulation(wallNow: SystemIO.wallNow())
@@ -104,7 +105,9 @@ final class ServeCommand {
             method: request.method, target: request.target, operation: response.operation, status: response.status,
             durationMicroseconds: SystemIO.monotonicMicroseconds() - started, org: "default",
             apiKey: request.header("DD-API-KEY"))
-        return HTTPResponse(status: response.status, headers: response.headers, body: response.body)
+        return HTTPResponse(
+            status: response.status, headers: response.headers, body: response.body,
+            delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection)
     }
 
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even

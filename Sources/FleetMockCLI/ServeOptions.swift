@@ -14,6 +14,7 @@ struct ServeOptions: Equatable {
     var rateLimitPeriodSeconds = 60
     var concurrency = SimulationSettings.standard.concurrency
     var readyFile: String?
+    var journalSize = 1_000
     var logFormat = RequestLog.Format.text
     var logLevel = RequestLog.Level.info
 
@@ -106,6 +107,14 @@ struct ServeOptions: Equatable {
                 throw UsageError("--log-level must be debug, info, warn or error, got '\(value)'")
             }
             options.logLevel = level
+        },
+        Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
+             help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {
+            (options, value) throws(UsageError) in
+            guard let size = Int(value), (1...1_000_000).contains(size) else {
+                throw UsageError("--journal-size must be an integer from 1 to 1000000, got '\(value)'")
+            }
+            options.journalSize = size
         },
     ]
 

@@ -155,7 +155,7 @@ public final class SQLiteFleetStore: FleetPersistence {
                 ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan)
             if !plan.isEmpty {
                 for (position, operation) in changed where position < operations.count {
-                    operations[position] = operation
+                    operations[position] = operations[position].withProgress(of: operation)
                 }
             }
             let canceledAt = rows.optionalInt64(at: 6).map(Instant.init(milliseconds:))
@@ -372,7 +372,7 @@ enum DeploymentKindCoding {
 }
 
 /// A deployment's host plan, as stored in its row: what each host will do, before any starts.
-/// `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1), [initial versions]], ...]`.
+/// `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1), [initial versions], planned_error?], ...]`.
 enum OperationPlanCoding {
     static func encode(_ operations: [HostOperation]) -> String {
         var writer = JSONWriter(reservingCapacity: 96 * operations.count + 2)
@@ -386,6 +386,7 @@ enum OperationPlanCoding {
             writer.beginArray()
             for version in operation.initialVersions { writer.string(version) }
             writer.endArray()
+            if let plannedError = operation.plannedError { writer.string(plannedError) }
             writer.endArray()
         }
         writer.endArray()
@@ -405,7 +406,7 @@ enum OperationPlanCoding {
             return HostOperation(
                 hostKey: field(0).stringValue ?? "", hostname: field(1).stringValue ?? "",
                 plannedDurationMilliseconds: field(2).intValue ?? 0, plannedToFail: field(3).intValue == 1,
-                initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
+                plannedError: field(5).stringValue, initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 }

@@ -142,4 +142,55 @@ import Testing
         #expect(server.stop() == 0)
         #expect(server.standardError().isEmpty)
     }
+
+    @Test func faultLatencyDelaysOnlyItsRequestAndADropClosesTheConnection() throws {
+        let server = try FleetMockProcess(databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite")
+        let rule = #"{"operation": "ListFleetSchedules", "latency_ms": 400, "times": 1}"#
+        #expect(try server.request("POST", "/__fleetmock/faults", body: rule, authenticated: false).status == 201)
+        let started = Date()
+        let port = server.port
+        let slow = Thread.detachNewThreadWithResult {
+            let raw = "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "DD-API-KEY: fleetmock-api-key\r\nDD-APPLICATION-KEY: fleetmock-app-key\r\n\r\n"
+            return try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8)))
+        }
+        usleep(100_000)
+        // The loop is not blocked: another request is answered while the slow one waits.
+        let quickStart = Date()
+        #expect(try server.request("GET", "/api/unstable/fleet/agent_versions").status == 200)
+        #expect(Date().timeIntervalSince(quickStart) < 0.2)
+        let slowResult = slow.wait()
+        #expect(slowResult??.status == 200)
+        #expect(Date().timeIntervalSince(started) >= 0.4)
+
+        let drop = #"{"operation": "ListFleetDeployments", "drop": true, "times": 1}"#
+        #expect(try server.request("POST", "/__fleetmock/faults", body: drop, authenticated: false).status == 201)
+        #expect(throws: (any Error).self) { try server.request("GET", "/api/unstable/fleet/deployments") }
+        #expect(try server.request("GET", "/api/unstable/fleet/deployments").status == 200)
+        #expect(server.stop() == 0)
+    }
+}
+
+/// A value computed on another thread, waited for.
+final class ThreadResult<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var value: Value?
+
+    func set(_ value: Value) {
+        self.value = value
+        done.signal()
+    }
+
+    func wait() -> Value? {
+        done.wait()
+        return value
+    }
+}
+
+extension Thread {
+    static func detachNewThreadWithResult<Value>(_ body: @escaping @Sendable () -> Value) -> ThreadResult<Value> {
+        let result = ThreadResult<Value>()
+        Thread.detachNewThread { result.set(body()) }
+        return result
+    }
 }

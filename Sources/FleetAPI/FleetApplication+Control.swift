@@ -1,0 +1,230 @@
+import FleetDomain
+import FleetJSON
+
+/// FleetMock's own surface (`/__fleetmock/`): no credentials, no rate limit, never journaled or
+/// faulted. Health, readiness, routes, the clock, the request journal and fault rules.
+extension FleetApplication {
+    func handleControl(_ operation: Operation, input: RequestInput, wallNow: Instant) throws(FleetError) -> APIResponse {
+        switch operation {
+        case .controlHealth:
+            return .json(200, Array(#"{"status":"ok"}"#.utf8))
+        case .controlRoutes:
+            return .json(200, Self.routesBody)
+        case .controlListRequests:
+            var filter = RequestJournal.Filter()
+            filter.operation = try input.string("operation")
+            filter.method = try input.string("method")
+            if input.has("status") { filter.status = try input.integer("status", default: 0, in: 100...599) }
+            filter.limit = try input.integer("limit", default: 100, in: 0...journal.capacity)
+            if let since = try input.string("since") {
+                guard let instant = ISO8601.parse(since) ?? Int64(since).map(Instant.init(milliseconds:)) else {
+                    throw FleetError.invalidParameter(
+                        name: "since", reason: "must be an RFC 3339 time or Unix milliseconds, got '\(since)'")
+                }
+                filter.since = instant
+            }
+            return .json(200, journal.render(journal.entries(matching: filter)))
+        case .controlClearRequests:
+            journal.clear()
+            return APIResponse(status: 204)
+        case .controlAddFault:
+            let added = try addFault(try JSONFields(try input.jsonObject(), path: ""))
+            return .json(201, added)
+        case .controlListFaults:
+            return .json(200, renderFaults())
+        case .controlClearFaults:
+            faults.clear()
+            return APIResponse(status: 204)
+        case .controlRemoveFault:
+            guard let id = input.parameters["id"] ?? nil, faults.remove(id: id) else {
+                throw FleetError.invalidField(path: "id", reason: "names no fault rule")
+            }
+            return APIResponse(status: 204)
+        case .controlReady:
+            // Serving at all means the fixtures are loaded and the store is open.
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("deployments", simulation.deployments.count)
+            writer.field("hosts", simulation.hosts.count)
+            writer.field("schedules", simulation.schedules.count)
+            writer.field("status", "ready")
+            writer.endObject()
+            return .json(200, writer.bytes)
+        case .controlGetClock:
+            advanceSimulation(wallNow: wallNow)
+            return .json(200, clockBody(wallNow: wallNow))
+        case .controlAdvanceClock:
+            let body = try input.jsonObject()
+            guard let secondsValue = body["seconds"] else {
+                throw FleetError.invalidBody(reason: "field 'seconds' is required")
+            }
+            guard let seconds = secondsValue.doubleValue, seconds.isFinite else {
+                throw FleetError.invalidBody(reason: "field 'seconds' must be a number, not \(secondsValue.typeName)")
+            }
+            guard seconds >= 0, seconds <= 10 * 365 * 86_400 else {
+                throw FleetError.invalidBody(reason: "field 'seconds' must be between 0 and 315360000, got \(seconds)")
+            }
+            advanceSimulation(wallNow: wallNow)
+            try commit(simulation.planClockAdvance(byMilliseconds: Int64((seconds * 1000).rounded())))
+            advanceSimulation(wallNow: wallNow)
+            return .json(200, clockBody(wallNow: wallNow))
+        default:
+            throw FleetError.routeNotFound(method: "GET", path: operation.rawValue)
+        }
+    }
+
+
+    // MARK: Faults
+
+    /// `POST /__fleetmock/faults`: a request rule, or with `host`, a host fault.
+    private func addFault(_ body: JSONFields) throws(FleetError) -> [UInt8] {
+        if let host = try body.string("host") {
+            guard let target = simulation.host(agentKey: host) ?? simulation.hosts.first(where: { $0.hostname == host })
+            else { throw FleetError.invalidField(path: "host", reason: "'\(host)' is neither a hostname nor an agent key") }
+            let times = try body.integer("times") ?? 1
+            guard (1...10_000).contains(times) else {
+                throw FleetError.invalidField(path: "times", reason: "must be from 1 to 10000, got \(times)")
+            }
+            let error = try body.string("error") ?? "Simulated failure forced by a FleetMock host fault"
+            faults.add(FaultBook.HostFault(agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)))
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("agent_key", target.agentKey)
+            writer.field("error", error)
+            writer.field("host", target.hostname)
+            writer.field("id", "host-" + target.agentKey)
+            writer.field("times", times)
+            writer.endObject()
+            return writer.bytes
+        }
+        let operation = try body.string("operation")
+        if let operation, Operation(rawValue: operation).map({ $0.isControl }) ?? true {
+            let known = Operation.allCases.filter { !$0.isControl }.map(\.rawValue).joined(separator: ", ")
+            throw FleetError.invalidField(path: "operation", reason: "'\(operation)' is not an operation id; one of \(known)")
+        }
+        let method = try body.string("method")?.uppercased()
+        let path = try body.string("path")
+        if let path, !path.hasPrefix("/") {
+            throw FleetError.invalidField(path: "path", reason: "must start with '/', got '\(path)'")
+        }
+        guard operation != nil || path != nil else {
+            throw FleetError.invalidField(path: "operation", reason: "or path is required, to say which requests the rule shapes")
+        }
+        let status = try body.integer("status")
+        if let status, !(100...599).contains(status) {
+            throw FleetError.invalidField(path: "status", reason: "must be an HTTP status from 100 to 599, got \(status)")
+        }
+        let latency = try body.integer("latency_ms") ?? 0
+        guard (0...60_000).contains(latency) else {
+            throw FleetError.invalidField(path: "latency_ms", reason: "must be from 0 to 60000, got \(latency)")
+        }
+        let drop = try body.bool("drop") ?? false
+        let responseBody = body.value("body")
+        guard status != nil || latency > 0 || drop || responseBody != nil else {
+            throw FleetError.invalidField(path: "status", reason: "latency_ms, drop or body is required: the rule must do something")
+        }
+        let times = try body.integer("times")
+        if let times, !(1...1_000_000).contains(times) {
+            throw FleetError.invalidField(path: "times", reason: "must be from 1 to 1000000, got \(times)")
+        }
+        let rule = FaultBook.Rule(
+            id: faults.makeID(), operation: operation, method: method, pathPattern: path, apiKey: try body.string("api_key"),
+            status: status.map(Int.init) ?? (responseBody != nil ? 200 : nil), body: responseBody,
+            latencyMilliseconds: latency, drop: drop, remaining: times.map(Int.init))
+        faults.add(rule)
+        var writer = JSONWriter()
+        write(rule, into: &writer)
+        return writer.bytes
+    }
+
+    private func write(_ rule: FaultBook.Rule, into writer: inout JSONWriter) {
+        writer.beginObject()
+        if let apiKey = rule.apiKey { writer.field("api_key", apiKey) }
+        if let body = rule.body { writer.field("body", body) }
+        writer.field("drop", rule.drop)
+        writer.field("hits", rule.hits)
+        writer.field("id", rule.id)
+        writer.field("latency_ms", rule.latencyMilliseconds)
+        if let method = rule.method { writer.field("method", method) }
+        if let operation = rule.operation { writer.field("operation", operation) }
+        if let path = rule.pathPattern { writer.field("path", path) }
+        if let status = rule.status { writer.field("status", status) }
+        if let remaining = rule.remaining { writer.field("times", remaining) }
+        writer.endObject()
+    }
+
+    private func renderFaults() -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 1024)
+        writer.beginObject()
+        writer.key("faults")
+        writer.beginArray()
+        for rule in faults.rules { write(rule, into: &writer) }
+        writer.endArray()
+        writer.key("host_faults")
+        writer.beginArray()
+        for fault in faults.hostFaults.values.sorted(by: { $0.hostname < $1.hostname }) {
+            writer.beginObject()
+            writer.field("agent_key", fault.agentKey)
+            writer.field("error", fault.error)
+            writer.field("host", fault.hostname)
+            writer.field("id", "host-" + fault.agentKey)
+            writer.field("times", fault.remaining)
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+
+    /// The answer a fault rule or the `Prefer` header forces, if any, and the rule's id.
+    func faultedResponse(_ request: APIRequest, path: String, operation: Operation?, wallNow: Instant)
+        -> (APIResponse, String?)?
+    {
+        var status: Int?
+        var body: JSONValue?
+        var latency: Int64 = 0
+        var drop = false
+        var id: String?
+        if let rule = faults.take(operation: operation, method: request.method, path: path, apiKey: request.header("DD-API-KEY")) {
+            (status, body, latency, drop, id) = (rule.status, rule.body, rule.latencyMilliseconds, rule.drop, rule.id)
+        } else if let prefer = PreferHeader(request.header("Prefer")), prefer.status != nil || prefer.drop {
+            (status, latency, drop, id) = (prefer.status, prefer.latencyMilliseconds, prefer.drop, "prefer")
+        } else {
+            return nil
+        }
+        var response: APIResponse
+        if let status {
+            if let body {
+                response = .json(status, body.serialized)
+            } else if status >= 400 {
+                response = FleetError.forced(status: status, by: id ?? "").response
+            } else {
+                response = APIResponse(status: status)
+            }
+        } else {
+            // Latency or a drop alone: the request runs as usual.
+            let pathEnd = request.target.firstIndex(of: "?") ?? request.target.endIndex
+            let queryString = pathEnd < request.target.endIndex
+                ? request.target[request.target.index(after: pathEnd)...] : Substring()
+            let routing: Result<Router.Match, FleetError>
+            do throws(FleetError) {
+                routing = .success(try router.match(method: request.method, path: path))
+            } catch {
+                routing = .failure(error)
+            }
+            response = answer(request, path: path, queryString: queryString, routing: routing, wallNow: wallNow)
+        }
+        if status != nil, path.hasPrefix("/api/") {
+            // A forced 429 says when to retry, so a client's retry path can be exercised.
+            let limit = rateLimiter.settings
+            appendRateLimitHeaders(
+                RateLimiter.Status(
+                    limit: limit.limit, periodSeconds: limit.periodSeconds, remaining: status == 429 ? 0 : limit.limit,
+                    resetSeconds: 1, name: operation?.rateLimitName ?? "unknown"),
+                named: operation?.rateLimitName ?? "unknown", to: &response)
+        }
+        response.delayMilliseconds = latency
+        response.dropConnection = drop
+        return (response, id)
+    }
+}

@@ -1,0 +1,118 @@
+import FleetDomain
+import FleetJSON
+
+/// What FleetMock answered, request by request, for tests to inspect: a bounded ring of the most
+/// recent `/api/` exchanges (the control surface's own requests are left out). Bodies are cut at
+/// `bodyLimit` bytes.
+public struct RequestJournal: Sendable {
+    public struct Entry: Sendable {
+        public let sequence: Int
+        public let time: Instant
+        public let method: String
+        public let target: String
+        public let operation: String?
+        public let org: String
+        public let status: Int
+        public let durationMicroseconds: Int64
+        public let requestBody: String
+        public let responseBody: String
+        /// For a request no route served: the route it came closest to.
+        public let nearMatch: String?
+        /// The fault rule that shaped the answer, if any.
+        public let fault: String?
+    }
+
+    public struct Filter: Sendable {
+        public var operation: String?
+        public var status: Int?
+        public var method: String?
+        public var since: Instant?
+        public var limit = 100
+
+        public init() {}
+    }
+
+    public let capacity: Int
+    public let bodyLimit: Int
+    private var entries: [Entry] = []
+    /// Where the oldest entry is once the ring is full.
+    private var start = 0
+    private var nextSequence = 1
+
+    public init(capacity: Int = 1_000, bodyLimit: Int = 4_096) {
+        self.capacity = max(1, capacity)
+        self.bodyLimit = max(0, bodyLimit)
+    }
+
+    public var count: Int { entries.count }
+
+    public mutating func record(
+        time: Instant, method: String, target: String, operation: String?, org: String, status: Int,
+        durationMicroseconds: Int64, requestBody: [UInt8], responseBody: [UInt8], nearMatch: String?, fault: String?
+    ) {
+        let entry = Entry(
+            sequence: nextSequence, time: time, method: method, target: target, operation: operation, org: org,
+            status: status, durationMicroseconds: durationMicroseconds, requestBody: truncated(requestBody),
+            responseBody: truncated(responseBody), nearMatch: nearMatch, fault: fault)
+        nextSequence += 1
+        if entries.count < capacity {
+            entries.append(entry)
+        } else {
+            entries[start] = entry
+            start = (start + 1) % capacity
+        }
+    }
+
+    private func truncated(_ body: [UInt8]) -> String {
+        guard body.count > bodyLimit else { return String(decoding: body, as: UTF8.self) }
+        return String(decoding: body[..<bodyLimit], as: UTF8.self) + "…[\(body.count - bodyLimit) more bytes]"
+    }
+
+    /// Oldest first, the last `limit` that pass the filter.
+    public func entries(matching filter: Filter) -> [Entry] {
+        var selected: [Entry] = []
+        for offset in 0..<entries.count {
+            let entry = entries[(start + offset) % entries.count]
+            if let operation = filter.operation, entry.operation != operation { continue }
+            if let status = filter.status, entry.status != status { continue }
+            if let method = filter.method, entry.method != method { continue }
+            if let since = filter.since, entry.time < since { continue }
+            selected.append(entry)
+        }
+        return Array(selected.suffix(max(0, filter.limit)))
+    }
+
+    public mutating func clear() {
+        entries.removeAll()
+        start = 0
+    }
+
+    func render(_ selected: [Entry]) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 512 * max(1, selected.count))
+        writer.beginObject()
+        writer.key("requests")
+        writer.beginArray()
+        for entry in selected {
+            writer.beginObject()
+            writer.field("duration_ms", Double(entry.durationMicroseconds) / 1000)
+            if let fault = entry.fault { writer.field("fault", fault) }
+            writer.field("method", entry.method)
+            if let nearMatch = entry.nearMatch { writer.field("near_match", nearMatch) }
+            if let operation = entry.operation { writer.field("operation", operation) } else {
+                writer.key("operation")
+                writer.null()
+            }
+            writer.field("org", entry.org)
+            writer.field("path", entry.target)
+            writer.field("request_body", entry.requestBody)
+            writer.field("response_body", entry.responseBody)
+            writer.field("sequence", entry.sequence)
+            writer.field("status", entry.status)
+            writer.field("time", ISO8601.format(entry.time))
+            writer.endObject()
+        }
+        writer.endArray()
+        writer.endObject()
+        return writer.bytes
+    }
+}
