@@ -10,6 +10,56 @@ extension FleetApplication {
             return .json(200, Array(#"{"status":"ok"}"#.utf8))
         case .controlRoutes:
             return .json(200, Self.routesBody)
+        case .controlFreezeClock, .controlResumeClock:
+            advanceSimulation(wallNow: wallNow)
+            let speed = operation == .controlResumeClock && input.hasBody
+                ? try JSONFields(try input.jsonObject(), path: "").number("speed") ?? simulation.clock.speed
+                : simulation.clock.speed
+            try commit(try simulation.planClock(frozen: operation == .controlFreezeClock, speed: speed, wall: wallNow))
+            return .json(200, clockBody(wallNow: wallNow))
+        case .controlSetClock:
+            let body = try JSONFields(try input.jsonObject(), path: "")
+            let instant: Instant
+            if let text = try body.string("now") {
+                guard let parsed = ISO8601.parse(text) else {
+                    throw FleetError.invalidField(path: "now", reason: "must be an RFC 3339 UTC time like 2026-01-01T00:00:00Z, got '\(text)'")
+                }
+                instant = parsed
+            } else if let milliseconds = try body.integer("now_unix_ms") {
+                instant = Instant(milliseconds: milliseconds)
+            } else {
+                throw FleetError.invalidField(path: "now", reason: "(or now_unix_ms) is required")
+            }
+            advanceSimulation(wallNow: wallNow)
+            try commit(try simulation.planClockSet(to: instant, wall: wallNow))
+            advanceSimulation(wallNow: wallNow)
+            return .json(200, clockBody(wallNow: wallNow))
+        case .controlGetProgress:
+            return .json(200, progressBody())
+        case .controlSetProgress:
+            let body = try JSONFields(try input.jsonObject(), path: "")
+            guard let policy = try body.enumeration("policy", as: ProgressPolicy.self, required: true) else {
+                throw FleetError.invalidField(path: "policy", reason: "is required")
+            }
+            advanceSimulation(wallNow: wallNow)
+            try commit(simulation.planProgressPolicy(policy, wall: wallNow))
+            return .json(200, progressBody())
+        case .controlReset:
+            let fixtures = try loadFixtures()
+            try persistence.replaceAll(with: fixtures)
+            let settings = simulation.standardSettings
+            simulation = FleetSimulation(snapshot: fixtures, settings: settings)
+            rateLimiter = RateLimiter(settings: rateLimiter.settings)
+            faults.clear()
+            journal.clear()
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("deployments", simulation.deployments.count)
+            writer.field("hosts", simulation.hosts.count)
+            writer.field("schedules", simulation.schedules.count)
+            writer.field("status", "reset")
+            writer.endObject()
+            return .json(200, writer.bytes)
         case .controlListRequests:
             var filter = RequestJournal.Filter()
             filter.operation = try input.string("operation")
@@ -73,6 +123,14 @@ extension FleetApplication {
         }
     }
 
+
+    func progressBody() -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("policy", simulation.progressPolicy.rawValue)
+        writer.endObject()
+        return writer.bytes
+    }
 
     // MARK: Faults
 

@@ -9,11 +9,13 @@ import FleetJSON
 /// Single-threaded: the transport calls it on one loop.
 public final class FleetApplication {
     public internal(set) var simulation: FleetSimulation
-    private let persistence: FleetPersistence
+    let persistence: FleetPersistence
     private let credentials: Credentials
     var rateLimiter: RateLimiter
     let router = Router.fleet
     let log: (String) -> Void
+    /// The fixtures' state, read again for each reset.
+    let loadFixtures: () throws(FleetError) -> FleetSnapshot
     /// Microseconds from any fixed origin, for request timings; the transport passes the real one.
     private let monotonicMicroseconds: () -> Int64
     public internal(set) var journal: RequestJournal
@@ -22,8 +24,13 @@ public final class FleetApplication {
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
         rateLimit: RateLimiter.Settings, journal: RequestJournal = RequestJournal(),
-        monotonicMicroseconds: @escaping () -> Int64 = { 0 }, log: @escaping (String) -> Void
+        monotonicMicroseconds: @escaping () -> Int64 = { 0 },
+        loadFixtures: @escaping () throws(FleetError) -> FleetSnapshot = { () throws(FleetError) in
+            throw FleetError.storageFailure(reason: "no fixtures to reset to")
+        },
+        log: @escaping (String) -> Void
     ) {
+        self.loadFixtures = loadFixtures
         self.simulation = simulation
         self.persistence = persistence
         self.credentials = credentials
@@ -51,7 +58,8 @@ public final class FleetApplication {
     /// or time only moves by hand.
     public func millisecondsUntilNextEvent(wallNow: Instant) -> Int64? {
         guard simulation.clock.mode == .wall, let next = simulation.nextEventTime else { return nil }
-        return max(0, next.milliseconds - simulation.clock.now(wall: wallNow).milliseconds)
+        let simulated = Double(max(0, next.milliseconds - simulation.clock.now(wall: wallNow).milliseconds))
+        return Int64((simulated / simulation.clock.speed).rounded(.up))
     }
 
     // MARK: Requests
@@ -161,6 +169,13 @@ public final class FleetApplication {
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
         if !faults.hostFaults.isEmpty { faults.consumeHostFaults(for: deployment.operations.map(\.hostKey)) }
+        if simulation.progressPolicy == .immediate {
+            // Every host finishes at the instant of creation: run those events now, so the reply
+            // already shows the outcome.
+            let progress = simulation.advance(to: deployment.createdAt)
+            if !progress.isEmpty { try persistence.persist(progress) }
+            return simulation.deployment(id: deployment.id) ?? deployment
+        }
         return deployment
     }
 
@@ -202,11 +217,13 @@ public final class FleetApplication {
         let now = simulation.clock.now(wall: wallNow)
         var writer = JSONWriter()
         writer.beginObject()
+        writer.field("frozen", simulation.clock.mode == .manual)
         writer.field("mode", simulation.clock.mode.rawValue)
         writer.field("now", ISO8601.format(now))
         writer.field("now_unix", now.unixSeconds)
         writer.field("now_unix_ms", now.milliseconds)
         writer.field("offset_ms", simulation.clock.offsetMilliseconds)
+        writer.field("speed", simulation.clock.speed)
         writer.endObject()
         return writer.bytes
     }

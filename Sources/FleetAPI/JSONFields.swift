@@ -57,6 +57,14 @@ struct JSONFields {
         }
     }
 
+    func number(_ key: String, required: Bool = false) throws(FleetError) -> Double? {
+        guard let value = try present(key, required: required) else { return nil }
+        guard let number = value.doubleValue, number.isFinite else {
+            throw FleetError.invalidField(path: path(key), reason: "must be a number, not \(value.typeName)")
+        }
+        return number
+    }
+
     func bool(_ key: String, required: Bool = false) throws(FleetError) -> Bool? {
         guard let value = try present(key, required: required) else { return nil }
         guard let flag = value.boolValue else {

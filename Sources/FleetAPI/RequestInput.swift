@@ -52,6 +52,8 @@ struct RequestInput {
 
     func has(_ name: String) -> Bool { query[name] != nil }
 
+    var hasBody: Bool { !body.isEmpty }
+
     /// A string query parameter; nil when absent.
     func string(_ name: String) throws(FleetError) -> String? {
         guard let found = query[name] else { return nil }

@@ -65,6 +65,12 @@ public struct Router: Sendable {
         ("DELETE", "/__fleetmock/faults/{id}", .controlRemoveFault),
         ("GET", "/__fleetmock/clock", .controlGetClock),
         ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),
+        ("POST", "/__fleetmock/clock/freeze", .controlFreezeClock),
+        ("POST", "/__fleetmock/clock/resume", .controlResumeClock),
+        ("POST", "/__fleetmock/clock/set", .controlSetClock),
+        ("GET", "/__fleetmock/progress", .controlGetProgress),
+        ("POST", "/__fleetmock/progress", .controlSetProgress),
+        ("POST", "/__fleetmock/reset", .controlReset),
     ]
 
     public static let fleet = Router(table.map { ($0.method, $0.path, $0.operation) })

@@ -11,12 +11,15 @@ public enum FleetChange: Equatable, Sendable {
     case scheduleDeleted(id: String)
     case clockUpdated(SimulationClock)
     case randomStateUpdated(UInt64)
+    case progressPolicyUpdated(ProgressPolicy)
 }
 
 /// Where changes are made durable. FleetAPI depends on this protocol; FleetStore implements it.
 public protocol FleetPersistence: AnyObject {
     /// Writes every change in one transaction, or none of them (throwing `FleetError.storageFailure`).
     func persist(_ changes: [FleetChange]) throws(FleetError)
+    /// Replaces the whole state with `snapshot` in one transaction (reset, restore), or changes nothing.
+    func replaceAll(with snapshot: FleetSnapshot) throws(FleetError)
 }
 
 /// Everything the simulation needs to resume: what the store loads and what fixtures seed.
@@ -27,10 +30,12 @@ public struct FleetSnapshot: Equatable, Sendable {
     public var deployments: [Deployment]
     public var clock: SimulationClock
     public var randomState: UInt64
+    /// nil: as the server's settings say (timed, or stepped on a manual clock).
+    public var progressPolicy: ProgressPolicy?
 
     public init(
         catalog: AgentVersionCatalog, hosts: [SimulatedHost], schedules: [Schedule], deployments: [Deployment],
-        clock: SimulationClock, randomState: UInt64
+        clock: SimulationClock, randomState: UInt64, progressPolicy: ProgressPolicy? = nil
     ) {
         self.catalog = catalog
         self.hosts = hosts
@@ -38,5 +43,6 @@ public struct FleetSnapshot: Equatable, Sendable {
         self.deployments = deployments
         self.clock = clock
         self.randomState = randomState
+        self.progressPolicy = progressPolicy
     }
 }

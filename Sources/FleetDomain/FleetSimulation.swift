@@ -13,7 +13,10 @@ public struct FleetSimulation: Sendable {
     public private(set) var deployments: [Deployment]
     public private(set) var clock: SimulationClock
     public private(set) var random: SeededRandom
-    public var settings: SimulationSettings
+    /// The settings new deployments take, as the progress policy shapes them.
+    public var settings: SimulationSettings { progressPolicy.settings(from: standardSettings) }
+    public var standardSettings: SimulationSettings
+    public private(set) var progressPolicy: ProgressPolicy
 
     private var hostIndexByKey: [String: Int] = [:]
     private var scheduleIndexByID: [String: Int] = [:]
@@ -27,7 +30,8 @@ public struct FleetSimulation: Sendable {
         deployments = snapshot.deployments.sorted { $0.sequence < $1.sequence }
         clock = snapshot.clock
         random = SeededRandom(state: snapshot.randomState)
-        self.settings = settings
+        standardSettings = settings
+        progressPolicy = snapshot.progressPolicy ?? (snapshot.clock.mode == .manual ? .stepped : .timed)
         for (index, host) in hosts.enumerated() { hostIndexByKey[host.agentKey] = index }
         for (index, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = index }
         for index in deployments.indices {
@@ -39,7 +43,7 @@ public struct FleetSimulation: Sendable {
     public var snapshot: FleetSnapshot {
         FleetSnapshot(
             catalog: catalog, hosts: hosts, schedules: schedules, deployments: deployments, clock: clock,
-            randomState: random.state)
+            randomState: random.state, progressPolicy: progressPolicy)
     }
 
     // MARK: Reads
@@ -145,6 +149,38 @@ public struct FleetSimulation: Sendable {
         return changes
     }
 
+    /// Freezes the clock, or lets it run at `speed` (simulated per wall millisecond).
+    public func planClock(frozen: Bool, speed: Double, wall: Instant) throws(FleetError) -> [FleetChange] {
+        guard SimulationClock.speeds.contains(speed) else {
+            throw FleetError.invalidField(
+                path: "speed", reason: "must be from \(SimulationClock.speeds.lowerBound) to \(Int(SimulationClock.speeds.upperBound)), got \(speed)")
+        }
+        var next = clock
+        if frozen { next.freeze(wall: wall) } else { next.run(wall: wall, speed: speed) }
+        return [.clockUpdated(next)]
+    }
+
+    /// Sets the clock to `instant`; time never runs backwards, as rollouts already happened.
+    public func planClockSet(to instant: Instant, wall: Instant) throws(FleetError) -> [FleetChange] {
+        let current = clock.now(wall: wall)
+        guard instant >= current else {
+            throw FleetError.invalidField(
+                path: "now", reason: "\(ISO8601.format(instant)) is before the simulated now \(ISO8601.format(current)); time only moves forward")
+        }
+        return planClockAdvance(byMilliseconds: instant.milliseconds - current.milliseconds)
+    }
+
+    /// A new policy; `stepped` also freezes the clock and `timed` lets it run at its speed.
+    public func planProgressPolicy(_ policy: ProgressPolicy, wall: Instant) -> [FleetChange] {
+        var next = clock
+        switch policy {
+        case .stepped: next.freeze(wall: wall)
+        case .timed where next.mode == .manual: next.run(wall: wall, speed: next.speed)
+        case .timed, .immediate: break
+        }
+        return [.progressPolicyUpdated(policy), .clockUpdated(next)]
+    }
+
     /// Moves the clock; in `wall` mode this grows the offset.
     public func planClockAdvance(byMilliseconds delta: Int64) -> [FleetChange] {
         var next = clock
@@ -186,6 +222,8 @@ public struct FleetSimulation: Sendable {
                 clock = newClock
             case .randomStateUpdated(let state):
                 random = SeededRandom(state: state)
+            case .progressPolicyUpdated(let policy):
+                progressPolicy = policy
             }
         }
     }

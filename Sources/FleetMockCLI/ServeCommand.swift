@@ -28,14 +28,23 @@ final class ServeCommand {
         let credentials = try FixtureFiles.credentials(in: fixtures)
         if options.databasePath != ":memory:" { SystemIO.createParentDirectories(of: options.databasePath) }
         let store: SQLiteFleetStore
-        let snapshot: FleetSnapshot
+        var snapshot: FleetSnapshot
+        // The state a new database, and every reset, starts from.
+        let options = self.options
+        let loadFixtures = { () throws(StartupError) -> FleetSnapshot in
+            var seeded = try FixtureFiles.fleet(
+                in: fixtures, clock: SimulationClock(mode: options.initialClockMode), seed: options.seed)
+            seeded.progressPolicy = options.progress
+            return seeded
+        }
         do {
             store = try SQLiteFleetStore(path: options.databasePath)
-            if let stored = try store.load(clockMode: options.clockMode) {
+            // An explicit --clock or --progress wins over what the state file says; else it resumes as stored.
+            if let stored = try store.load(clockMode: options.clockModeGiven ? options.clockMode : nil) {
                 snapshot = stored
+                if let progress = options.progress { snapshot.progressPolicy = progress }
             } else {
-                snapshot = try FixtureFiles.fleet(
-                    in: fixtures, clock: SimulationClock(mode: options.clockMode), seed: options.seed)
+                snapshot = try loadFixtures()
                 try store.seed(snapshot)
             }
         } catch let error as StartupError {
@@ -59,6 +68,13 @@ final class ServeCommand {
             credentials: credentials,
             rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
             journal: RequestJournal(capacity: options.journalSize), monotonicMicroseconds: SystemIO.monotonicMicroseconds,
+            loadFixtures: { () throws(FleetError) -> FleetSnapshot in
+                do {
+                    return try loadFixtures()
+                } catch {
+                    throw FleetError.storageFailure(reason: "cannot read the fixtures again: \(error)")
+                }
+            },
             log: { [log] in log.message(.warn, $0) })
         self.application = application
         application.advanceSimulation(wallNow: SystemIO.wallNow())

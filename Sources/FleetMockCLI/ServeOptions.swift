@@ -14,9 +14,21 @@ struct ServeOptions: Equatable {
     var rateLimitPeriodSeconds = 60
     var concurrency = SimulationSettings.standard.concurrency
     var readyFile: String?
+    /// Whether --clock or FLEETMOCK_CLOCK was given (then it overrides the stored clock mode).
+    var clockModeGiven = false
+    var progress: ProgressPolicy?
     var journalSize = 1_000
     var logFormat = RequestLog.Format.text
     var logLevel = RequestLog.Level.info
+
+    /// The clock a new state starts with: stepped progress freezes it, timed runs it.
+    var initialClockMode: ClockMode {
+        switch progress {
+        case .stepped?: return .manual
+        case .timed?: return .wall
+        default: return clockMode
+        }
+    }
 
     struct Flag: Sendable {
         let name: String
@@ -52,6 +64,7 @@ struct ServeOptions: Equatable {
             (options, value) throws(UsageError) in
             guard let mode = ClockMode(rawValue: value) else { throw UsageError("--clock must be wall or manual, got '\(value)'") }
             options.clockMode = mode
+            options.clockModeGiven = true
         },
         Flag(name: "seed", environment: "FLEETMOCK_SEED", valueName: "N",
              help: "Seed of every random draw: ids, durations, failures (default \(SimulationSettings.defaultSeed)). Used when a new state is created.") {
@@ -115,6 +128,14 @@ struct ServeOptions: Equatable {
                 throw UsageError("--journal-size must be an integer from 1 to 1000000, got '\(value)'")
             }
             options.journalSize = size
+        },
+        Flag(name: "progress", environment: "FLEETMOCK_PROGRESS", valueName: "immediate|stepped|timed",
+             help: "How host operations progress: immediate (complete at once), stepped (only when the clock is advanced), timed (with the clock; the default, or stepped with --clock manual).") {
+            (options, value) throws(UsageError) in
+            guard let policy = ProgressPolicy(rawValue: value) else {
+                throw UsageError("--progress must be immediate, stepped or timed, got '\(value)'")
+            }
+            options.progress = policy
         },
     ]
 

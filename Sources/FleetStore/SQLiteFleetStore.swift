@@ -46,27 +46,47 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     /// Writes a whole snapshot (fixtures) into an empty database, in one transaction.
     public func seed(_ snapshot: FleetSnapshot) throws(SQLiteError) {
-        try connection.transaction { () throws(SQLiteError) in
-            for version in snapshot.catalog.versions {
-                try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
+        try connection.transaction { () throws(SQLiteError) in try write(snapshot) }
+    }
+
+    /// Reset and restore: everything deleted and the snapshot written, in one transaction.
+    public func replaceAll(with snapshot: FleetSnapshot) throws(FleetError) {
+        do {
+            try connection.transaction { () throws(SQLiteError) in
+                for table in ["agent_versions", "hosts", "schedules", "deployments", "host_operations", "meta"] {
+                    try connection.execute("DELETE FROM \(table)")
+                }
+                try write(snapshot)
             }
-            for (position, host) in snapshot.hosts.enumerated() {
-                try insert(host, position: position)
-            }
-            for (position, schedule) in snapshot.schedules.enumerated() {
-                try insert(schedule, position: position)
-            }
-            for deployment in snapshot.deployments {
-                try insert(deployment)
-            }
-            try writeClock(snapshot.clock)
-            try writeMeta("random_state", Int64(bitPattern: snapshot.randomState))
-            try writeMeta("seeded", 1)
+        } catch {
+            throw FleetError.storageFailure(reason: error.description)
         }
     }
 
-    /// The stored state, or nil when the database has never been seeded.
-    public func load(clockMode: ClockMode) throws(SQLiteError) -> FleetSnapshot? {
+    private func write(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        for version in snapshot.catalog.versions {
+            try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
+        }
+        for (position, host) in snapshot.hosts.enumerated() {
+            try insert(host, position: position)
+        }
+        for (position, schedule) in snapshot.schedules.enumerated() {
+            try insert(schedule, position: position)
+        }
+        for deployment in snapshot.deployments {
+            try insert(deployment)
+        }
+        try writeClock(snapshot.clock)
+        try writeMeta("random_state", Int64(bitPattern: snapshot.randomState))
+        if let policy = snapshot.progressPolicy {
+            try writeMeta("progress_policy", Int64(ProgressPolicy.allCases.firstIndex(of: policy)!))
+        }
+        try writeMeta("seeded", 1)
+    }
+
+    /// The stored state, or nil when the database has never been seeded. `clockMode` overrides the
+    /// stored mode (an explicit --clock); nil keeps what was stored.
+    public func load(clockMode: ClockMode?) throws(SQLiteError) -> FleetSnapshot? {
         guard try readMeta("seeded") == 1 else { return nil }
         var versions: [AgentVersion] = []
         let versionRows = try connection.statement("SELECT version FROM agent_versions")
@@ -109,14 +129,21 @@ public final class SQLiteFleetStore: FleetPersistence {
                     createdAt: Instant(milliseconds: scheduleRows.int64(at: 6)), createdBy: scheduleRows.string(at: 7),
                     updatedAt: Instant(milliseconds: scheduleRows.int64(at: 8)), updatedBy: scheduleRows.string(at: 9)))
         }
+        let storedFrozen = try readMeta("clock_frozen")
+        let storedPolicy = try readMeta("progress_policy").flatMap { index in
+            ProgressPolicy.allCases.indices.contains(Int(index)) ? ProgressPolicy.allCases[Int(index)] : nil
+        }
         return FleetSnapshot(
             catalog: AgentVersionCatalog(versions), hosts: hosts, schedules: schedules,
             deployments: try loadDeployments(),
             clock: SimulationClock(
-                mode: clockMode, offsetMilliseconds: try readMeta("clock_offset_ms") ?? 0,
+                mode: clockMode ?? storedFrozen.map { $0 == 1 ? ClockMode.manual : .wall } ?? .wall,
+                offsetMilliseconds: try readMeta("clock_offset_ms") ?? 0,
                 manualNow: Instant(
-                    milliseconds: try readMeta("clock_manual_now_ms") ?? SimulationClock.defaultManualStart.milliseconds)),
-            randomState: UInt64(bitPattern: try readMeta("random_state") ?? 0))
+                    milliseconds: try readMeta("clock_manual_now_ms") ?? SimulationClock.defaultManualStart.milliseconds),
+                speed: Double(try readMeta("clock_speed_micro") ?? 1_000_000) / 1_000_000,
+                anchorWallMilliseconds: try readMeta("clock_anchor_wall_ms") ?? 0),
+            randomState: UInt64(bitPattern: try readMeta("random_state") ?? 0), progressPolicy: storedPolicy)
     }
 
     private func loadDeployments() throws(SQLiteError) -> [Deployment] {
@@ -221,6 +248,8 @@ public final class SQLiteFleetStore: FleetPersistence {
             try writeClock(clock)
         case .randomStateUpdated(let state):
             try writeMeta("random_state", Int64(bitPattern: state))
+        case .progressPolicyUpdated(let policy):
+            try writeMeta("progress_policy", Int64(ProgressPolicy.allCases.firstIndex(of: policy)!))
         }
     }
 
@@ -303,6 +332,9 @@ public final class SQLiteFleetStore: FleetPersistence {
     private func writeClock(_ clock: SimulationClock) throws(SQLiteError) {
         try writeMeta("clock_offset_ms", clock.offsetMilliseconds)
         try writeMeta("clock_manual_now_ms", clock.manualNow.milliseconds)
+        try writeMeta("clock_frozen", clock.mode == .manual ? 1 : 0)
+        try writeMeta("clock_speed_micro", Int64((clock.speed * 1_000_000).rounded()))
+        try writeMeta("clock_anchor_wall_ms", clock.anchorWallMilliseconds)
     }
 
     private func writeMeta(_ key: String, _ value: Int64) throws(SQLiteError) {

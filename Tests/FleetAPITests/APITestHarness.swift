@@ -15,6 +15,16 @@ final class RecordingPersistence: FleetPersistence {
         }
         persisted.append(changes)
     }
+
+    var replacements: [FleetSnapshot] = []
+
+    func replaceAll(with snapshot: FleetSnapshot) throws(FleetError) {
+        if failNextWrite {
+            failNextWrite = false
+            throw FleetError.storageFailure(reason: "disk full (test)")
+        }
+        replacements.append(snapshot)
+    }
 }
 
 /// An in-process API over the test fleet with a manual clock: no sockets, no sleeping.
@@ -39,7 +49,7 @@ struct APIHarness {
             ])
         application = FleetApplication(
             simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials, rateLimit: rateLimit,
-            log: { _ in })
+            loadFixtures: { TestFleet.simulation().snapshot }, log: { _ in })
     }
 
     func send(
