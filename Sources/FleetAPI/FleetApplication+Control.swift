@@ -60,6 +60,28 @@ extension FleetApplication {
             writer.field("status", "reset")
             writer.endObject()
             return .json(200, writer.bytes)
+        case .controlSnapshot:
+            advanceSimulation(wallNow: wallNow)
+            return .json(200, simulation.snapshot.document.serialized)
+        case .controlRestore:
+            let document = try input.jsonObject()
+            let snapshot: FleetSnapshot
+            do {
+                snapshot = try FleetSnapshot(document: document, defaultClock: simulation.clock, defaultSeed: simulation.random.state)
+            } catch {
+                throw FleetError.invalidField(path: error.path, reason: error.reason)
+            }
+            try persistence.replaceAll(with: snapshot)
+            simulation = FleetSimulation(snapshot: snapshot, settings: simulation.standardSettings)
+            advanceSimulation(wallNow: wallNow)
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.field("deployments", simulation.deployments.count)
+            writer.field("hosts", simulation.hosts.count)
+            writer.field("schedules", simulation.schedules.count)
+            writer.field("status", "restored")
+            writer.endObject()
+            return .json(200, writer.bytes)
         case .controlListRequests:
             var filter = RequestJournal.Filter()
             filter.operation = try input.string("operation")

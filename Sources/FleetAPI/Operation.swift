@@ -39,6 +39,8 @@ public enum Operation: String, Sendable, CaseIterable {
     case controlGetProgress = "FleetMockGetProgress"
     case controlSetProgress = "FleetMockSetProgress"
     case controlReset = "FleetMockReset"
+    case controlSnapshot = "FleetMockSnapshot"
+    case controlRestore = "FleetMockRestore"
     case controlListRequests = "FleetMockListRequests"
     case controlClearRequests = "FleetMockClearRequests"
     case controlAddFault = "FleetMockAddFault"

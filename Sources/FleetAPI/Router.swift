@@ -71,6 +71,9 @@ public struct Router: Sendable {
         ("GET", "/__fleetmock/progress", .controlGetProgress),
         ("POST", "/__fleetmock/progress", .controlSetProgress),
         ("POST", "/__fleetmock/reset", .controlReset),
+        ("GET", "/__fleetmock/snapshot", .controlSnapshot),
+        ("POST", "/__fleetmock/snapshot", .controlSnapshot),
+        ("POST", "/__fleetmock/restore", .controlRestore),
     ]
 
     public static let fleet = Router(table.map { ($0.method, $0.path, $0.operation) })

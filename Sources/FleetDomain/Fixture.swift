@@ -61,7 +61,13 @@ public enum Fixture {
         let schedules = try reader.array("schedules").map { (item) throws(FixtureError) -> Schedule in
             var schedule = item
             var rule = try schedule.object("rule")
-            let created = Instant(seconds: try schedule.optionalInt("created_at_unix") ?? 0)
+            // Snapshots carry milliseconds; hand-written fixtures give seconds.
+            let createdSeconds = try schedule.optionalInt("created_at_unix") ?? 0
+            let created = try schedule.optionalInt("created_at_ms").map(Instant.init(milliseconds:))
+                ?? Instant(seconds: createdSeconds)
+            let updatedSeconds = try schedule.optionalInt("updated_at_unix")
+            let updated = try schedule.optionalInt("updated_at_ms").map(Instant.init(milliseconds:))
+                ?? updatedSeconds.map { Instant(seconds: $0) } ?? created
             let createdBy = try schedule.optionalString("created_by") ?? "fleetmock@example.com"
             let statusText = try schedule.optionalString("status") ?? "active"
             guard let status = ScheduleStatus(rawValue: statusText) else {
@@ -76,7 +82,7 @@ public enum Fixture {
                     timezone: try rule.string("timezone")),
                 status: status, versionToLatest: Int(try schedule.optionalInt("version_to_latest") ?? 0),
                 createdAt: created, createdBy: createdBy,
-                updatedAt: try schedule.optionalInt("updated_at_unix").map { Instant(seconds: $0) } ?? created,
+                updatedAt: updated,
                 updatedBy: try schedule.optionalString("updated_by") ?? createdBy)
         }
         return FleetSnapshot(
@@ -121,6 +127,18 @@ public enum Fixture {
             let found = try value(key)
             guard let number = found.intValue else { throw fail(key, "must be an integer, not \(found.typeName)") }
             return number
+        }
+
+        mutating func optionalBool(_ key: String) throws(FixtureError) -> Bool? {
+            guard let found = members[key], found != .null else { return nil }
+            guard let flag = found.boolValue else { throw fail(key, "must be a boolean, not \(found.typeName)") }
+            return flag
+        }
+
+        /// The member as it is, nil when absent or null.
+        func raw(_ key: String) -> JSONValue? {
+            guard let found = members[key], found != .null else { return nil }
+            return found
         }
 
         mutating func optionalInt(_ key: String) throws(FixtureError) -> Int64? {

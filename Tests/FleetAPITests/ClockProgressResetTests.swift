@@ -88,4 +88,26 @@ import Testing
         #expect(control(api, "POST", "/__fleetmock/reset").status == 500)
         #expect(api.application.simulation.deployment(id: id) != nil)
     }
+
+    @Test func snapshotThenRestoreBringsTheSceneBack() throws {
+        let api = APIHarness()
+        let kept = try api.trigger()
+        _ = api.advanceClock(seconds: 40)
+        let snapshot = control(api, "POST", "/__fleetmock/snapshot")
+        #expect(snapshot.status == 200)
+        #expect(try api.json(snapshot)["format"] == .string("fleetmock-snapshot/1"))
+        let before = api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body
+        let later = try api.trigger()
+        _ = api.advanceClock(seconds: 600)
+        let restored = control(api, "POST", "/__fleetmock/restore", body: snapshot.bodyText)
+        #expect(restored.status == 200)
+        #expect(try api.json(restored)["deployments"] == .int(1))
+        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(later)").status == 404)
+        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)
+        // A document that does not read changes nothing.
+        let bad = control(api, "POST", "/__fleetmock/restore", body: #"{"agent_versions": "7.0.0", "hosts": [], "schedules": []}"#)
+        #expect(bad.status == 400)
+        #expect(api.errorMessage(bad)?.contains("agent_versions") == true)
+        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)
+    }
 }

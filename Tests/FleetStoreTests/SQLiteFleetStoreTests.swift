@@ -211,3 +211,40 @@ private func temporaryDatabasePath() -> String {
         #expect(count.int64(at: 0) == 0)
     }
 }
+
+/// Snapshot documents: what /__fleetmock/snapshot writes, /__fleetmock/restore reads back exactly.
+@Suite struct SnapshotDocumentTests {
+    @Test func aProgressedStateRoundTripsThroughItsDocumentAndTheStore() throws {
+        var fleet = TestFleet.simulation()
+        let t0 = TestFleet.start
+        let draft = ScheduleDraft(
+            name: "n", query: "env:qa",
+            rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
+        fleet.apply(try fleet.planCreateSchedule(draft, by: "me", now: t0.adding(milliseconds: 1_234)))
+        let id = try fleet.trigger(at: t0)
+        fleet.apply(try fleet.planDeployment(
+            kind: .configure([ConfigOperation(fileOp: .mergePatch, filePath: "/a.yaml", patch: .object(["x": .int(1)]))]),
+            filterQuery: "env:staging", author: "me", forcedFailures: [TestFleet.key("web-staging-1"): "disk full"], now: t0))
+        _ = fleet.advance(to: t0.plus(seconds: 50))
+        fleet.apply(try fleet.planCancel(deploymentID: id, now: t0.plus(seconds: 50)))
+        let snapshot = fleet.snapshot
+        let text = snapshot.document.serializedString
+        let decoded = try FleetSnapshot(
+            document: try JSONParser.parse(Array(text.utf8)), defaultClock: SimulationClock(mode: .wall), defaultSeed: 0)
+        #expect(decoded == snapshot)
+
+        var template = Array("/tmp/fleetmock-snapshot-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        let store = try SQLiteFleetStore(path: folder + "/state.sqlite")
+        try store.seed(TestFleet.simulation().snapshot)
+        try store.replaceAll(with: decoded)
+        #expect(try store.load(clockMode: nil) == snapshot)
+    }
+
+    @Test func aBadDocumentNamesTheField() throws {
+        let document = try JSONParser.parse(Array(#"{"agent_versions": [], "hosts": [], "schedules": [], "deployments": [{"id": "x", "sequence": 1, "kind": "teleport"}]}"#.utf8))
+        #expect(throws: FixtureError(path: "snapshot.deployments[0].kind", reason: "must be upgrade or configure")) {
+            _ = try FleetSnapshot(document: document, defaultClock: SimulationClock(mode: .manual), defaultSeed: 1)
+        }
+    }
+}
