@@ -6,6 +6,47 @@ import FleetJSON
 extension FleetApplication {
     func handleControl(_ operation: Operation, input: RequestInput, wallNow: Instant) throws(FleetError) -> APIResponse {
         switch operation {
+        case .controlCreateOrg:
+            return .json(201, try createOrg(input.hasBody ? JSONFields(try input.jsonObject(), path: "") : nil, wallNow: wallNow))
+        case .controlListOrgs:
+            return .json(200, orgsBody())
+        case .controlDeleteOrg:
+            try deleteOrg(input.parameters["id"].flatMap { $0 } ?? "")
+            return APIResponse(status: 204)
+        case .controlReset where !input.has("org"):
+            // Every org back to its fixtures.
+            var orgsReset = 0
+            for org in orgs.values.sorted(by: { $0.id < $1.id }) {
+                _ = try within(org) { () throws(FleetError) in try handleControlInCurrentOrg(operation, input: input, wallNow: wallNow) }
+                orgsReset += 1
+            }
+            journal.clear()
+            faults.clear()
+            return .json(200, resetBody(orgs: orgsReset))
+        default:
+            // Everything else acts on one org: `?org=ID`, or the default one.
+            return try within(try namedOrg(input)) { () throws(FleetError) in
+                try handleControlInCurrentOrg(operation, input: input, wallNow: wallNow)
+            }
+        }
+    }
+
+    func resetBody(orgs count: Int) -> [UInt8] {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.field("deployments", simulation.deployments.count)
+        writer.field("hosts", simulation.hosts.count)
+        writer.field("orgs", count)
+        writer.field("schedules", simulation.schedules.count)
+        writer.field("status", "reset")
+        writer.endObject()
+        return writer.bytes
+    }
+
+    private func handleControlInCurrentOrg(_ operation: Operation, input: RequestInput, wallNow: Instant)
+        throws(FleetError) -> APIResponse
+    {
+        switch operation {
         case .controlHealth:
             return .json(200, Array(#"{"status":"ok"}"#.utf8))
         case .controlRoutes:
@@ -50,16 +91,7 @@ extension FleetApplication {
             let settings = simulation.standardSettings
             simulation = FleetSimulation(snapshot: fixtures, settings: settings)
             rateLimiter = RateLimiter(settings: rateLimiter.settings)
-            faults.clear()
-            journal.clear()
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.field("deployments", simulation.deployments.count)
-            writer.field("hosts", simulation.hosts.count)
-            writer.field("schedules", simulation.schedules.count)
-            writer.field("status", "reset")
-            writer.endObject()
-            return .json(200, writer.bytes)
+            return .json(200, resetBody(orgs: 1))
         case .controlSnapshot:
             advanceSimulation(wallNow: wallNow)
             return .json(200, simulation.snapshot.document.serialized)

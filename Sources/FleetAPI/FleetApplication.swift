@@ -8,14 +8,31 @@ import FleetJSON
 /// → persist (one transaction) → apply → encode. A failure at any step leaves state untouched.
 /// Single-threaded: the transport calls it on one loop.
 public final class FleetApplication {
-    public internal(set) var simulation: FleetSimulation
-    let persistence: FleetPersistence
-    private let credentials: Credentials
-    var rateLimiter: RateLimiter
+    /// Every org by id, the default one (the fixtures' keys) included.
+    private(set) var orgs: [String: Org]
+    private var orgIDByAPIKey: [String: String] = [:]
+    /// The org the request being handled belongs to; the default org between requests.
+    var current: Org
+    let orgHosting: OrgHosting?
+    /// Draws new org ids and keys; seeded, so runs repeat.
+    var orgRandom: SeededRandom
+    let rateLimitSettings: RateLimiter.Settings
+
+    /// The current org's state. Handlers read and write these as if there were one org.
+    public internal(set) var simulation: FleetSimulation {
+        get { current.simulation }
+        set { current.simulation = newValue }
+    }
+    var persistence: FleetPersistence { current.persistence }
+    var credentials: Credentials { current.credentials }
+    var rateLimiter: RateLimiter {
+        get { current.rateLimiter }
+        set { current.rateLimiter = newValue }
+    }
+    var loadFixtures: () throws(FleetError) -> FleetSnapshot { current.loadFixtures }
+
     let router = Router.fleet
     let log: (String) -> Void
-    /// The fixtures' state, read again for each reset.
-    let loadFixtures: () throws(FleetError) -> FleetSnapshot
     /// Microseconds from any fixed origin, for request timings; the transport passes the real one.
     private let monotonicMicroseconds: () -> Int64
     public internal(set) var journal: RequestJournal
@@ -28,21 +45,64 @@ public final class FleetApplication {
         loadFixtures: @escaping () throws(FleetError) -> FleetSnapshot = { () throws(FleetError) in
             throw FleetError.storageFailure(reason: "no fixtures to reset to")
         },
+        orgHosting: OrgHosting? = nil, orgRecords: [OrgRecord] = [], orgSeed: UInt64 = 0,
         log: @escaping (String) -> Void
     ) {
-        self.loadFixtures = loadFixtures
-        self.simulation = simulation
-        self.persistence = persistence
-        self.credentials = credentials
-        self.rateLimiter = RateLimiter(settings: rateLimit)
+        let defaultOrg = Org(
+            id: Org.defaultID, createdAt: nil, credentials: credentials, simulation: simulation,
+            persistence: persistence, rateLimit: rateLimit, loadFixtures: loadFixtures)
+        self.current = defaultOrg
+        self.orgs = [Org.defaultID: defaultOrg]
+        self.orgHosting = orgHosting
+        self.orgRandom = SeededRandom(seed: orgSeed ^ 0x6F72_6773)  // "orgs": apart from the fleet's draws
+        self.rateLimitSettings = rateLimit
         self.journal = journal
         self.monotonicMicroseconds = monotonicMicroseconds
         self.log = log
+        register(defaultOrg)
+        for record in orgRecords {
+            do {
+                register(try openOrg(record))
+            } catch {
+                log("org \(record.id) could not be opened and is left out: \(error)")
+            }
+        }
+    }
+
+    func register(_ org: Org) {
+        orgs[org.id] = org
+        for key in org.credentials.apiKeyValues { orgIDByAPIKey[key] = org.id }
+    }
+
+    func unregister(_ org: Org) {
+        orgs[org.id] = nil
+        for key in org.credentials.apiKeyValues where orgIDByAPIKey[key] == org.id { orgIDByAPIKey[key] = nil }
+    }
+
+    /// The org a request's API key belongs to; the default org when the key is missing or unknown
+    /// (its credentials then answer the 401).
+    func org(forAPIKey apiKey: String?) -> Org {
+        apiKey.flatMap { orgIDByAPIKey[$0] }.flatMap { orgs[$0] } ?? orgs[Org.defaultID]!
+    }
+
+    /// Runs `body` with `org` as the current org.
+    func within<Result>(_ org: Org, _ body: () throws(FleetError) -> Result) throws(FleetError) -> Result {
+        let previous = current
+        current = org
+        defer { current = previous }
+        return try body()
     }
 
     // MARK: Time
 
-    /// Runs rollout events due by now and persists them. Called before each request and by the timer.
+    /// Runs every org's rollout events due by now and persists them; the transport's timer calls it.
+    public func advanceAllOrgs(wallNow: Instant) {
+        for org in orgs.values {
+            try? within(org) { () throws(FleetError) in advanceSimulation(wallNow: wallNow) }
+        }
+    }
+
+    /// Runs the current org's rollout events due by now and persists them. Called before each request.
     public func advanceSimulation(wallNow: Instant) {
         let changes = simulation.advance(to: simulation.clock.now(wall: wallNow))
         guard !changes.isEmpty else { return }
@@ -57,9 +117,12 @@ public final class FleetApplication {
     /// Wall milliseconds until the next rollout event, for the transport's timer; nil if none is due
     /// or time only moves by hand.
     public func millisecondsUntilNextEvent(wallNow: Instant) -> Int64? {
-        guard simulation.clock.mode == .wall, let next = simulation.nextEventTime else { return nil }
-        let simulated = Double(max(0, next.milliseconds - simulation.clock.now(wall: wallNow).milliseconds))
-        return Int64((simulated / simulation.clock.speed).rounded(.up))
+        orgs.values.compactMap { org -> Int64? in
+            let simulation = org.simulation
+            guard simulation.clock.mode == .wall, let next = simulation.nextEventTime else { return nil }
+            let simulated = Double(max(0, next.milliseconds - simulation.clock.now(wall: wallNow).milliseconds))
+            return Int64((simulated / simulation.clock.speed).rounded(.up))
+        }.min()
     }
 
     // MARK: Requests
@@ -78,6 +141,10 @@ public final class FleetApplication {
             routing = .failure(error)
         }
         let operation = try? routing.get().operation
+        // Each request runs in the org its API key belongs to (the default org for control paths).
+        let previous = current
+        current = isControlPath ? orgs[Org.defaultID]! : org(forAPIKey: request.header("DD-API-KEY"))
+        defer { current = previous }
         var response: APIResponse
         var faultID: String?
         // Faults shape answers after routing and before everything else, so a test can force even
@@ -97,7 +164,7 @@ public final class FleetApplication {
             if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
             journal.record(
                 time: wallNow, method: request.method, target: request.target, operation: operation?.rawValue,
-                org: "default", status: response.dropConnection ? 0 : response.status,
+                org: current.id, status: response.dropConnection ? 0 : response.status,
                 durationMicroseconds: monotonicMicroseconds() - started, requestBody: request.body,
                 responseBody: response.body, nearMatch: nearMatch, fault: faultID)
         }

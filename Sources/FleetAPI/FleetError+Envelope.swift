@@ -5,7 +5,7 @@ import FleetJSON
 extension FleetError {
     public var httpStatus: Int {
         switch self {
-        case .routeNotFound, .deploymentNotFound, .scheduleNotFound, .agentNotFound: return 404
+        case .routeNotFound, .deploymentNotFound, .scheduleNotFound, .agentNotFound, .orgNotFound: return 404
         case .upgradeInProgress: return 409
         case .methodNotAllowed: return 405
         case .missingAPIKey, .invalidAPIKey, .missingApplicationKey, .invalidApplicationKey: return 401
@@ -62,6 +62,8 @@ extension FleetError {
             return "Not found: schedule \(id) does not exist"
         case .agentNotFound(let key):
             return "Not found: agent \(key) does not exist"
+        case .orgNotFound(let id):
+            return "Not found: org \(id) does not exist"
         case .upgradeInProgress(let hostname, let deploymentID):
             return "Conflict: host \(hostname) is already being upgraded by deployment \(deploymentID); "
                 + "wait for it to finish or cancel it"

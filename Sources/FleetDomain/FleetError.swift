@@ -28,6 +28,7 @@ public enum FleetError: Error, Equatable, Sendable {
     case scheduleNotFound(id: String)
     case deploymentNotCancelable(id: String, status: DeploymentStatus)
     case agentNotFound(key: String)
+    case orgNotFound(id: String)
     /// v2 upgrade: a target host is still being upgraded by another deployment (409).
     case upgradeInProgress(hostname: String, deploymentID: String)
     /// A status a test forced through a fault rule or the Prefer header.

@@ -52,7 +52,17 @@ final class ServeCommand {
         } catch {
             throw StartupError("cannot open the state in \(options.databasePath): \(error)")
         }
-        defer { store.close() }
+        let orgHosting = SQLiteOrgHosting(registry: store, mainPath: options.databasePath)
+        defer {
+            orgHosting.closeAll()
+            store.close()
+        }
+        let orgRecords: [OrgRecord]
+        do {
+            orgRecords = try orgHosting.loadRecords()
+        } catch {
+            throw StartupError("cannot read the orgs in \(options.databasePath): \(error)")
+        }
         do {
             try store.startBackgroundCheckpoints()
         } catch {
@@ -75,9 +85,10 @@ final class ServeCommand {
                     throw FleetError.storageFailure(reason: "cannot read the fixtures again: \(error)")
                 }
             },
+            orgHosting: orgHosting, orgRecords: orgRecords, orgSeed: options.seed,
             log: { [log] in log.message(.warn, $0) })
         self.application = application
-        application.advanceSimulation(wallNow: SystemIO.wallNow())
+        application.advanceAllOrgs(wallNow: SystemIO.wallNow())
 
         let server: HTTPServer
         let port: UInt16
@@ -143,7 +154,7 @@ final class ServeCommand {
         scheduledWakeUp = wakeUp
         server.setTimer(afterMilliseconds: delay) { [unowned self] in
             self.scheduledWakeUp = nil
-            self.application?.advanceSimulation(wallNow: SystemIO.wallNow())
+            self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
             self.rescheduleWakeUp()
         }
     }

@@ -89,5 +89,17 @@ enum FleetSchema {
                 DROP TABLE deployments;
                 ALTER TABLE deployments_v2 RENAME TO deployments;
                 """),
+        // Orgs created through /__fleetmock/orgs: their keys and fixture document. Each org's own
+        // state lives in a database file of its own.
+        .init(
+            version: 3,
+            sql: """
+                CREATE TABLE orgs (
+                    id TEXT PRIMARY KEY,
+                    created_at_ms INTEGER NOT NULL,
+                    credentials TEXT NOT NULL,
+                    fixture TEXT
+                ) WITHOUT ROWID;
+                """),
     ])
 }

@@ -194,6 +194,55 @@ import Testing
         #expect(try third.json("GET", "/__fleetmock/progress")["policy"] as? String == "timed")
         #expect(third.stop() == 0)
     }
+
+    @Test func twoOrgsUsedInParallelFromTwoThreadsNeverMeetAndSurviveARestart() throws {
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+        let server = try FleetMockProcess(databasePath: database)
+        var orgs: [(id: String, api: String, app: String)] = []
+        for _ in 0..<2 {
+            let org = try server.json("POST", "/__fleetmock/orgs", body: "{}")
+            orgs.append((org["org"] as! String, org["api_key"] as! String, org["app_key"] as! String))
+        }
+        let port = server.port
+        let schedule = prodSchedule
+        // Each thread triggers 20 deployments in its own org, interleaved with the other's.
+        let workers = orgs.map { org in
+            Thread.detachNewThreadWithResult { () -> [String] in
+                var ids: [String] = []
+                for _ in 0..<20 {
+                    let raw = "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        + "Connection: close\r\nContent-Length: 0\r\nDD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
+                    guard let result = try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8))),
+                        result.status == 201,
+                        let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any],
+                        let id = (object["data"] as? [String: Any])?["id"] as? String
+                    else { continue }
+                    ids.append(id)
+                }
+                return ids
+            }
+        }
+        let created = workers.map { $0.wait() ?? [] }
+        #expect(created.map(\.count) == [20, 20])
+        #expect(Set(created[0]).isDisjoint(with: created[1]))
+        func total(_ org: (id: String, api: String, app: String), on target: FleetMockProcess) throws -> Int? {
+            let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                + "DD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
+            let result = try HTTPResult(raw: LoopbackHTTP.exchange(port: target.port, request: Array(raw.utf8)))
+            let object = try JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
+            return ((object?["meta"] as? [String: Any])?["page"] as? [String: Any])?["total_count"] as? Int
+        }
+        #expect(try total(orgs[0], on: server) == 20)
+        #expect(try total(orgs[1], on: server) == 20)
+        let defaultList = try server.json("GET", "/api/unstable/fleet/deployments")
+        #expect(((defaultList["meta"] as? [String: Any])?["page"] as? [String: Any])?["total_count"] as? Int == 0)
+        #expect(server.stop() == 0)
+
+        let restarted = try FleetMockProcess(databasePath: database)
+        #expect(try total(orgs[0], on: restarted) == 20)
+        #expect(try total(orgs[1], on: restarted) == 20)
+        #expect(restarted.stop() == 0)
+    }
 }
 
 /// A value computed on another thread, waited for.

@@ -27,6 +27,22 @@ final class RecordingPersistence: FleetPersistence {
     }
 }
 
+/// Orgs in memory: each a recording store, its state kept for reopening.
+final class InMemoryOrgHosting: OrgHosting {
+    var stores: [String: RecordingPersistence] = [:]
+    var records: [String: OrgRecord] = [:]
+
+    func openStore(org id: String) throws(FleetError) -> (persistence: FleetPersistence, stored: FleetSnapshot?) {
+        let store = stores[id] ?? RecordingPersistence()
+        stores[id] = store
+        return (store, store.replacements.last)
+    }
+
+    func removeStore(org id: String) { stores[id] = nil }
+    func saveRecord(_ record: OrgRecord) throws(FleetError) { records[record.id] = record }
+    func deleteRecord(org id: String) throws(FleetError) { records[id] = nil }
+}
+
 /// An in-process API over the test fleet with a manual clock: no sockets, no sleeping.
 struct APIHarness {
     static let apiKey = "test-api-key"
@@ -36,6 +52,7 @@ struct APIHarness {
 
     let application: FleetApplication
     let persistence = RecordingPersistence()
+    let orgHosting = InMemoryOrgHosting()
     var wallNow = TestFleet.start
 
     init(rateLimit: RateLimiter.Settings = .standard) {
@@ -49,7 +66,7 @@ struct APIHarness {
             ])
         application = FleetApplication(
             simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials, rateLimit: rateLimit,
-            loadFixtures: { TestFleet.simulation().snapshot }, log: { _ in })
+            loadFixtures: { TestFleet.simulation().snapshot }, orgHosting: orgHosting, log: { _ in })
     }
 
     func send(

@@ -17,7 +17,7 @@ private func temporaryDatabasePath() -> String {
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 2)
+        #expect(try store.schemaVersion == 3)
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
@@ -102,7 +102,7 @@ private func temporaryDatabasePath() -> String {
             connection.close()
         }
         let migrated = try SQLiteFleetStore(path: path)
-        #expect(try migrated.schemaVersion == 2)
+        #expect(try migrated.schemaVersion == 3)
         let loaded = try #require(try migrated.load(clockMode: .manual))
         let deployment = try #require(loaded.deployments.first)
         #expect(deployment.author == "")
