@@ -243,6 +243,30 @@ import Testing
         #expect(try total(orgs[1], on: restarted) == 20)
         #expect(restarted.stop() == 0)
     }
+
+    /// The flags are a contract: scripts depend on each one and on its environment variable.
+    @Test func serveHelpListsEveryFlagWithItsEnvironmentVariable() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+        process.arguments = ["serve", "--help"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let help = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let flags = [
+            "host", "port", "db", "fixtures", "clock", "seed", "failure-rate", "rate-limit", "rate-limit-period",
+            "concurrency", "ready-file", "log-format", "log-level", "journal-size", "progress",
+        ]
+        for flag in flags {
+            #expect(help.contains("--\(flag) "), "--\(flag) missing from serve --help")
+            let variable = "FLEETMOCK_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+            #expect(help.contains("env: \(variable)"), "\(variable) missing from serve --help")
+        }
+        #expect(try Self.runFleetmock(["--help"]) == 0)
+        #expect(try Self.runFleetmock(["serve", "--progress", "eventually"]) == 2)
+    }
 }
 
 /// A value computed on another thread, waited for.
