@@ -8,6 +8,12 @@ extension FleetApplication {
         switch operation {
         case .controlCreateOrg:
             return .json(201, try createOrg(input.hasBody ? JSONFields(try input.jsonObject(), path: "") : nil, wallNow: wallNow))
+        case .controlDashboard:
+            guard let page = dashboardPage else {
+                throw FleetError.invalidField(path: "ui", reason: "the dashboard page (ui/index.html) was not found at start")
+            }
+            return APIResponse(
+                status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")], body: page)
         case .controlListOrgs:
             return .json(200, orgsBody())
         case .controlDeleteOrg:
@@ -144,6 +150,10 @@ extension FleetApplication {
                 throw FleetError.invalidField(path: "id", reason: "names no fault rule")
             }
             return APIResponse(status: 204)
+        case .controlFleetView:
+            advanceSimulation(wallNow: wallNow)
+            let filter = try input.query("filter")
+            return .json(200, fleetViewBody(filter: filter, filtered: input.has("filter")))
         case .controlReady:
             // Serving at all means the fixtures are loaded and the store is open.
             var writer = JSONWriter()
@@ -177,6 +187,45 @@ extension FleetApplication {
         }
     }
 
+
+    /// Every host in one compact list, for the dashboard: what a tile shows, the state of the host's
+    /// operation in the newest deployment that targets it, and whether it matches `filter`.
+    func fleetViewBody(filter: HostQuery, filtered: Bool) -> [UInt8] {
+        var latest: [String: (deployment: String, state: HostOperationState)] = [:]
+        for deployment in simulation.deployments.reversed() {
+            for operation in deployment.operations where latest[operation.hostKey] == nil {
+                latest[operation.hostKey] = (deployment.id, operation.state)
+            }
+        }
+        var writer = JSONWriter(reservingCapacity: 160 * simulation.hosts.count + 256)
+        writer.beginObject()
+        writer.key("hosts")
+        writer.beginArray()
+        var matching = 0
+        for host in simulation.hosts {
+            writer.beginObject()
+            writer.field("agent_key", host.agentKey)
+            writer.field("agent_version", host.agentVersion ?? "")
+            writer.field("env", host.tagValues("env").first ?? "")
+            writer.field("hostname", host.hostname)
+            if filtered {
+                let matches = filter.matches(host)
+                if matches { matching += 1 }
+                writer.field("matches", matches)
+            }
+            if let operation = latest[host.agentKey] {
+                writer.field("deployment_id", operation.deployment)
+                writer.field("operation", operation.state.rawValue)
+            }
+            writer.field("service", host.tagValues("service").first ?? "")
+            writer.endObject()
+        }
+        writer.endArray()
+        if filtered { writer.field("matching", matching) }
+        writer.field("total", simulation.hosts.count)
+        writer.endObject()
+        return writer.bytes
+    }
 
     func progressBody() -> [UInt8] {
         var writer = JSONWriter()

@@ -37,6 +37,8 @@ public final class FleetApplication {
     private let monotonicMicroseconds: () -> Int64
     public internal(set) var journal: RequestJournal
     public internal(set) var faults = FaultBook()
+    /// The live dashboard's page (`ui/index.html`), served at /__fleetmock/ui; nil when not found.
+    public var dashboardPage: [UInt8]?
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,

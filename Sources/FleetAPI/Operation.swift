@@ -33,6 +33,8 @@ public enum Operation: String, Sendable, CaseIterable {
     case controlHealth = "FleetMockHealth"
     case controlRoutes = "FleetMockRoutes"
     case controlReady = "FleetMockReady"
+    case controlDashboard = "FleetMockDashboard"
+    case controlFleetView = "FleetMockFleetView"
     case controlFreezeClock = "FleetMockFreezeClock"
     case controlResumeClock = "FleetMockResumeClock"
     case controlSetClock = "FleetMockSetClock"

@@ -56,6 +56,8 @@ public struct Router: Sendable {
         ("GET", "/api/v2/fleet/schedules/{id}", .getFleetScheduleV2),
         ("GET", "/__fleetmock/health", .controlHealth),
         ("GET", "/__fleetmock/ready", .controlReady),
+        ("GET", "/__fleetmock/ui", .controlDashboard),
+        ("GET", "/__fleetmock/fleet", .controlFleetView),
         ("GET", "/__fleetmock/routes", .controlRoutes),
         ("GET", "/__fleetmock/requests", .controlListRequests),
         ("DELETE", "/__fleetmock/requests", .controlClearRequests),

@@ -27,6 +27,21 @@ enum FixtureFiles {
         return found
     }
 
+    /// The dashboard page: `ui/index.html` beside the fixtures folder, in the working directory,
+    /// beside or above the executable, or the container's /usr/share/fleetmock/ui.
+    static func dashboardPage(fixtures: String) -> [UInt8]? {
+        var candidates = [fixtures + "/../ui", "ui"]
+        if var directory = SystemIO.executableDirectory() {
+            for _ in 0..<5 {
+                candidates.append(directory + "/ui")
+                guard let slash = directory.lastIndex(of: "/"), slash != directory.startIndex else { break }
+                directory = String(directory[..<slash])
+            }
+        }
+        candidates.append("/usr/share/fleetmock/ui")
+        return candidates.lazy.compactMap { SystemIO.readFile($0 + "/index.html") }.first
+    }
+
     static func readJSON(_ path: String) throws(StartupError) -> JSONValue {
         guard let bytes = SystemIO.readFile(path) else { throw StartupError("cannot read \(path)") }
         do {

@@ -87,6 +87,7 @@ final class ServeCommand {
             },
             orgHosting: orgHosting, orgRecords: orgRecords, orgSeed: options.seed,
             log: { [log] in log.message(.warn, $0) })
+        application.dashboardPage = FixtureFiles.dashboardPage(fixtures: fixtures)
         self.application = application
         application.advanceAllOrgs(wallNow: SystemIO.wallNow())
 
