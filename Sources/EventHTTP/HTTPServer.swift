@@ -13,9 +13,11 @@ public struct HTTPServerError: Error, CustomStringConvertible {
 public final class HTTPServer {
     public typealias Handler = (HTTPRequest) -> HTTPResponse
 
-    /// Bodies over this size get libevent's 413; the API never needs more.
-    public static let maximumBodySize = 1 << 20
-    public static let maximumHeadersSize = 64 << 10
+    /// libevent's own limits, which answer with its HTML page. They sit well above the API's limits
+    /// (checked by the application, which answers 413 and 431 in the JSON envelope), so only a
+    /// grossly oversized request meets libevent's.
+    public static let maximumBodySize = 16 << 20
+    public static let maximumHeadersSize = 1 << 20
 
     private let base: OpaquePointer
     private let http: OpaquePointer
@@ -42,7 +44,7 @@ public final class HTTPServer {
         // PATCH and OPTIONS must reach the handler, which answers unsupported methods itself.
         let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
             | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
-            | EVHTTP_REQ_PATCH.rawValue
+            | EVHTTP_REQ_PATCH.rawValue | EVHTTP_REQ_TRACE.rawValue | EVHTTP_REQ_CONNECT.rawValue
         evhttp_set_allowed_methods(http, UInt16(methods))
         evhttp_set_gencb(http, httpServerRequestCallback, Unmanaged.passUnretained(self).toOpaque())
     }

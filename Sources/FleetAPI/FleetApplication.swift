@@ -129,7 +129,23 @@ public final class FleetApplication {
 
     // MARK: Requests
 
+    /// Limits the API answers itself, in the envelope: request headers in total, and bodies (a
+    /// restore document may be larger than any API body).
+    public static let maximumHeaderBytes = 64 << 10
+    public static let maximumBodyBytes = 1 << 20
+    public static let maximumRestoreBytes = 8 << 20
+
     public func handle(_ request: APIRequest, wallNow: Instant) -> APIResponse {
+        let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > Self.maximumHeaderBytes {
+            return FleetError.requestTooLarge(
+                status: 431, reason: "request headers total \(headerBytes) bytes; the limit is \(Self.maximumHeaderBytes)").response
+        }
+        let bodyLimit = request.target.hasPrefix("/__fleetmock/restore") ? Self.maximumRestoreBytes : Self.maximumBodyBytes
+        if request.body.count > bodyLimit {
+            return FleetError.requestTooLarge(
+                status: 413, reason: "the body is \(request.body.count) bytes; the limit is \(bodyLimit)").response
+        }
         let started = monotonicMicroseconds()
         let pathEnd = request.target.firstIndex(of: "?") ?? request.target.endIndex
         let path = String(request.target[..<pathEnd])

@@ -16,15 +16,16 @@ extension FleetError {
             return 400
         case .storageFailure: return 500
         case .forced(let status, _): return status
+        case .requestTooLarge(let status, _): return status
         }
     }
 
     public var message: String {
         switch self {
         case .routeNotFound(let method, let path, let nearest):
-            return "Not found: no operation at \(method) \(path)" + (nearest.map { " (nearest: \($0))" } ?? "")
+            return "Not found: no operation at \(method) \(Self.echo(path))" + (nearest.map { " (nearest: \($0))" } ?? "")
         case .methodNotAllowed(let method, let path, let allowed):
-            return "Method not allowed: \(path) accepts \(allowed.joined(separator: ", ")), not \(method)"
+            return "Method not allowed: \(Self.echo(path)) accepts \(allowed.joined(separator: ", ")), not \(method)"
         case .missingAPIKey:
             return "Unauthorized: the DD-API-KEY header is missing"
         case .invalidAPIKey:
@@ -41,40 +42,48 @@ extension FleetError {
         case .invalidPathSegment(let reason):
             return "Bad request: \(reason)"
         case .invalidIdentifier(let parameter, let value):
-            return "Bad request: \(parameter) '\(value)' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
+            return "Bad request: \(parameter) '\(Self.echo(value))' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
         case .invalidAgentKey(let value):
-            return "Bad request: agent_key '\(value)' is not a valid agent key (32 lowercase hexadecimal digits)"
+            return "Bad request: agent_key '\(Self.echo(value))' is not a valid agent key (32 lowercase hexadecimal digits)"
         case .invalidParameter(let name, let reason):
             return "Bad request: query parameter \(name) \(reason)"
         case .invalidBody(let reason):
             return "Bad request: \(reason)"
         case .invalidField(let path, let reason):
-            return "Bad request: \(path) \(reason)"
+            return "Bad request: \(Self.echo(path)) \(reason)"
         case .invalidQuery(let query, let position, let reason):
-            return "Bad request: invalid query '\(query)': \(reason) at position \(position)"
+            return "Bad request: invalid query '\(Self.echo(query))': \(reason) at position \(position)"
         case .noVersionForStrategy(let versionToLatest, let major):
             return major < 0
                 ? "Bad request: the Agent version catalogue is empty"
                 : "Bad request: version_to_latest \(versionToLatest) asks for Agent major version \(major), which the catalogue does not have"
         case .deploymentNotFound(let id):
-            return "Not found: deployment \(id) does not exist"
+            return "Not found: deployment \(Self.echo(id)) does not exist"
         case .scheduleNotFound(let id):
-            return "Not found: schedule \(id) does not exist"
+            return "Not found: schedule \(Self.echo(id)) does not exist"
         case .agentNotFound(let key):
-            return "Not found: agent \(key) does not exist"
+            return "Not found: agent \(Self.echo(key)) does not exist"
         case .orgNotFound(let id):
-            return "Not found: org \(id) does not exist"
+            return "Not found: org \(Self.echo(id)) does not exist"
         case .upgradeInProgress(let hostname, let deploymentID):
             return "Conflict: host \(hostname) is already being upgraded by deployment \(deploymentID); "
                 + "wait for it to finish or cancel it"
         case .deploymentNotCancelable(let id, let status):
-            return "Bad request: deployment \(id) is \(status.rawValue); only pending or running deployments can be canceled"
+            return "Bad request: deployment \(Self.echo(id)) is \(status.rawValue); only pending or running deployments can be canceled"
+        case .requestTooLarge(let status, let reason):
+            return "\(Self.reasonPhrase(status)): \(reason)"
         case .forced(let status, let source):
             return "\(Self.reasonPhrase(status)) (forced by FleetMock \(source == "prefer" ? "Prefer header" : "fault \(source)"))"
         case .storageFailure:
             // The reason goes to the log, never to the client.
             return "Internal error: the change could not be saved, and nothing was changed"
         }
+    }
+
+    /// A value from the request, as messages repeat it: cut short, so a 5,000-character id does
+    /// not come back whole.
+    static func echo(_ text: String, limit: Int = 100) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…(\(text.count - limit) more characters)"
     }
 
     static func reasonPhrase(_ status: Int) -> String {
@@ -87,6 +96,7 @@ extension FleetError {
         case 408: return "Request timeout"
         case 409: return "Conflict"
         case 413: return "Payload too large"
+        case 431: return "Request header fields too large"
         case 422: return "Unprocessable entity"
         case 429: return "Too many requests"
         case 500: return "Internal server error"
@@ -102,7 +112,8 @@ extension FleetError {
         writer.beginObject()
         writer.key("errors")
         writer.beginArray()
-        writer.string(message)
+        // Reasons elsewhere may quote the request too; no message outgrows a line or two.
+        writer.string(Self.echo(message, limit: 600))
         writer.endArray()
         writer.endObject()
         var response = APIResponse.json(httpStatus, writer.bytes)

@@ -31,6 +31,8 @@ public enum FleetError: Error, Equatable, Sendable {
     case orgNotFound(id: String)
     /// v2 upgrade: a target host is still being upgraded by another deployment (409).
     case upgradeInProgress(hostname: String, deploymentID: String)
+    /// 413 for a body, 431 for headers, over the API's limits.
+    case requestTooLarge(status: Int, reason: String)
     /// A status a test forced through a fault rule or the Prefer header.
     case forced(status: Int, by: String)
     // The store refused a write: nothing was changed.

@@ -23,6 +23,13 @@ final class ServeCommand {
         tzset()
         // A client hanging up mid-reply must not kill the server.
         signal(SIGPIPE, SIG_IGN)
+        // Each connection is a file descriptor: allow as many as the system lets us (the soft limit
+        // is often 1024, too few for a thousand concurrent clients).
+        var files = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &files) == 0, files.rlim_cur < files.rlim_max {
+            files.rlim_cur = min(files.rlim_max, 1 << 20)
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
+        }
 
         let fixtures = try FixtureFiles.locate(explicit: options.fixturesPath)
         let credentials = try FixtureFiles.credentials(in: fixtures)
