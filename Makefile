@@ -51,4 +51,4 @@ lint:
 	$(SWIFT) format lint --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build .fleetmock .venv-client
+	rm -rf .build .fleetmock .venv-client .venv-client-v2
