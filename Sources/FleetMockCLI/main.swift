@@ -9,6 +9,7 @@ let topLevelHelp = """
     COMMANDS:
       serve        Serve the Fleet Automation API (see fleetmock serve --help).
       healthcheck  Exit 0 when a FleetMock answers its health check (see fleetmock healthcheck --help).
+      fixtures     Generate a fleet of any size: fixtures generate --hosts N (see fleetmock fixtures --help).
       version      Print the version.
 
     """
@@ -38,6 +39,13 @@ case "healthcheck":
         exit(0)
     }
     exit(HealthcheckCommand.run(arguments: rest, environment: SystemIO.environment()))
+case "fixtures":
+    let rest = Array(arguments.dropFirst())
+    if rest.contains("--help") || rest.contains("-h") || rest.isEmpty {
+        SystemIO.printLine(FixturesCommand.help)
+        exit(rest.isEmpty ? 2 : 0)
+    }
+    exit(FixturesCommand.run(arguments: rest))
 case "version", "--version":
     SystemIO.printLine("fleetmock 0.1.0")
 case "help", "--help", "-h", nil:

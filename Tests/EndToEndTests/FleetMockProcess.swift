@@ -26,9 +26,12 @@ final class FleetMockProcess {
     private let errors = Pipe()
 
     /// Starts the server and waits (up to 10 s) for its ready line.
-    init(databasePath: String, extraArguments: [String] = ["--clock", "manual"], environment: [String: String] = [:]) throws {
+    init(
+        databasePath: String, extraArguments: [String] = ["--clock", "manual"], environment: [String: String] = [:],
+        fixtures: String = FleetMockProcess.packageRoot + "/Fixtures"
+    ) throws {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--fixtures", Self.packageRoot + "/Fixtures"]
+        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--fixtures", fixtures]
             + extraArguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output

@@ -267,6 +267,26 @@ import Testing
         #expect(try Self.runFleetmock(["--help"]) == 0)
         #expect(try Self.runFleetmock(["serve", "--progress", "eventually"]) == 2)
     }
+
+    @Test func generatedFixturesAreDeterministicAndServe() throws {
+        let first = FleetMockProcess.temporaryFolder()
+        let second = FleetMockProcess.temporaryFolder()
+        #expect(try Self.runFleetmock(["fixtures", "generate", "--hosts", "500", "--out", first]) == 0)
+        #expect(try Self.runFleetmock(["fixtures", "generate", "--hosts", "500", "--out", second]) == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: first + "/fleet.json"))
+        #expect(bytes == (try Data(contentsOf: URL(fileURLWithPath: second + "/fleet.json"))))
+        #expect(try Self.runFleetmock(["fixtures", "generate", "--hosts", "0"]) == 2)
+
+        let server = try FleetMockProcess(
+            databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite", extraArguments: ["--clock", "manual"],
+            fixtures: first)
+        let agents = try server.json("GET", "/api/unstable/fleet/agents?page_size=1")
+        #expect(agents["meta"] as? [String: Any] as NSDictionary? == ["total_filtered_count": 500] as NSDictionary)
+        let created = try server.json("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger")
+        let total = ((created["data"] as? [String: Any])?["attributes"] as? [String: Any])?["total_hosts"] as? Int
+        #expect(total == 125)  // every fourth host is in prod
+        #expect(server.stop() == 0)
+    }
 }
 
 /// A value computed on another thread, waited for.
