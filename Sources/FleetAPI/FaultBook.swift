@@ -36,7 +36,9 @@ public struct FaultBook: Sendable {
     }
 
     public private(set) var rules: [Rule] = []
-    public private(set) var hostFaults: [String: HostFault] = [:]
+    /// Host faults by org id, then agent key: orgs seeded from the same fixtures share agent keys,
+    /// and a fault set up for one org's host must never strike another's.
+    private var hostFaultsByOrg: [String: [String: HostFault]] = [:]
     private var nextID = 1
 
     public init() {}
@@ -48,7 +50,10 @@ public struct FaultBook: Sendable {
 
     mutating func add(_ rule: Rule) { rules.append(rule) }
 
-    mutating func add(_ fault: HostFault) { hostFaults[fault.agentKey] = fault }
+    mutating func add(_ fault: HostFault, inOrg org: String) { hostFaultsByOrg[org, default: [:]][fault.agentKey] = fault }
+
+    /// The org's host faults by agent key.
+    public func hostFaults(inOrg org: String) -> [String: HostFault] { hostFaultsByOrg[org] ?? [:] }
 
     /// The first rule matching the request, counted as used (and dropped once used up).
     mutating func take(operation: Operation?, method: String, path: String, apiKey: String?) -> Rule? {
@@ -62,28 +67,30 @@ public struct FaultBook: Sendable {
         return rule
     }
 
-    /// Forced failures for the hosts a new deployment targets: agent key to error text.
-    var forcedFailures: [String: String] {
-        hostFaults.mapValues(\.error)
+    /// Forced failures for the hosts a new deployment of the org targets: agent key to error text.
+    func forcedFailures(inOrg org: String) -> [String: String] {
+        hostFaults(inOrg: org).mapValues(\.error)
     }
 
-    /// One operation of each of these hosts was planned to fail: count it.
-    mutating func consumeHostFaults(for agentKeys: [String]) {
+    /// One operation of each of these hosts of the org was planned to fail: count it.
+    mutating func consumeHostFaults(inOrg org: String, for agentKeys: [String]) {
+        guard var faults = hostFaultsByOrg[org], !faults.isEmpty else { return }
         for key in agentKeys {
-            guard var fault = hostFaults[key] else { continue }
+            guard var fault = faults[key] else { continue }
             fault.remaining -= 1
-            hostFaults[key] = fault.remaining > 0 ? fault : nil
+            faults[key] = fault.remaining > 0 ? fault : nil
         }
+        hostFaultsByOrg[org] = faults.isEmpty ? nil : faults
     }
 
+    /// Removes a rule, or a host fault of the org (`host-AGENTKEY`).
     @discardableResult
-    mutating func remove(id: String) -> Bool {
+    mutating func remove(id: String, inOrg org: String) -> Bool {
         if let index = rules.firstIndex(where: { $0.id == id }) {
             rules.remove(at: index)
             return true
         }
-        if let key = hostFaults.first(where: { "host-" + $0.key == id })?.key {
-            hostFaults[key] = nil
+        if id.hasPrefix("host-"), hostFaultsByOrg[org]?.removeValue(forKey: String(id.dropFirst(5))) != nil {
             return true
         }
         return false
@@ -91,7 +98,7 @@ public struct FaultBook: Sendable {
 
     mutating func clear() {
         rules.removeAll()
-        hostFaults.removeAll()
+        hostFaultsByOrg.removeAll()
     }
 }
 

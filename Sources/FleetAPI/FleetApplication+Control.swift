@@ -146,7 +146,7 @@ extension FleetApplication {
             faults.clear()
             return APIResponse(status: 204)
         case .controlRemoveFault:
-            guard let id = input.parameters["id"] ?? nil, faults.remove(id: id) else {
+            guard let id = input.parameters["id"] ?? nil, faults.remove(id: id, inOrg: current.id) else {
                 throw FleetError.invalidField(path: "id", reason: "names no fault rule")
             }
             return APIResponse(status: 204)
@@ -247,7 +247,7 @@ extension FleetApplication {
                 throw FleetError.invalidField(path: "times", reason: "must be from 1 to 10000, got \(times)")
             }
             let error = try body.string("error") ?? "Simulated failure forced by a FleetMock host fault"
-            faults.add(FaultBook.HostFault(agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)))
+            faults.add(FaultBook.HostFault(agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)), inOrg: current.id)
             var writer = JSONWriter()
             writer.beginObject()
             writer.field("agent_key", target.agentKey)
@@ -323,7 +323,7 @@ extension FleetApplication {
         writer.endArray()
         writer.key("host_faults")
         writer.beginArray()
-        for fault in faults.hostFaults.values.sorted(by: { $0.hostname < $1.hostname }) {
+        for fault in faults.hostFaults(inOrg: current.id).values.sorted(by: { $0.hostname < $1.hostname }) {
             writer.beginObject()
             writer.field("agent_key", fault.agentKey)
             writer.field("error", fault.error)

@@ -43,7 +43,7 @@ extension FleetApplication {
         case .triggerFleetSchedule:
             let id = try input.identifier("id")
             let deployment = try commitDeployment(try simulation.planTrigger(
-                scheduleID: id, by: caller.owner, forcedFailures: faults.forcedFailures, now: now))
+                scheduleID: id, by: caller.owner, forcedFailures: faults.forcedFailures(inOrg: current.id), now: now))
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
 
@@ -52,7 +52,7 @@ extension FleetApplication {
                 ? try DeploymentRequests.configure(from: input) : try DeploymentRequests.upgrade(from: input)
             let changes = try simulation.planDeployment(
                 kind: draft.kind, filterQuery: draft.filterQuery, author: caller.owner,
-                forcedFailures: faults.forcedFailures, now: now)
+                forcedFailures: faults.forcedFailures(inOrg: current.id), now: now)
             let deployment = try commitDeployment(changes)
             return .json(201, UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))

@@ -73,7 +73,7 @@ extension FleetApplication {
                 : try DeploymentRequests.upgrade(from: input, filterQueryRequired: true)
             let changes = try simulation.planDeployment(
                 kind: draft.kind, filterQuery: draft.filterQuery, author: caller.owner, rules: .v2,
-                forcedFailures: faults.forcedFailures, now: now)
+                forcedFailures: faults.forcedFailures(inOrg: current.id), now: now)
             if draft.dryRun, operation == .createFleetDeploymentConfigureV2 {
                 guard case .deploymentCreated(let planned) = changes.first else {
                     throw FleetError.storageFailure(reason: "the command produced no deployment")
