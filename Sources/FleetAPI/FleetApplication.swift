@@ -19,15 +19,17 @@ public final class FleetApplication {
     let rateLimitSettings: RateLimiter.Settings
 
     /// The current org's state. Handlers read and write these as if there were one org.
+    /// `_modify` mutates the org's simulation in place: a get/set pair would copy the whole state
+    /// (every deployment) on each mutation, making every write O(deployments held).
     public internal(set) var simulation: FleetSimulation {
         get { current.simulation }
-        set { current.simulation = newValue }
+        _modify { yield &current.simulation }
     }
     var persistence: FleetPersistence { current.persistence }
     var credentials: Credentials { current.credentials }
     var rateLimiter: RateLimiter {
         get { current.rateLimiter }
-        set { current.rateLimiter = newValue }
+        _modify { yield &current.rateLimiter }
     }
     var loadFixtures: () throws(FleetError) -> FleetSnapshot { current.loadFixtures }
 
@@ -253,7 +255,7 @@ public final class FleetApplication {
         try commit(changes)
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
-        if !faults.hostFaults.isEmpty { faults.consumeHostFaults(for: deployment.operations.map(\.hostKey)) }
+        faults.consumeHostFaults(inOrg: current.id, for: deployment.operations.map(\.hostKey))
         if simulation.progressPolicy == .immediate {
             // Every host finishes at the instant of creation: run those events now, so the reply
             // already shows the outcome.

@@ -9,19 +9,15 @@ extension Deployment {
     }
 
     private var anyStarted: Bool {
-        operations.contains { $0.state != .pending }
-    }
-
-    private var firstPendingPosition: Int? {
-        operations.firstIndex { $0.state == .pending }
+        count(of: .pending) < operations.count
     }
 
     /// The next instant at which this deployment changes on its own; nil when it never will again.
     public var nextEventTime: Instant? {
         if canceledAt == nil, !operations.isEmpty, !anyStarted { return startTime }
         var earliest: Instant?
-        for operation in operations where operation.state == .running {
-            if let finish = operation.plannedFinish, earliest.map({ finish < $0 }) ?? true { earliest = finish }
+        for position in rolloutIndex.runningPositions {
+            if let finish = operations[position].plannedFinish, earliest.map({ finish < $0 }) ?? true { earliest = finish }
         }
         return earliest
     }
@@ -34,15 +30,15 @@ extension Deployment {
             for position in positions { start(position, at: time) }
             return .started(positions: positions)
         }
-        guard let position = operations.indices.first(where: {
-            operations[$0].state == .running && operations[$0].plannedFinish == time
-        }) else { return nil }
-        operations[position].state = operations[position].plannedToFail ? .failed : .succeeded
+        guard let position = rolloutIndex.runningPositions.first(where: { operations[$0].plannedFinish == time })
+        else { return nil }
+        let old = operations[position]
+        operations[position].state = old.plannedToFail ? .failed : .succeeded
         operations[position].finishedAt = time
-        operations[position].error =
-            operations[position].plannedToFail ? operations[position].plannedError ?? failureMessage() : ""
+        operations[position].error = old.plannedToFail ? old.plannedError ?? failureMessage() : ""
+        rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
         var next: Int?
-        if canceledAt == nil, let pending = firstPendingPosition {
+        if canceledAt == nil, let pending = rolloutIndex.firstPendingPosition(in: operations) {
             start(pending, at: time)
             next = pending
         }
@@ -50,8 +46,10 @@ extension Deployment {
     }
 
     private mutating func start(_ position: Int, at time: Instant) {
+        let old = operations[position]
         operations[position].state = .running
         operations[position].startedAt = time
+        rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
     }
 
     private func failureMessage() -> String {
@@ -69,55 +67,40 @@ extension Deployment {
     /// at least half-way through completes with its planned outcome; one less than half-way through is
     /// interrupted and keeps its version. Returns the positions interrupted.
     func positionsInterruptedByCancel(at time: Instant) -> [Int] {
-        operations.indices.filter { position in
-            let operation = operations[position]
-            guard operation.state == .running, let started = operation.startedAt else { return false }
+        rolloutIndex.runningPositions.filter { position in
+            guard let started = operations[position].startedAt else { return false }
             let elapsed = time.milliseconds - started.milliseconds
-            return elapsed * 2 < operation.plannedDurationMilliseconds
+            return elapsed * 2 < operations[position].plannedDurationMilliseconds
         }
     }
 
     /// Canceled from `time`: every host still pending then is canceled at `time`.
     public mutating func markCanceled(at time: Instant) {
         canceledAt = time
-        for position in operations.indices where operations[position].state == .pending {
+        while let position = rolloutIndex.firstPendingPosition(in: operations) {
+            let old = operations[position]
             operations[position].state = .canceled
             operations[position].finishedAt = time
+            rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
         }
     }
 
+    /// Lays a change decided elsewhere (a cancel's interruption, a stored row) over the plan.
     mutating func replaceOperation(at position: Int, with operation: HostOperation) {
+        let old = operations[position]
         operations[position] = operation
+        // Outside the rollout's own steps the plan may change, unless the deployment is canceled
+        // (then nothing is planned any more).
+        rolloutIndex.record(position: position, from: old, in: operations, planChanged: canceledAt == nil)
     }
 
     /// When the last host will have finished, on the current plan: finished hosts at their finish time,
     /// running ones at their planned finish, pending ones as slots free up in order.
     public var estimatedEndTime: Instant {
-        var end = canceledAt ?? createdAt
-        var slots: [Int64] = []
-        for operation in operations {
-            switch operation.state {
-            case .succeeded, .failed, .canceled:
-                if let finished = operation.finishedAt, finished > end { end = finished }
-            case .running:
-                if let finish = operation.plannedFinish { slots.append(finish.milliseconds) }
-            case .pending:
-                break
-            }
-        }
-        let pendingDurations = operations.filter { $0.state == .pending }.map(\.plannedDurationMilliseconds)
-        if canceledAt == nil, !pendingDurations.isEmpty {
-            // Pending hosts exist only while every slot is busy, or before the first host starts.
-            if slots.isEmpty {
-                slots = Array(repeating: startTime.milliseconds, count: min(concurrency, pendingDurations.count))
-            }
-            for duration in pendingDurations {
-                let earliest = slots.indices.min { slots[$0] < slots[$1] }!
-                slots[earliest] += duration
-            }
-        }
-        for slot in slots where slot > end.milliseconds {
-            end = Instant(milliseconds: slot)
+        guard let canceledAt else { return rolloutIndex.plannedEnd }
+        var end = max(canceledAt, rolloutIndex.latestFinish ?? canceledAt)
+        for position in rolloutIndex.runningPositions {
+            if let finish = operations[position].plannedFinish, finish > end { end = finish }
         }
         return end
     }

@@ -3,25 +3,20 @@
 extension Deployment {
     /// When the first host started; nil before that.
     public var startedAt: Instant? {
-        operations.compactMap(\.startedAt).min()
+        rolloutIndex.earliestStart
     }
 
     /// When the last host finished, once every host has; nil while any is pending or running.
     public var finishedAt: Instant? {
         guard !operations.isEmpty else { return canceledAt ?? createdAt }
-        var latest: Instant?
-        for operation in operations {
-            guard operation.state.isFinished, let finished = operation.finishedAt else { return nil }
-            if latest.map({ finished > $0 }) ?? true { latest = finished }
-        }
-        return latest
+        guard count(of: .pending) + count(of: .running) == 0 else { return nil }
+        return rolloutIndex.latestFinish
     }
 
     /// A one-line account of the failures, for v2's `error_summary`; nil when no host failed.
     public var errorSummary: String? {
-        let failed = operations.filter { $0.state == .failed }
-        guard let first = failed.first else { return nil }
-        return "\(failed.count) of \(operations.count) hosts failed: \(first.error)"
+        guard let first = rolloutIndex.firstFailedPosition else { return nil }
+        return "\(count(of: .failed)) of \(operations.count) hosts failed: \(operations[first].error)"
     }
 }
 

@@ -17,7 +17,9 @@ public struct Deployment: Equatable, Sendable {
     public let concurrency: Int
     /// Simulated time between creation and the first hosts starting, so a new deployment reads `pending`.
     public let startDelayMilliseconds: Int64
+    /// Changed only through the rollout's methods, which keep `rolloutIndex` in step.
     public internal(set) var operations: [HostOperation]
+    var rolloutIndex: RolloutIndex
 
     public init(
         id: String, sequence: Int64, kind: DeploymentKind, filterQuery: String, createdAt: Instant,
@@ -35,6 +37,17 @@ public struct Deployment: Equatable, Sendable {
         self.concurrency = concurrency
         self.startDelayMilliseconds = startDelayMilliseconds
         self.operations = operations
+        self.rolloutIndex = RolloutIndex(
+            operations: operations, createdAt: createdAt, startTime: createdAt.adding(milliseconds: startDelayMilliseconds),
+            concurrency: concurrency)
+    }
+
+    /// Equal when every stored fact is; the index is derived from them.
+    public static func == (lhs: Deployment, rhs: Deployment) -> Bool {
+        lhs.id == rhs.id && lhs.sequence == rhs.sequence && lhs.kind == rhs.kind && lhs.filterQuery == rhs.filterQuery
+            && lhs.createdAt == rhs.createdAt && lhs.canceledAt == rhs.canceledAt && lhs.scheduleID == rhs.scheduleID
+            && lhs.author == rhs.author && lhs.concurrency == rhs.concurrency
+            && lhs.startDelayMilliseconds == rhs.startDelayMilliseconds && lhs.operations == rhs.operations
     }
 
     public var startTime: Instant { createdAt.adding(milliseconds: startDelayMilliseconds) }
@@ -42,20 +55,10 @@ public struct Deployment: Equatable, Sendable {
     public var status: DeploymentStatus {
         if canceledAt != nil { return .canceled }
         if operations.isEmpty { return .completed }
-        var anyStarted = false
-        var anyUnfinished = false
-        var anyFailed = false
-        for operation in operations {
-            switch operation.state {
-            case .pending: anyUnfinished = true
-            case .running: anyStarted = true; anyUnfinished = true
-            case .succeeded, .canceled: anyStarted = true
-            case .failed: anyStarted = true; anyFailed = true
-            }
-        }
-        if !anyStarted { return .pending }
-        if anyUnfinished { return .running }
-        return anyFailed ? .failed : .completed
+        let pending = count(of: .pending)
+        if pending == operations.count { return .pending }
+        if pending + count(of: .running) > 0 { return .running }
+        return count(of: .failed) > 0 ? .failed : .completed
     }
 
     public var isCancelable: Bool {
@@ -69,7 +72,7 @@ public struct Deployment: Equatable, Sendable {
     }
 
     public func count(of state: HostOperationState) -> Int {
-        operations.reduce(0) { $0 + ($1.state == state ? 1 : 0) }
+        rolloutIndex.count(of: state)
     }
 }
 
