@@ -11,6 +11,11 @@ common.credentials = {
    ["DD-APPLICATION-KEY"] = "fleetmock-app-key",
 }
 
+-- For the peer (moto, bench/peer.sh): a SigV4 Authorization header whose credential scope names
+-- S3. moto does not verify signatures by default; it only reads the scope to pick the service.
+common.moto_authorization = "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/s3/aws4_request, "
+   .. "SignedHeaders=host, Signature=x"
+
 -- setup() hook (runs in the main Lua state): numbers the threads 1..n as the global
 -- `thread_index` of each thread's state, and keeps them so done() can read their globals.
 common.threads = {}

@@ -2,9 +2,10 @@
 # FleetMock benchmark: start-up time, requests/s and latency under wrk, resident memory.
 #   bench/run.sh            (or `make bench`, which builds release and installs wrk first)
 # Loopback only (127.0.0.1); every load is bounded in time. Prints a summary with PASS/MISS per
-# target and writes it as Markdown to bench/results/latest.md. Exits 0 whatever the figures are
-# (they depend on the machine); non-zero only when the server fails to start or dies, or wrk or
-# a helper fails.
+# target and writes it as Markdown to bench/results/latest.md. Then runs bench/peer.sh (FleetMock
+# beside moto, bench/results/peer.md) and bench/scale.sh (fleets of 1,000 to 100,000 hosts,
+# bench/results/scale.md), about a minute each. Exits 0 whatever the figures are (they depend on
+# the machine); non-zero only when the server fails to start or dies, or wrk or a helper fails.
 #
 # Environment:
 #   FLEETMOCK_BIN            server binary (default .build/release/fleetmock; relative to the repo root)
@@ -16,6 +17,8 @@
 #   BENCH_CANCEL_IDS         deployments created for the cancel run (default 4000 x BENCH_SECONDS)
 #   BENCH_PREFILL_MAX_SECONDS  time allowed to create them (default 6 x BENCH_SECONDS)
 #   BENCH_RESULTS            Markdown output (default bench/results/latest.md)
+#   BENCH_PEER               0 skips bench/peer.sh (default 1; it installs moto into bench/.venv-moto)
+#   BENCH_SCALE              0 skips bench/scale.sh (default 1)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +57,8 @@ command -v python3 >/dev/null || die "python3 not found"
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
 
 schedule_48_hosts="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10" # env:prod, 48 hosts: deployments stay pending
+# A schedule created for the run, matching 100 of the 120 bundled hosts (the trigger target's size).
+query_100_hosts="-availability-zone:us-east-1b -availability-zone:us-east-1c"
 api_key="fleetmock-api-key"
 app_key="fleetmock-app-key"
 
@@ -79,6 +84,7 @@ trap 'echo "bench/run.sh: terminated" >&2; exit 143' TERM
 results="$tmp/results.env" # key=value lines, read by bench/report.py
 : >"$results"
 record() { echo "$1=$2" >>"$results"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
 
 server_alive() {
     kill -0 "$server_pid" 2>/dev/null || {
@@ -106,6 +112,8 @@ run_wrk() {
     local out="$tmp/wrk-$name.txt" status=0 line
     local script_args=()
     [ "$#" -gt 0 ] && script_args=(-- "$@")
+    local load
+    load="$(load1)"
     timeout --foreground --kill-after=5 "$((secs + 30))" \
         wrk --threads "$threads" --connections "$conns" --duration "${secs}s" --timeout 2s \
         --script "$bench_dir/$script" "$url" "${script_args[@]}" >"$out" 2>&1 || status=$?
@@ -122,8 +130,9 @@ run_wrk() {
         [ "${kv%%=*}" = requests ] && requests="${kv#*=}"
     done
     record "${name}_connections" "$conns"
+    record "${name}_load" "$load"
     [ "$requests" -gt 0 ] || { cat "$out" >&2; die "wrk completed no request for $name"; }
-    printf '  %-18s %3s conn  %s\n' "$name" "$conns" "${line#FLEETMOCK_RESULT }"
+    printf '  %-18s %3s conn  load %-5s %s\n' "$name" "$conns" "$load" "${line#FLEETMOCK_RESULT }"
 }
 
 echo "FleetMock benchmark: $bin"
@@ -135,24 +144,28 @@ echo "start-up ($starts starts, fresh database each)"
 # that the starts, which create and seed a database file, do not wait behind them.
 sync
 mkdir "$tmp/startup"
+record startup_load "$(load1)"
 startup_line="$(python3 "$bench_dir/startup.py" "$bin" "$starts" "$tmp/startup")" ||
     die "the server failed to start (see above)"
 for kv in ${startup_line#FLEETMOCK_STARTUP }; do record "startup_${kv%%=*}" "${kv#*=}"; done
 echo "  ${startup_line#FLEETMOCK_STARTUP }"
 
 # 2. The server under load: one process, fresh database, manual clock (deployments stay pending).
-"$bin" serve --host 127.0.0.1 --port 0 --db "$tmp/bench.sqlite" --clock manual \
-    --rate-limit 100000000 --failure-rate 0 >"$tmp/server.out" 2>"$tmp/server.err" </dev/null &
-server_pid=$!
-port=""
-for _ in $(seq 100); do
-    port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$tmp/server.out" | head -n1)"
-    [ -n "$port" ] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.err" >&2; die "the server failed to start"; }
-    sleep 0.1
-done
-[ -n "$port" ] || { cat "$tmp/server.err" >&2; die "the server printed no ready line within 10 s"; }
-base="http://127.0.0.1:$port"
+start_server() { # DB: starts the server on that new SQLite file; sets server_pid and base
+    "$bin" serve --host 127.0.0.1 --port 0 --db "$1" --clock manual \
+        --rate-limit 100000000 --failure-rate 0 >"$tmp/server.out" 2>"$tmp/server.err" </dev/null &
+    server_pid=$!
+    local port=""
+    for _ in $(seq 100); do
+        port="$(sed -n 's#.*http://127\.0\.0\.1:\([0-9][0-9]*\).*#\1#p' "$tmp/server.out" | head -n1)"
+        [ -n "$port" ] && break
+        kill -0 "$server_pid" 2>/dev/null || { cat "$tmp/server.err" >&2; die "the server failed to start"; }
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$tmp/server.err" >&2; die "the server printed no ready line within 10 s"; }
+    base="http://127.0.0.1:$port"
+}
+start_server "$tmp/bench.sqlite"
 echo "server pid $server_pid at $base"
 
 # One deployment to GET (48 hosts, pending), created through the API like any client would.
@@ -206,7 +219,33 @@ trigger_requests="$(awk -F= '$1 == "trigger_requests" {t = $2} END {print t + 0}
 record deployments_created "$((trigger_requests + collected + 1))"
 record db_kb "$(du -k "$tmp/bench.sqlite" | cut -f1)"
 record wal_kb "$( (du -k "$tmp/bench.sqlite-wal" 2>/dev/null || echo 0) | cut -f1)"
+stop_server
 
+# Trigger of a 100-host deployment (the target's size), on a second server with a new SQLite file,
+# so that it does not carry the tens of thousands of deployments the runs above left in the state:
+# a schedule created for it through the API, matching 100 of the 120 bundled hosts.
+start_server "$tmp/bench-100.sqlite"
+echo "server pid $server_pid at $base (new database, for the 100-host trigger)"
+schedule_100_hosts="$(python3 - "$base" "$query_100_hosts" "$api_key" "$app_key" <<'PY'
+import json, sys, urllib.request
+base, query, api_key, app_key = sys.argv[1:5]
+headers = {"DD-API-KEY": api_key, "DD-APPLICATION-KEY": app_key, "Content-Type": "application/json"}
+body = {"data": {"type": "schedule", "attributes": {"name": "bench: 100 hosts", "query": query, "rule": {
+    "days_of_week": ["Mon"], "start_maintenance_window": "02:00", "maintenance_window_duration": 60,
+    "timezone": "UTC"}}}}
+request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules", data=json.dumps(body).encode(),
+                                 method="POST", headers=headers)
+with urllib.request.urlopen(request, timeout=10) as reply:
+    schedule = json.load(reply)["data"]["id"]
+request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules/{schedule}/trigger", data=b"",
+                                 method="POST", headers=headers)
+with urllib.request.urlopen(request, timeout=10) as reply:
+    hosts = json.load(reply)["data"]["attributes"]["total_hosts"]
+assert hosts == 100, f"the 100-host schedule matched {hosts} hosts"
+print(schedule)
+PY
+)" || die "could not create the 100-host schedule"
+run_wrk trigger_100 "$connections" "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_100_hosts/trigger"
 stop_server
 
 # 3. Summary: console and Markdown.
@@ -224,6 +263,17 @@ record meta_git "$git_rev"
 record meta_command "$command_line"
 record meta_threads "$threads"
 record meta_seconds "$seconds"
+record meta_load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 mkdir -p "$(dirname "$results_md")"
 python3 "$bench_dir/report.py" "$results" "$results_md"
 echo "Markdown summary: ${results_md#"$repo_root"/}"
+
+# 4. The peer comparison and the scale runs, each its own script (also runnable alone).
+if [ "${BENCH_PEER:-1}" != 0 ]; then
+    echo
+    "$bench_dir/peer.sh" || die "bench/peer.sh failed (exit status $?)"
+fi
+if [ "${BENCH_SCALE:-1}" != 0 ]; then
+    echo
+    "$bench_dir/scale.sh" || die "bench/scale.sh failed (exit status $?)"
+fi
