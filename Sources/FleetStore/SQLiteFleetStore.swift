@@ -46,6 +46,10 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     /// Writes a whole snapshot (fixtures) into an empty database, in one transaction.
     public func seed(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        // A large fleet's tables outgrow the default 2 MB page cache while they are written, and
+        // pages evicted midway are read back from disk: keep them all for the seeding, then shrink.
+        try connection.execute("PRAGMA cache_size = -262144")
+        defer { try? connection.execute("PRAGMA cache_size = -2000") }
         try connection.transaction { () throws(SQLiteError) in try write(snapshot) }
     }
 
@@ -67,7 +71,9 @@ public final class SQLiteFleetStore: FleetPersistence {
         for version in snapshot.catalog.versions {
             try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
         }
-        for (position, host) in snapshot.hosts.enumerated() {
+        // In key order, so each row appends to the table's B-tree instead of splitting a random page;
+        // `position` keeps the fleet's own order.
+        for (position, host) in snapshot.hosts.enumerated().sorted(by: { $0.element.agentKey < $1.element.agentKey }) {
             try insert(host, position: position)
         }
         for (position, schedule) in snapshot.schedules.enumerated() {
