@@ -80,8 +80,13 @@ final class ServeCommand {
             concurrency: options.concurrency, failureRate: options.failureRate,
             startDelayMilliseconds: SimulationSettings.standard.startDelayMilliseconds,
             operationDuration: SimulationSettings.standard.operationDuration)
+        let summary = "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
+            + "\(snapshot.deployments.count) deployments"
+        // Consumed: the snapshot would otherwise stay alive beside the simulation built from it,
+        // doubling the resident state of a large fleet for the server's whole life.
+        let simulation = FleetSimulation(snapshot: consume snapshot, settings: settings)
         let application = FleetApplication(
-            simulation: FleetSimulation(snapshot: snapshot, settings: settings), persistence: store,
+            simulation: simulation, persistence: store,
             credentials: credentials,
             rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
             journal: RequestJournal(capacity: options.journalSize), monotonicMicroseconds: SystemIO.monotonicMicroseconds,
@@ -95,6 +100,9 @@ final class ServeCommand {
             orgHosting: orgHosting, orgRecords: orgRecords, orgSeed: options.seed,
             log: { [log] in log.message(.warn, $0) })
         application.dashboardPage = FixtureFiles.dashboardPage(fixtures: fixtures)
+        // Reading the fixtures and seeding leave freed memory behind (the parsed document, SQLite's
+        // page cache): hand it back, so a large fleet's resident size is its state's.
+        SystemIO.releaseFreedMemory()
         self.application = application
         application.advanceAllOrgs(wallNow: SystemIO.wallNow())
 
@@ -114,10 +122,12 @@ final class ServeCommand {
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
         log.message(
             .info,
-            "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
-                + "\(snapshot.deployments.count) deployments; state \(options.databasePath); fixtures \(fixtures); "
-                + "clock \(options.clockMode.rawValue)")
+            "\(summary); state \(options.databasePath); fixtures \(fixtures); clock \(options.clockMode.rawValue)")
         let url = "http://\(hostForURL):\(port)"
+        if application.dashboardPage != nil {
+            // stderr: stdout carries exactly one line, the ready line, which scripts parse.
+            log.message(.info, "dashboard: \(url)/__fleetmock/ui")
+        }
         if let readyFile = options.readyFile {
             guard SystemIO.writeFileAtomically(readyFile, contents: url + "\n") else {
                 throw StartupError("cannot write the ready file \(readyFile)")

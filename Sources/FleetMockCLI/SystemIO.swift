@@ -15,6 +15,12 @@ enum SystemIO {
         line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
     }
 
+    /// Returns freed heap memory to the system (glibc's `malloc_trim`, which Glibc's module map
+    /// leaves out).
+    static func releaseFreedMemory() {
+        _ = glibcMallocTrim(0)
+    }
+
     static func wallNow() -> Instant {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
@@ -94,3 +100,6 @@ enum SystemIO {
         return result
     }
 }
+
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
