@@ -5,6 +5,10 @@ SHELL := /bin/bash
 SWIFT ?= swift
 APT_PACKAGES := libevent-dev libsqlite3-dev
 BENCH_APT_PACKAGES := wrk
+# Headless Chromium and its WebDriver, for the dashboard test (Tests/client/test_dashboard.py).
+BROWSER_APT_PACKAGES := chromium chromium-driver
+# The client tests' virtual environments (Debian's python3 has no venv module without it).
+CLIENT_APT_PACKAGES := python3-venv
 ARGS ?=
 
 .PHONY: deps build release run test test-swift test-client bench format lint clean
@@ -38,6 +42,7 @@ test-swift: deps
 	$(SWIFT) test --skip-build
 
 test-client: release
+	$(call apt_install,$(CLIENT_APT_PACKAGES) $(BROWSER_APT_PACKAGES))
 	FLEETMOCK_BIN=$(CURDIR)/.build/release/fleetmock Tests/client/run.sh
 
 bench: release

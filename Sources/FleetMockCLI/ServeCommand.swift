@@ -124,16 +124,17 @@ final class ServeCommand {
             .info,
             "\(summary); state \(options.databasePath); fixtures \(fixtures); clock \(options.clockMode.rawValue)")
         let url = "http://\(hostForURL):\(port)"
-        if application.dashboardPage != nil {
-            // stderr: stdout carries exactly one line, the ready line, which scripts parse.
-            log.message(.info, "dashboard: \(url)/__fleetmock/ui")
-        }
         if let readyFile = options.readyFile {
             guard SystemIO.writeFileAtomically(readyFile, contents: url + "\n") else {
                 throw StartupError("cannot write the ready file \(readyFile)")
             }
         }
         SystemIO.printLine("FleetMock listening on \(url)")
+        if application.dashboardPage != nil {
+            // Last, so `make run` ends with the page to open; on stderr, as stdout carries exactly
+            // one line, the ready line, which scripts parse.
+            log.message(.info, "dashboard: \(url)/__fleetmock/ui")
+        }
         server.run()
         self.server = nil
         log.message(.info, "stopped")

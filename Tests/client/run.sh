@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the official-client conformance tests (datadog-api-client, PyPI) against a built fleetmock.
 #   Tests/client/run.sh [pytest args...]
-# Two clients, two venvs in the repo root, each (re)created only when its requirements file or the
-# Python interpreter changed (a stamp file in the venv holds their hash):
-#   .venv-client     datadog-api-client 2.57.0 (requirements.txt): the unstable surface.
+# Two clients, two venvs in the repo root, each (re)created only when one of its requirements
+# files or the Python interpreter changed (a stamp file in the venv holds their hash):
+#   .venv-client     datadog-api-client 2.57.0 (requirements.txt): the unstable surface; plus
+#                    selenium (requirements-browser.txt) for test_dashboard.py, which drives the
+#                    page in headless Chromium (`make test-client` installs chromium and its driver).
 #   .venv-client-v2  datadog-api-client 2.62.0 (requirements-v2.txt): the /api/v2/fleet surface and
 #                    the unstable operations 2.62.0 still has.
 # pytest runs once per venv with the same arguments. conftest.py picks the files for each client:
@@ -20,23 +22,27 @@ cd "$repo_root"
 
 python="${PYTHON:-python3}"
 
-# ensure_venv DIR REQUIREMENTS: creates DIR from REQUIREMENTS unless its stamp is current.
+# ensure_venv DIR REQUIREMENTS...: creates DIR from every REQUIREMENTS file unless its stamp is
+# current (the hash covers each file's name and content, in order, and the interpreter's version).
 ensure_venv() {
-    local venv="$1" requirements="$2"
-    local stamp="$venv/.fleetmock-requirements.sha256" wanted
-    wanted="$( { cat "$requirements"; "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
+    local venv="$1"
+    shift
+    local stamp="$venv/.fleetmock-requirements.sha256" wanted requirements pip_args=()
+    wanted="$( { for requirements in "$@"; do echo "== $requirements"; cat "$requirements"; done
+                 "$python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1)"
     if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null || true)" != "$wanted" ]; then
-        echo "run.sh: creating $venv from $requirements" >&2
+        echo "run.sh: creating $venv from $*" >&2
         rm -rf "$venv"
         "$python" -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+        for requirements in "$@"; do pip_args+=(-r "$requirements"); done
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${pip_args[@]}"
         echo "$wanted" > "$stamp.tmp" && mv "$stamp.tmp" "$stamp"
     fi
 }
 
 venv_257="$repo_root/.venv-client"
 venv_262="$repo_root/.venv-client-v2"
-ensure_venv "$venv_257" Tests/client/requirements.txt
+ensure_venv "$venv_257" Tests/client/requirements.txt Tests/client/requirements-browser.txt
 ensure_venv "$venv_262" Tests/client/requirements-v2.txt
 
 export FLEETMOCK_BIN="${FLEETMOCK_BIN:-.build/release/fleetmock}"
