@@ -119,12 +119,16 @@ enum UnstableRendering {
     static func writeVersions(
         of operation: HostOperation, in deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
     ) {
-        let host = fleet.host(agentKey: operation.hostKey)
         writer.beginArray()
-        for (offset, target) in deployment.packages.enumerated() {
+        guard case .upgrade(let targets) = deployment.kind else {
+            writer.endArray()
+            return
+        }
+        for (offset, target) in targets.enumerated() {
             let initial = offset < operation.initialVersions.count ? operation.initialVersions[offset] : ""
             writer.beginObject()
-            writer.field("current_version", host?.packages[target.name] ?? initial)
+            writer.field(
+                "current_version", fleet.packageVersion(agentKey: operation.hostKey, package: target.name) ?? initial)
             writer.field("initial_version", initial)
             writer.field("package_name", target.name)
             writer.field("target_version", target.version)
