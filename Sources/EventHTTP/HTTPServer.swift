@@ -18,6 +18,8 @@ public final class HTTPServer {
     /// grossly oversized request meets libevent's.
     public static let maximumBodySize = 16 << 20
     public static let maximumHeadersSize = 1 << 20
+    /// libevent 2.1's type for a request method it does not know (http-internal.h).
+    private static let unknownMethod: UInt32 = 1 << 15
 
     private let base: OpaquePointer
     private let http: OpaquePointer
@@ -27,6 +29,8 @@ public final class HTTPServer {
     private var signalActions: [Int32: () -> Void] = [:]
     private var timerEvent: OpaquePointer?
     private var timerAction: (() -> Void)?
+    private var tickEvent: OpaquePointer?
+    private var tickAction: (() -> Void)?
 
     public init(handler: @escaping Handler) throws(HTTPServerError) {
         guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
@@ -41,10 +45,14 @@ public final class HTTPServer {
         evhttp_set_max_headers_size(http, Int(Self.maximumHeadersSize))
         evhttp_set_timeout(http, 60)
         evhttp_set_default_content_type(http, "application/json")
-        // PATCH and OPTIONS must reach the handler, which answers unsupported methods itself.
+        // Every method must reach the handler, which answers unsupported ones itself in the JSON
+        // envelope: PATCH and OPTIONS are off by default, and a method libevent does not know
+        // (QUERY, PROPFIND...) parses as its private EVHTTP_REQ_UNKNOWN_ (1 << 15), else libevent
+        // answers its own HTML 501.
         let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
             | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
             | EVHTTP_REQ_PATCH.rawValue | EVHTTP_REQ_TRACE.rawValue | EVHTTP_REQ_CONNECT.rawValue
+            | Self.unknownMethod
         evhttp_set_allowed_methods(http, UInt16(methods))
         evhttp_set_gencb(http, httpServerRequestCallback, Unmanaged.passUnretained(self).toOpaque())
     }
@@ -52,6 +60,7 @@ public final class HTTPServer {
     deinit {
         for event in signalEvents { event_free(event) }
         if let timerEvent { event_free(timerEvent) }
+        if let tickEvent { event_free(tickEvent) }
         evhttp_free(http)
         event_base_free(base)
     }
@@ -81,6 +90,32 @@ public final class HTTPServer {
         default:
             return port
         }
+    }
+
+    /// Accepts connections on the socket `primary` listens on, through a descriptor of its own: a
+    /// second loop, run on another thread, then shares the port. The kernel hands each new
+    /// connection to one of the loops.
+    public func listen(sharingListenerOf primary: HTTPServer) throws(HTTPServerError) {
+        guard let primaryListener = primary.listener else {
+            throw HTTPServerError(description: "the primary server listens on nothing yet")
+        }
+        let fd = dup(evhttp_bound_socket_get_fd(primaryListener))
+        guard fd >= 0, let handle = evhttp_accept_socket_with_handle(http, fd) else {
+            if fd >= 0 { close(fd) }
+            throw HTTPServerError(description: "cannot share the listening socket: \(String(cString: strerror(errno)))")
+        }
+        listener = handle
+    }
+
+    /// Runs `action` on the loop every `milliseconds`, until `shutdown`.
+    public func repeatEvery(milliseconds: Int64, _ action: @escaping () -> Void) {
+        guard tickEvent == nil,
+            let event = event_new(base, -1, Int16(EV_PERSIST), httpServerTickCallback, Unmanaged.passUnretained(self).toOpaque())
+        else { return }
+        tickEvent = event
+        tickAction = action
+        var interval = timeval(tv_sec: Int(milliseconds / 1000), tv_usec: Int(milliseconds % 1000) * 1000)
+        event_add(event, &interval)
     }
 
     /// Runs `action` on the loop whenever `signal` arrives.
@@ -127,6 +162,7 @@ public final class HTTPServer {
             self.listener = nil
         }
         cancelTimer()
+        if let tickEvent { event_del(tickEvent) }
         for event in signalEvents { event_del(event) }
         var interval = timeval(tv_sec: Int(drainMilliseconds / 1000), tv_usec: Int(drainMilliseconds % 1000) * 1000)
         event_base_loopexit(base, &interval)
@@ -176,6 +212,10 @@ public final class HTTPServer {
 
     fileprivate func handleSignal(_ signal: Int32) {
         signalActions[signal]?()
+    }
+
+    fileprivate func handleTick() {
+        tickAction?()
     }
 
     fileprivate func handleTimer() {
@@ -258,4 +298,9 @@ private func httpServerDelayedReplyCallback(_ fd: Int32, _ events: Int16, _ argu
 private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
     Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleTimer()
+}
+
+private func httpServerTickCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleTick()
 }

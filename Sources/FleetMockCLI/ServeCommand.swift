@@ -3,6 +3,7 @@ import FleetAPI
 import FleetDomain
 import FleetStore
 import Glibc
+import Synchronization
 
 /// The composition root: the only place that wires fixtures, store, simulation, API and transport.
 final class ServeCommand {
@@ -11,6 +12,13 @@ final class ServeCommand {
     private var application: FleetApplication?
     private var scheduledWakeUp: Int64?
     private let log: RequestLog
+    /// Requests run one at a time whichever loop received them: the application, the store and
+    /// the log are single-threaded. Also guards `wakeUpMayHaveMoved`.
+    private let requestLock = Mutex(())
+    /// Set by a loop other than the primary after a request: only the primary touches its timer.
+    private var wakeUpMayHaveMoved = false
+    /// Set once SIGTERM or SIGINT arrived: the other loops see it and stop.
+    private let stopping = Atomic<Bool>(false)
 
     init(options: ServeOptions) {
         self.options = options
@@ -108,9 +116,15 @@ final class ServeCommand {
 
         let server: HTTPServer
         let port: UInt16
+        var otherLoops: [(server: HTTPServer, thread: EventLoopThread)] = []
         do {
-            server = try HTTPServer { [unowned self] request in self.handle(request) }
+            server = try HTTPServer { [unowned self] request in self.serve(request, onPrimaryLoop: true) }
             port = try server.bind(host: options.host, port: options.port)
+            for _ in 1..<options.loops {
+                let other = try HTTPServer { [unowned self] request in self.serve(request, onPrimaryLoop: false) }
+                try other.listen(sharingListenerOf: server)
+                otherLoops.append((other, EventLoopThread()))
+            }
         } catch {
             throw StartupError(error.description)
         }
@@ -118,6 +132,27 @@ final class ServeCommand {
         server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
         server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
         rescheduleWakeUp()
+        if !otherLoops.isEmpty {
+            // A request on another loop may bring the next rollout event closer; the primary loop,
+            // which owns the timer, looks every 10 ms.
+            server.repeatEvery(milliseconds: 10) { [unowned self] in
+                self.requestLock.withLock { _ in
+                    guard self.wakeUpMayHaveMoved else { return }
+                    self.wakeUpMayHaveMoved = false
+                    self.rescheduleWakeUp()
+                }
+            }
+            for (other, thread) in otherLoops {
+                other.repeatEvery(milliseconds: 20) { [unowned self, unowned other] in
+                    if self.stopping.load(ordering: .relaxed) { other.shutdown() }
+                }
+                do {
+                    try thread.start(other)
+                } catch {
+                    throw StartupError(error.description)
+                }
+            }
+        }
 
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
         log.message(
@@ -136,8 +171,19 @@ final class ServeCommand {
             log.message(.info, "dashboard: \(url)/__fleetmock/ui")
         }
         server.run()
+        stopping.store(true, ordering: .relaxed)
+        for (_, thread) in otherLoops { thread.join() }
         self.server = nil
         log.message(.info, "stopped")
+    }
+
+    /// Called by every loop, on its own thread.
+    private func serve(_ request: HTTPRequest, onPrimaryLoop: Bool) -> HTTPResponse {
+        requestLock.withLock { _ in
+            let response = handle(request)
+            if onPrimaryLoop { rescheduleWakeUp() } else { wakeUpMayHaveMoved = true }
+            return response
+        }
     }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -146,7 +192,6 @@ final class ServeCommand {
         let response = application.handle(
             APIRequest(method: request.method, target: request.target, headers: request.headers, body: request.body),
             wallNow: SystemIO.wallNow())
-        rescheduleWakeUp()
         log.request(
             method: request.method, target: request.target, operation: response.operation, status: response.status,
             durationMicroseconds: SystemIO.monotonicMicroseconds() - started, org: "default",
@@ -172,14 +217,17 @@ final class ServeCommand {
         guard wakeUp != scheduledWakeUp else { return }
         scheduledWakeUp = wakeUp
         server.setTimer(afterMilliseconds: delay) { [unowned self] in
-            self.scheduledWakeUp = nil
-            self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
-            self.rescheduleWakeUp()
+            self.requestLock.withLock { _ in
+                self.scheduledWakeUp = nil
+                self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
+                self.rescheduleWakeUp()
+            }
         }
     }
 
     private func stop(_ signalName: String) {
-        log.message(.info, "\(signalName) received, finishing in-flight replies")
+        requestLock.withLock { _ in log.message(.info, "\(signalName) received, finishing in-flight replies") }
+        stopping.store(true, ordering: .relaxed)
         server?.shutdown()
     }
 }

@@ -20,6 +20,7 @@ struct ServeOptions: Equatable {
     var journalSize = 1_000
     var logFormat = RequestLog.Format.text
     var logLevel = RequestLog.Level.info
+    var loops = 1
 
     /// The clock a new state starts with: stepped progress freezes it, timed runs it.
     var initialClockMode: ClockMode {
@@ -120,6 +121,14 @@ struct ServeOptions: Equatable {
                 throw UsageError("--log-level must be debug, info, warn or error, got '\(value)'")
             }
             options.logLevel = level
+        },
+        Flag(name: "loops", environment: "FLEETMOCK_LOOPS", valueName: "N",
+             help: "Event loops serving connections, each on a thread of its own; requests still run one at a time (default 1).") {
+            (options, value) throws(UsageError) in
+            guard let count = Int(value), (1...16).contains(count) else {
+                throw UsageError("--loops must be an integer from 1 to 16, got '\(value)'")
+            }
+            options.loops = count
         },
         Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
              help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {

@@ -8,6 +8,7 @@ Tests that move the clock or need a known deployment history use a server of the
 from __future__ import annotations
 
 import signal
+import threading
 import time
 
 import pytest
@@ -631,3 +632,50 @@ def test_clock_advance_needs_no_credentials_and_moves_time(fresh_server):
 
     assert moved["now_unix_ms"] - start["now_unix_ms"] == 90_000
     assert read_clock(fresh_server.url)["now_unix_ms"] == moved["now_unix_ms"]
+
+
+def test_two_event_loops_serve_concurrent_clients_one_request_at_a_time(launch, tmp_path):
+    """--loops 2: two libevent loops share the port; requests still run one at a time, so 8 threads
+    triggering and canceling at once leave exactly the deployments they were told about, each
+    canceled once, and the state survives a restart on one loop."""
+    UNSTABLE = "/api/unstable/fleet"
+    db = tmp_path / "loops.db"
+    server = launch("--loops", "2", db=db)
+    created: list[str] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def client(rounds: int) -> None:
+        for _ in range(rounds):
+            response = http(server.url, "POST", f"{UNSTABLE}/schedules/{SCHEDULE_PROD}/trigger")
+            if response.status != 201:
+                failures.append(f"trigger: {response.status}")
+                continue
+            deployment = response.json()["data"]["id"]
+            cancel = http(server.url, "POST", f"{UNSTABLE}/deployments/{deployment}/cancel")
+            if cancel.status != 204:
+                failures.append(f"cancel: {cancel.status} {cancel.body[:200]!r}")
+            with lock:
+                created.append(deployment)
+
+    threads = [threading.Thread(target=client, args=(15,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures[:5]
+    assert len(created) == 120 and len(set(created)) == 120
+
+    def listed(url: str) -> dict[str, str]:
+        body = http(url, "GET", f"{UNSTABLE}/deployments?page_size=100&page_offset=0").json()
+        statuses = {item["id"]: item["attributes"]["high_level_status"] for item in body["data"]}
+        second = http(url, "GET", f"{UNSTABLE}/deployments?page_size=100&page_offset=100").json()
+        statuses.update({item["id"]: item["attributes"]["high_level_status"] for item in second["data"]})
+        return statuses
+
+    before = listed(server.url)
+    assert set(before) == set(created)
+    assert set(before.values()) == {"canceled"}
+    server.stop_cleanly()
+    restarted = launch(db=db)
+    assert listed(restarted.url) == before
