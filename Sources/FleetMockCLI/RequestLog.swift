@@ -63,7 +63,8 @@ struct RequestLog {
         case .text:
             line = "\(time) \(level.name) \(event)"
             for (name, value) in fields {
-                let needsQuotes = value.isEmpty || value.contains(" ") || value.contains("\"")
+                let needsQuotes = value.isEmpty
+                    || value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") }
                 line += " \(name)=" + (needsQuotes ? JSONString.quote(value) : value)
             }
         case .json:
