@@ -255,7 +255,9 @@ public final class FleetApplication {
         try commit(changes)
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
-        faults.consumeHostFaults(inOrg: current.id, for: deployment.operations.map(\.hostKey))
+        if !faults.hostFaults(inOrg: current.id).isEmpty {
+            faults.consumeHostFaults(inOrg: current.id, for: deployment.operations.map(\.hostKey))
+        }
         if simulation.progressPolicy == .immediate {
             // Every host finishes at the instant of creation: run those events now, so the reply
             // already shows the outcome.

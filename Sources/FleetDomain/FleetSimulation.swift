@@ -100,20 +100,22 @@ public struct FleetSimulation: Sendable {
         let query = try HostQuery.parse(filterQuery)
         var generator = random
         let id = generator.nextUUID()
-        let targetHosts = hosts(matching: query)
-        if rules.requireMatchingHosts, targetHosts.isEmpty {
+        // Positions, not copies: a host value holds a dozen references, each retained per copy.
+        let targets = hosts.indices.filter { query.matches(hosts[$0]) }
+        if rules.requireMatchingHosts, targets.isEmpty {
             throw FleetError.invalidField(
                 path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")
         }
         if rules.refuseConcurrentUpgrades, case .upgrade = kind,
-            let conflict = hostWithUpgradeInProgress(among: targetHosts)
+            let conflict = hostWithUpgradeInProgress(among: targets)
         {
             throw FleetError.upgradeInProgress(hostname: conflict.hostname, deploymentID: conflict.deploymentID)
         }
         var operations: [HostOperation] = []
-        operations.reserveCapacity(targetHosts.count)
+        operations.reserveCapacity(targets.count)
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
-        for host in targetHosts {
+        for index in targets {
+            let host = hosts[index]
             // Both draws happen for every host, so the failure rate never shifts other outcomes.
             let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
             let randomFailure = generator.nextUnitInterval() < settings.failureRate
@@ -278,7 +280,7 @@ public struct FleetSimulation: Sendable {
 
     /// The first of `hosts` with a pending or running operation in an upgrade deployment that is
     /// itself pending or running.
-    func hostWithUpgradeInProgress(among hosts: [SimulatedHost]) -> (hostname: String, deploymentID: String)? {
+    func hostWithUpgradeInProgress(among positions: [Int]) -> (hostname: String, deploymentID: String)? {
         var busy: [String: String] = [:]
         for deployment in deployments where deployment.isCancelable {
             guard case .upgrade = deployment.kind else { continue }
@@ -287,8 +289,8 @@ public struct FleetSimulation: Sendable {
             }
         }
         guard !busy.isEmpty else { return nil }
-        for host in hosts {
-            if let id = busy[host.agentKey] { return (host.hostname, id) }
+        for position in positions {
+            if let id = busy[hosts[position].agentKey] { return (hosts[position].hostname, id) }
         }
         return nil
     }
