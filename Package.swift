@@ -10,6 +10,8 @@ let package = Package(
         // C boundary: system libraries behind one-file shims.
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // glibc's malloc_trim, which the Glibc module leaves out.
+        .systemLibrary(name: "CMalloc"),
 
         // Pure layers: no I/O, no C.
         .target(name: "FleetJSON"),
@@ -23,7 +25,7 @@ let package = Package(
         // Composition root.
         .executableTarget(
             name: "FleetMockCLI",
-            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON"]
+            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "CMalloc"]
         ),
 
         // A small fleet shared by the domain, store and API tests.

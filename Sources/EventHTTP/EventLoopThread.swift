@@ -12,8 +12,10 @@ public final class EventLoopThread {
     public func start(_ server: HTTPServer) throws(HTTPServerError) {
         var handle = pthread_t()
         let context = Unmanaged.passUnretained(server).toOpaque()
-        guard pthread_create(&handle, nil, eventLoopThreadMain, context) == 0 else {
-            throw HTTPServerError(description: "cannot start an event loop thread: \(String(cString: strerror(errno)))")
+        // pthread_create returns its error number; it does not set errno.
+        let result = pthread_create(&handle, nil, eventLoopThreadMain, context)
+        guard result == 0 else {
+            throw HTTPServerError(description: "cannot start an event loop thread: \(String(cString: strerror(result)))")
         }
         thread = handle
     }

@@ -18,8 +18,9 @@ public final class HTTPServer {
     /// grossly oversized request meets libevent's.
     public static let maximumBodySize = 16 << 20
     public static let maximumHeadersSize = 1 << 20
-    /// libevent 2.1's type for a request method it does not know (http-internal.h).
-    private static let unknownMethod: UInt32 = 1 << 15
+    /// libevent 2.1's type for a request method it does not know (its private http-internal.h).
+    /// 2.2 gives that bit to MOVE and widens the mask, so this is pinned to 2.1.
+    private static let unknownMethod: UInt32 = EVENT__NUMERIC_VERSION < 0x0202_0000 ? 1 << 15 : 0
 
     private let base: OpaquePointer
     private let http: OpaquePointer
@@ -99,7 +100,7 @@ public final class HTTPServer {
         guard let primaryListener = primary.listener else {
             throw HTTPServerError(description: "the primary server listens on nothing yet")
         }
-        let fd = dup(evhttp_bound_socket_get_fd(primaryListener))
+        let fd = fcntl(evhttp_bound_socket_get_fd(primaryListener), F_DUPFD_CLOEXEC, 0)
         guard fd >= 0, let handle = evhttp_accept_socket_with_handle(http, fd) else {
             if fd >= 0 { close(fd) }
             throw HTTPServerError(description: "cannot share the listening socket: \(String(cString: strerror(errno)))")
@@ -171,7 +172,12 @@ public final class HTTPServer {
     // MARK: Callbacks (entered from C)
 
     fileprivate func handle(_ request: OpaquePointer) {
-        let response = handler(Self.read(request))
+        var response = handler(Self.read(request))
+        if evhttp_request_get_command(request).rawValue == Self.unknownMethod {
+            // libevent reads no body for a method it does not know: whatever body was sent would
+            // be taken for the next request, so this connection ends with the reply.
+            response.headers.append(("Connection", "close"))
+        }
         guard response.delayMilliseconds > 0 else {
             send(response, to: request)
             return

@@ -100,6 +100,13 @@ public struct FaultBook: Sendable {
         rules.removeAll()
         hostFaultsByOrg.removeAll()
     }
+
+    /// One org's faults: its host faults and the rules scoped to one of its API keys. Rules for
+    /// every key stay: they belong to no org.
+    mutating func clear(inOrg org: String, apiKeys: Set<String>) {
+        hostFaultsByOrg[org] = nil
+        rules.removeAll { rule in rule.apiKey.map(apiKeys.contains) ?? false }
+    }
 }
 
 /// `*` matches within a segment, `**` across segments: `/api/*/fleet/schedules/*`.

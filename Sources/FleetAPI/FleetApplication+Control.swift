@@ -97,6 +97,7 @@ extension FleetApplication {
             let settings = simulation.standardSettings
             simulation = FleetSimulation(snapshot: fixtures, settings: settings)
             rateLimiter = RateLimiter(settings: rateLimiter.settings)
+            faults.clear(inOrg: current.id, apiKeys: Set(current.credentials.apiKeyValues))
             return .json(200, resetBody(orgs: 1))
         case .controlSnapshot:
             advanceSimulation(wallNow: wallNow)
@@ -143,7 +144,11 @@ extension FleetApplication {
         case .controlListFaults:
             return .json(200, renderFaults())
         case .controlClearFaults:
-            faults.clear()
+            if input.has("org") {
+                faults.clear(inOrg: current.id, apiKeys: Set(current.credentials.apiKeyValues))
+            } else {
+                faults.clear()
+            }
             return APIResponse(status: 204)
         case .controlRemoveFault:
             guard let id = input.parameters["id"] ?? nil, faults.remove(id: id, inOrg: current.id) else {

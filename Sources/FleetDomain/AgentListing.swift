@@ -51,9 +51,10 @@ extension FleetSimulation {
         keys.withUnsafeBufferPointer { keys in
             names.withUnsafeBufferPointer { names in
                 order.sort { left, right in
-                    if keys[left] != keys[right] {
-                        return request.descending ? keys[right] < keys[left] : keys[left] < keys[right]
-                    }
+                    // Ordered by `<` alone: values neither less nor greater (7.53.0-rc.01 and
+                    // 7.53.0-rc.1) tie and fall to the hostname, as equal ones do.
+                    if keys[left] < keys[right] { return !request.descending }
+                    if keys[right] < keys[left] { return request.descending }
                     return names[left] < names[right]
                 }
             }

@@ -168,4 +168,15 @@ public enum HostOperationState: String, Sendable, CaseIterable {
     public var isFinished: Bool {
         self == .succeeded || self == .failed || self == .canceled
     }
+
+    /// Position in `allCases`, for counting by state in an array.
+    var ordinal: Int {
+        switch self {
+        case .pending: 0
+        case .running: 1
+        case .succeeded: 2
+        case .failed: 3
+        case .canceled: 4
+        }
+    }
 }

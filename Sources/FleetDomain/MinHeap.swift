@@ -4,10 +4,6 @@ struct MinHeap<Element: Comparable & Sendable>: Sendable {
 
     init() {}
 
-    init(_ values: [Element]) {
-        for value in values { insert(value) }
-    }
-
     var first: Element? { elements.first }
     var count: Int { elements.count }
     var isEmpty: Bool { elements.isEmpty }

@@ -135,16 +135,3 @@ struct RolloutIndex: Sendable {
         return low
     }
 }
-
-extension HostOperationState {
-    /// Position in `allCases`, for counting by state in an array.
-    var ordinal: Int {
-        switch self {
-        case .pending: 0
-        case .running: 1
-        case .succeeded: 2
-        case .failed: 3
-        case .canceled: 4
-        }
-    }
-}

@@ -13,10 +13,12 @@ final class ServeCommand {
     private var scheduledWakeUp: Int64?
     private let log: RequestLog
     /// Requests run one at a time whichever loop received them: the application, the store and
-    /// the log are single-threaded. Also guards `wakeUpMayHaveMoved`.
+    /// the log are single-threaded by design (one writer keeps acknowledged writes in order), so
+    /// with `--loops N` only HTTP parsing and socket I/O run in parallel. This lock, taken once per
+    /// request and uncontended with one loop, is the only thing those loops share.
     private let requestLock = Mutex(())
     /// Set by a loop other than the primary after a request: only the primary touches its timer.
-    private var wakeUpMayHaveMoved = false
+    private let wakeUpMayHaveMoved = Atomic<Bool>(false)
     /// Set once SIGTERM or SIGINT arrived: the other loops see it and stop.
     private let stopping = Atomic<Bool>(false)
 
@@ -90,8 +92,8 @@ final class ServeCommand {
             operationDuration: SimulationSettings.standard.operationDuration)
         let summary = "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
             + "\(snapshot.deployments.count) deployments"
-        // Consumed: the snapshot would otherwise stay alive beside the simulation built from it,
-        // doubling the resident state of a large fleet for the server's whole life.
+        // Consumed: the snapshot's arrays are shared with the simulation, which then owns them
+        // uniquely and mutates them in place instead of copying them once at the first change.
         let simulation = FleetSimulation(snapshot: consume snapshot, settings: settings)
         let application = FleetApplication(
             simulation: simulation, persistence: store,
@@ -136,20 +138,12 @@ final class ServeCommand {
             // A request on another loop may bring the next rollout event closer; the primary loop,
             // which owns the timer, looks every 10 ms.
             server.repeatEvery(milliseconds: 10) { [unowned self] in
-                self.requestLock.withLock { _ in
-                    guard self.wakeUpMayHaveMoved else { return }
-                    self.wakeUpMayHaveMoved = false
-                    self.rescheduleWakeUp()
-                }
+                guard self.wakeUpMayHaveMoved.exchange(false, ordering: .acquiringAndReleasing) else { return }
+                self.requestLock.withLock { _ in self.rescheduleWakeUp() }
             }
-            for (other, thread) in otherLoops {
+            for (other, _) in otherLoops {
                 other.repeatEvery(milliseconds: 20) { [unowned self, unowned other] in
                     if self.stopping.load(ordering: .relaxed) { other.shutdown() }
-                }
-                do {
-                    try thread.start(other)
-                } catch {
-                    throw StartupError(error.description)
                 }
             }
         }
@@ -170,6 +164,8 @@ final class ServeCommand {
             // one line, the ready line, which scripts parse.
             log.message(.info, "dashboard: \(url)/__fleetmock/ui")
         }
+        // The other loops start last: from here on, everything they share is reached under the lock.
+        try startLoops(otherLoops)
         server.run()
         stopping.store(true, ordering: .relaxed)
         for (_, thread) in otherLoops { thread.join() }
@@ -177,11 +173,24 @@ final class ServeCommand {
         log.message(.info, "stopped")
     }
 
+    /// Starts each loop on its own thread; if one cannot start, stops and joins those that did.
+    private func startLoops(_ loops: [(server: HTTPServer, thread: EventLoopThread)]) throws(StartupError) {
+        for (index, (server, thread)) in loops.enumerated() {
+            do {
+                try thread.start(server)
+            } catch {
+                stopping.store(true, ordering: .relaxed)
+                for (_, started) in loops[..<index] { started.join() }
+                throw StartupError(error.description)
+            }
+        }
+    }
+
     /// Called by every loop, on its own thread.
     private func serve(_ request: HTTPRequest, onPrimaryLoop: Bool) -> HTTPResponse {
         requestLock.withLock { _ in
             let response = handle(request)
-            if onPrimaryLoop { rescheduleWakeUp() } else { wakeUpMayHaveMoved = true }
+            if onPrimaryLoop { rescheduleWakeUp() } else { wakeUpMayHaveMoved.store(true, ordering: .releasing) }
             return response
         }
     }

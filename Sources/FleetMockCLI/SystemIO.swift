@@ -1,3 +1,4 @@
+import CMalloc
 import FleetDomain
 import Glibc
 
@@ -15,10 +16,9 @@ enum SystemIO {
         line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
     }
 
-    /// Returns freed heap memory to the system (glibc's `malloc_trim`, which Glibc's module map
-    /// leaves out).
+    /// Returns freed heap memory to the system.
     static func releaseFreedMemory() {
-        _ = glibcMallocTrim(0)
+        _ = CMalloc_trim(0)
     }
 
     static func wallNow() -> Instant {
@@ -100,6 +100,3 @@ enum SystemIO {
         return result
     }
 }
-
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32

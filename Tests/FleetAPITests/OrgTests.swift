@@ -105,4 +105,37 @@ import Testing
         #expect(control(api, "DELETE", "/__fleetmock/orgs/\(org.org)").status == 404)
         #expect(control(api, "DELETE", "/__fleetmock/orgs/default").status == 400)
     }
+
+    @Test func clearingOrResettingOneOrgsFaultsLeavesTheOthers() throws {
+        let api = APIHarness()
+        let first = try createOrg(api)
+        let second = try createOrg(api)
+        let hostFault = #"{"host": "web-prod-2", "error": "disk full", "times": 5}"#
+        for org in [first, second] {
+            #expect(control(api, "POST", "/__fleetmock/faults?org=\(org.org)", body: hostFault).status == 201)
+        }
+        let scoped = #"{"operation": "ListFleetSchedules", "status": 503, "api_key": "\#(second.api)"}"#
+        #expect(control(api, "POST", "/__fleetmock/faults", body: scoped).status == 201)
+        #expect(control(api, "POST", "/__fleetmock/faults", body: #"{"operation": "ListFleetSchedules", "status": 502}"#).status == 201)
+        func hostFaults(_ org: Keys) throws -> Int {
+            try api.json(control(api, "GET", "/__fleetmock/faults?org=\(org.org)"))["host_faults"]?.arrayValue?.count ?? -1
+        }
+        func rules() throws -> Int {
+            try api.json(control(api, "GET", "/__fleetmock/faults"))["faults"]?.arrayValue?.count ?? -1
+        }
+
+        // Clearing the second org's faults takes its host fault and the rule for its key, nothing else.
+        #expect(control(api, "DELETE", "/__fleetmock/faults?org=\(second.org)").status == 204)
+        #expect(try hostFaults(second) == 0)
+        #expect(try hostFaults(first) == 1)
+        #expect(try rules() == 1)
+        // Resetting the first org alone clears its own.
+        #expect(control(api, "POST", "/__fleetmock/reset?org=\(first.org)").status == 200)
+        #expect(try hostFaults(first) == 0)
+        // Without ?org=, every fault goes.
+        #expect(control(api, "POST", "/__fleetmock/faults?org=\(first.org)", body: hostFault).status == 201)
+        #expect(control(api, "DELETE", "/__fleetmock/faults").status == 204)
+        #expect(try hostFaults(first) == 0)
+        #expect(try rules() == 0)
+    }
 }
