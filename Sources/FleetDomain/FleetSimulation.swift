@@ -32,7 +32,9 @@ public struct FleetSimulation: Sendable {
         random = SeededRandom(state: snapshot.randomState)
         standardSettings = settings
         progressPolicy = snapshot.progressPolicy ?? (snapshot.clock.mode == .manual ? .stepped : .timed)
+        hostIndexByKey.reserveCapacity(hosts.count)
         for (index, host) in hosts.enumerated() { hostIndexByKey[host.agentKey] = index }
+        deploymentIndexByID.reserveCapacity(deployments.count)
         for (index, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = index }
         for index in deployments.indices {
             deploymentIndexByID[deployments[index].id] = index

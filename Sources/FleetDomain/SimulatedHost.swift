@@ -52,7 +52,8 @@ public struct Tag: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(parsing text: String) {
-        if let colon = text.firstIndex(of: ":") {
+        // A byte search: ':' is ASCII, so its UTF-8 index is a valid String index.
+        if let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) {
             self.init(key: String(text[..<colon]), value: String(text[text.index(after: colon)...]))
         } else {
             self.init(key: "", value: text)

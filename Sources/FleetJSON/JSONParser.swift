@@ -67,11 +67,13 @@ public struct JSONParser {
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         index += 1
-        var members: [String: JSONValue] = [:]
+        // Collected first, so the dictionary is made once at its final size instead of growing
+        // (and rehashing) member by member; a repeated name keeps its last value.
+        var members: [(String, JSONValue)] = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(members)
+            return .object([:])
         }
         while true {
             skipWhitespace()
@@ -81,14 +83,14 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(depth: depth + 1)
+            members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of JSON") }
             if bytes[index] == UInt8(ascii: ",") {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(members)
+                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
             } else {
                 throw failure("expected ',' or '}'")
             }
@@ -124,16 +126,28 @@ public struct JSONParser {
         // Most strings have no escape: find the closing quote and make the String from the bytes
         // in place, with no buffer of their own.
         let start = index
+        var highBits: UInt8 = 0
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<index], as: UTF8.self) else {
-                    throw failure("string is not valid UTF-8")
+                let text: String
+                if highBits & 0x80 == 0 {
+                    // ASCII is valid UTF-8 as it is; String(validating:) is generic and looks up its
+                    // type metadata at run time, which was a fifth of loading a 100,000-host state.
+                    text = bytes.withUnsafeBufferPointer {
+                        String(decoding: UnsafeBufferPointer(rebasing: $0[start..<index]), as: UTF8.self)
+                    }
+                } else {
+                    guard let valid = String(validating: bytes[start..<index], as: UTF8.self) else {
+                        throw failure("string is not valid UTF-8")
+                    }
+                    text = valid
                 }
                 index += 1
                 return text
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            highBits |= byte
             index += 1
         }
         var scalars = Array(bytes[start..<index])
