@@ -73,8 +73,9 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
         // In key order, so each row appends to the table's B-tree instead of splitting a random page;
         // `position` keeps the fleet's own order.
-        for (position, host) in snapshot.hosts.enumerated().sorted(by: { $0.element.agentKey < $1.element.agentKey }) {
-            try insert(host, position: position)
+        let hosts = snapshot.hosts
+        for position in hosts.indices.sorted(by: { hosts[$0].agentKey < hosts[$1].agentKey }) {
+            try insert(hosts[position], position: position)
         }
         for (position, schedule) in snapshot.schedules.enumerated() {
             try insert(schedule, position: position)
