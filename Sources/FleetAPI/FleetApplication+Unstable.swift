@@ -23,9 +23,12 @@ extension FleetApplication {
             let id = try input.identifier("deployment_id")
             let limit = try input.integer("limit", default: 50, in: 1...100)
             let page = try input.integer("page", default: 0, in: 0...Int.max)
+            let key = "GetFleetDeployment \(id) \(page) \(limit)"
+            if let remembered = simulation.rememberedReply(for: key) { return .json(200, remembered) }
             guard let deployment = simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
-            return .json(200, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: page, limit: limit), fleet: simulation))
+            let body = UnstableRendering.deploymentResponse(deployment, hosts: .init(page: page, limit: limit), fleet: simulation)
+            simulation.remember(body, for: key)
+            return .json(200, body)
 
         case .cancelFleetDeployment:
             let id = try input.identifier("deployment_id")

@@ -7,16 +7,23 @@
 ///   the caller can persist it. Progress is a deterministic function of time, so it is re-derived
 ///   after a restart even if a write of it were lost.
 public struct FleetSimulation: Sendable {
-    public private(set) var catalog: AgentVersionCatalog
-    public private(set) var hosts: [SimulatedHost]
-    public private(set) var schedules: [Schedule]
-    public private(set) var deployments: [Deployment]
-    public private(set) var clock: SimulationClock
+    // Every change to what a reply can show empties `rememberedReplies`.
+    public private(set) var catalog: AgentVersionCatalog { didSet { rememberedReplies.removeAll() } }
+    public private(set) var hosts: [SimulatedHost] { didSet { rememberedReplies.removeAll() } }
+    public private(set) var schedules: [Schedule] { didSet { rememberedReplies.removeAll() } }
+    public private(set) var deployments: [Deployment] { didSet { rememberedReplies.removeAll() } }
+    public private(set) var clock: SimulationClock { didSet { rememberedReplies.removeAll() } }
     public private(set) var random: SeededRandom
     /// The settings new deployments take, as the progress policy shapes them.
     public var settings: SimulationSettings { progressPolicy.settings(from: standardSettings) }
     public var standardSettings: SimulationSettings
-    public private(set) var progressPolicy: ProgressPolicy
+    public private(set) var progressPolicy: ProgressPolicy { didSet { rememberedReplies.removeAll() } }
+
+    /// Replies rendered from this state, by the caller's key, forgotten at the first change: a
+    /// client polling a deployment between two rollout events gets the same bytes without a
+    /// second rendering. A new state (a reset, a restore) starts with none.
+    private var rememberedReplies: [String: [UInt8]] = [:]
+    private static let rememberedRepliesLimit = 64
 
     private var hostIndexByKey: [String: Int] = [:]
     private var scheduleIndexByID: [String: Int] = [:]
@@ -71,6 +78,17 @@ public struct FleetSimulation: Sendable {
 
     public func hosts(matching query: HostQuery) -> [SimulatedHost] {
         hosts.filter { query.matches($0) }
+    }
+
+    /// A reply remembered for `key` since the state last changed.
+    public func rememberedReply(for key: String) -> [UInt8]? {
+        rememberedReplies[key]
+    }
+
+    /// Remembers a reply rendered from the current state (a bounded number of them).
+    public mutating func remember(_ reply: [UInt8], for key: String) {
+        if rememberedReplies.count >= Self.rememberedRepliesLimit { rememberedReplies.removeAll() }
+        rememberedReplies[key] = reply
     }
 
     /// The next instant at which some rollout changes by itself, for the caller's timer.

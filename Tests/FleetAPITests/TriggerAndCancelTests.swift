@@ -82,6 +82,21 @@ import Testing
         #expect(statuses == Array(repeating: "canceled", count: 10))
     }
 
+    @Test func aDeploymentReadBeforeAndAfterACancelShowsEachState() throws {
+        let api = APIHarness()
+        let id = try api.trigger()
+        let path = "/api/unstable/fleet/deployments/\(id)?limit=5"
+        let before = api.send("GET", path)
+        #expect(api.send("GET", path).body == before.body)  // unchanged state, same reply
+        #expect(try api.json(before)["data"]?["attributes"]?["high_level_status"] == .string("pending"))
+        #expect(api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel").status == 204)
+        let after = try api.json(api.send("GET", path))
+        #expect(after["data"]?["attributes"]?["high_level_status"] == .string("canceled"))
+        // Another page of the same deployment is its own reply.
+        let second = try api.json(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=5&page=1"))
+        #expect(second["meta"]?["hosts"]?["current_page"] == .int(1))
+    }
+
     @Test func cancelingACanceledDeploymentIs400() throws {
         let api = APIHarness()
         let id = try api.trigger()
