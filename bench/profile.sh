@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CPU profile of the FleetMock server under one wrk load, with perf (cpu-clock sampling, DWARF
 # call graphs, so time inside libsqlite3, which has no frame pointers, is charged to its callers).
-#   bench/profile.sh trigger|get [SECONDS]
+#   bench/profile.sh trigger|get|cancel [SECONDS]
 # Starts the server on a fresh database (127.0.0.1, --clock manual), runs the load of
-# bench/trigger.lua or bench/get_deployment.lua (2 threads, 32 connections) for SECONDS + 4 s,
+# bench/trigger.lua, bench/get_deployment.lua or bench/cancel.lua (over pending deployments created
+# first, not profiled; 2 threads, 32 connections) for SECONDS + 4 s,
 # samples the server for SECONDS (default 6) from the load's second second, and writes
 # bench/results/profile-<scenario>.txt: time by module, then inclusive time by function
 # (Swift names demangled with swift-demangle when it is on PATH). Needs perf (linux-perf).
@@ -13,7 +14,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench_dir="$repo_root/bench"
 scenario="${1:-}"
 seconds="${2:-6}"
-case "$scenario" in trigger | get) ;; *) echo "usage: bench/profile.sh trigger|get [SECONDS]" >&2; exit 2 ;; esac
+case "$scenario" in trigger | get | cancel) ;; *) echo "usage: bench/profile.sh trigger|get|cancel [SECONDS]" >&2; exit 2 ;; esac
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/profile.sh: SECONDS must be a positive integer" >&2; exit 2; }
 
 bin="${FLEETMOCK_BIN:-.build/release/fleetmock}"
@@ -45,8 +46,15 @@ done
 base="http://127.0.0.1:$port"
 schedule="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
 
+script_args=()
 if [ "$scenario" = trigger ]; then
     script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule/trigger"
+elif [ "$scenario" = cancel ]; then
+    # Pending deployments to cancel, each once: created beforehand (not profiled), like run.sh does.
+    wrk --threads 2 --connections 32 --duration "$((seconds + 6))s" --script "$bench_dir/collect_ids.lua" \
+        "$base/api/unstable/fleet/schedules/$schedule/trigger" -- "$tmp/ids" >/dev/null 2>&1
+    cat "$tmp"/ids.* >"$tmp/ids.all"
+    script=cancel.lua url="$base/" script_args=(-- "$tmp/ids.all" 2)
 else
     id="$(python3 - "$base" "$schedule" <<'PY'
 import json, sys, urllib.request
@@ -59,7 +67,8 @@ PY
     script=get_deployment.lua url="$base/api/unstable/fleet/deployments/$id"
 fi
 
-wrk --threads 2 --connections 32 --duration "$((seconds + 4))s" --script "$bench_dir/$script" "$url" >"$tmp/wrk.txt" 2>&1 &
+wrk --threads 2 --connections 32 --duration "$((seconds + 4))s" --script "$bench_dir/$script" "$url" "${script_args[@]}" \
+    >"$tmp/wrk.txt" 2>&1 &
 wrk_pid=$!
 sleep 1
 perf record -q -e cpu-clock -F 499 --call-graph dwarf,16384 -p "$server_pid" -o "$tmp/perf.data" -- sleep "$seconds" \
