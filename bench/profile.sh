@@ -8,6 +8,7 @@
 # samples the server for SECONDS (default 6) from the load's second second, and writes
 # bench/results/profile-<scenario>.txt: time by module, then inclusive time by function
 # (Swift names demangled with swift-demangle when it is on PATH). Needs perf (linux-perf).
+# PROFILE_KEEP=PATH keeps the raw perf.data there, for `perf report -i PATH` of your own.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,7 +30,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/fleetmock-profile.XXXXXX")"
 server_pid=""
 cleanup() {
     if [ -n "$server_pid" ]; then kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-    rm -rf "$tmp"
+    [ -n "${PROFILE_KEEP:-}" ] && cp "$tmp/perf.data" "$PROFILE_KEEP" 2>/dev/null; rm -rf "$tmp"
 }
 trap cleanup EXIT
 
