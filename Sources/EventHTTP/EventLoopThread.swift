@@ -15,7 +15,8 @@ public final class EventLoopThread {
         // pthread_create returns its error number; it does not set errno.
         let result = pthread_create(&handle, nil, eventLoopThreadMain, context)
         guard result == 0 else {
-            throw HTTPServerError(description: "cannot start an event loop thread: \(String(cString: strerror(result)))")
+            let reason = String(cString: strerror(result))
+            throw HTTPServerError(description: "cannot start an event loop thread: \(reason)")
         }
         thread = handle
     }

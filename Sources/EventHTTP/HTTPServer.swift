@@ -111,7 +111,8 @@ public final class HTTPServer {
     /// Runs `action` on the loop every `milliseconds`, until `shutdown`.
     public func repeatEvery(milliseconds: Int64, _ action: @escaping () -> Void) {
         guard tickEvent == nil,
-            let event = event_new(base, -1, Int16(EV_PERSIST), httpServerTickCallback, Unmanaged.passUnretained(self).toOpaque())
+            let event = event_new(
+                base, -1, Int16(EV_PERSIST), httpServerTickCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
         tickEvent = event
         tickAction = action

@@ -50,7 +50,9 @@ public struct FaultBook: Sendable {
 
     mutating func add(_ rule: Rule) { rules.append(rule) }
 
-    mutating func add(_ fault: HostFault, inOrg org: String) { hostFaultsByOrg[org, default: [:]][fault.agentKey] = fault }
+    mutating func add(_ fault: HostFault, inOrg org: String) {
+        hostFaultsByOrg[org, default: [:]][fault.agentKey] = fault
+    }
 
     /// The org's host faults by agent key.
     public func hostFaults(inOrg org: String) -> [String: HostFault] { hostFaultsByOrg[org] ?? [:] }

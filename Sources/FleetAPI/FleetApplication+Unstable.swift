@@ -26,7 +26,8 @@ extension FleetApplication {
             let key = "GetFleetDeployment \(id) \(page) \(limit)"
             if let remembered = simulation.rememberedReply(for: key) { return .json(200, remembered) }
             guard let deployment = simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
-            let body = UnstableRendering.deploymentResponse(deployment, hosts: .init(page: page, limit: limit), fleet: simulation)
+            let body = UnstableRendering.deploymentResponse(
+                deployment, hosts: .init(page: page, limit: limit), fleet: simulation)
             simulation.remember(body, for: key)
             return .json(200, body)
 

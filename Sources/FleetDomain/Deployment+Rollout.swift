@@ -17,7 +17,9 @@ extension Deployment {
         if canceledAt == nil, !operations.isEmpty, !anyStarted { return startTime }
         var earliest: Instant?
         for position in rolloutIndex.runningPositions {
-            if let finish = operations[position].plannedFinish, earliest.map({ finish < $0 }) ?? true { earliest = finish }
+            if let finish = operations[position].plannedFinish, earliest.map({ finish < $0 }) ?? true {
+                earliest = finish
+            }
         }
         return earliest
     }

@@ -38,8 +38,8 @@ public struct Deployment: Equatable, Sendable {
         self.startDelayMilliseconds = startDelayMilliseconds
         self.operations = operations
         self.rolloutIndex = RolloutIndex(
-            operations: operations, createdAt: createdAt, startTime: createdAt.adding(milliseconds: startDelayMilliseconds),
-            concurrency: concurrency)
+            operations: operations, createdAt: createdAt,
+            startTime: createdAt.adding(milliseconds: startDelayMilliseconds), concurrency: concurrency)
     }
 
     /// Equal when every stored fact is; the index is derived from them.

@@ -57,8 +57,7 @@ struct RolloutIndex: Sendable {
             runningPositions.insert(position, at: insertionIndex(of: position))
         }
         if new.state == .pending { pendingCursor = min(pendingCursor, position) }
-        if let started = new.startedAt, earliestStart.map({ started < $0 }) ?? true { earliestStart = started }
-        if let finished = new.finishedAt, latestFinish.map({ finished > $0 }) ?? true { latestFinish = finished }
+        widenTimeline(with: new)
         if new.state == .failed, firstFailedPosition.map({ position < $0 }) ?? true { firstFailedPosition = position }
     }
 
@@ -78,8 +77,7 @@ struct RolloutIndex: Sendable {
             case .failed where firstFailedPosition == nil: firstFailedPosition = position
             default: break
             }
-            if let started = operation.startedAt, earliestStart.map({ started < $0 }) ?? true { earliestStart = started }
-            if let finished = operation.finishedAt, latestFinish.map({ finished > $0 }) ?? true { latestFinish = finished }
+            widenTimeline(with: operation)
         }
         plannedEnd = Self.plannedEnd(
             of: operations, createdAt: createdAt, startTime: startTime, concurrency: concurrency)
@@ -117,6 +115,16 @@ struct RolloutIndex: Sendable {
             if slot > end.milliseconds { end = Instant(milliseconds: slot) }
         }
         return end
+    }
+
+    /// Takes in an operation's start and finish: the first start and the last finish so far.
+    private mutating func widenTimeline(with operation: HostOperation) {
+        if let started = operation.startedAt, earliestStart.map({ started < $0 }) ?? true {
+            earliestStart = started
+        }
+        if let finished = operation.finishedAt, latestFinish.map({ finished > $0 }) ?? true {
+            latestFinish = finished
+        }
     }
 
     private func runningIndex(of position: Int) -> Int? {

@@ -116,9 +116,11 @@ import Testing
         }
         let scoped = #"{"operation": "ListFleetSchedules", "status": 503, "api_key": "\#(second.api)"}"#
         #expect(control(api, "POST", "/__fleetmock/faults", body: scoped).status == 201)
-        #expect(control(api, "POST", "/__fleetmock/faults", body: #"{"operation": "ListFleetSchedules", "status": 502}"#).status == 201)
+        let everyKey = #"{"operation": "ListFleetSchedules", "status": 502}"#
+        #expect(control(api, "POST", "/__fleetmock/faults", body: everyKey).status == 201)
         func hostFaults(_ org: Keys) throws -> Int {
-            try api.json(control(api, "GET", "/__fleetmock/faults?org=\(org.org)"))["host_faults"]?.arrayValue?.count ?? -1
+            let listed = try api.json(control(api, "GET", "/__fleetmock/faults?org=\(org.org)"))
+            return listed["host_faults"]?.arrayValue?.count ?? -1
         }
         func rules() throws -> Int {
             try api.json(control(api, "GET", "/__fleetmock/faults"))["faults"]?.arrayValue?.count ?? -1
