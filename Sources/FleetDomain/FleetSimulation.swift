@@ -76,10 +76,6 @@ public struct FleetSimulation: Sendable {
         return hosts[index].packages[package]
     }
 
-    public func hosts(matching query: HostQuery) -> [SimulatedHost] {
-        hosts.filter { query.matches($0) }
-    }
-
     /// A reply remembered for `key` since the state last changed.
     public func rememberedReply(for key: String) -> [UInt8]? {
         rememberedReplies[key]
