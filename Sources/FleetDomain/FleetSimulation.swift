@@ -23,7 +23,7 @@ public struct FleetSimulation: Sendable {
     /// client polling a deployment between two rollout events gets the same bytes without a
     /// second rendering. A new state (a reset, a restore) starts with none.
     private var rememberedReplies: [String: [UInt8]] = [:]
-    private static let rememberedRepliesLimit = 64
+    private static let rememberedRepliesLimit = 16  // per org: a few pages polled at once
 
     private var hostIndexByKey: [String: Int] = [:]
     private var scheduleIndexByID: [String: Int] = [:]

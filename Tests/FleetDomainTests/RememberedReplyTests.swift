@@ -42,7 +42,7 @@ import Testing
         var fleet = TestFleet.simulation()
         for index in 0..<200 { fleet.remember([UInt8(index % 256)], for: "k\(index)") }
         let kept = (0..<200).filter { fleet.rememberedReply(for: "k\($0)") != nil }.count
-        #expect(kept > 0 && kept <= 64)
+        #expect(kept > 0 && kept <= 16)
         #expect(fleet.rememberedReply(for: "k199") == [199])
     }
 }
