@@ -3,8 +3,10 @@
 A real `fleetmock serve --clock manual` and the page, driven as a person would: click Trigger,
 click "Advance 1 minute", watch tiles turn running and succeeded, click Cancel. What the page
 shows is compared with what the API answers at the same moment (the page calls the same paths
-with the same demo credentials an SDK user would), and a screenshot is saved at each step under
-docs/screenshots/ (dashboard-N-*.png; dashboard.png, the window mid-rollout, is the README's).
+with the same demo credentials an SDK user would), and a screenshot is saved at each step
+(dashboard-N-*.png; dashboard.png, the window mid-rollout, is the README's) under
+.fleetmock/screenshots/, which git ignores, so a test run leaves the tree clean.
+`FLEETMOCK_SCREENSHOTS=docs/screenshots` refreshes the committed ones.
 
 A second test loads a generated 10,000-host fleet and checks that a refresh cycle (clock,
 deployments, the whole fleet, deployment details, and the DOM updates) stays well under a second.
@@ -13,7 +15,7 @@ Needs Chromium and its driver (Debian: `apt-get install chromium chromium-driver
 installs them) and selenium (Tests/client/requirements-browser.txt, which run.sh installs into the
 2.57.0 venv). Without them these tests are skipped, except under CI (CI set, and not to "", "0",
 "false" or "no"), where a missing browser fails them. CHROME_BIN and CHROMEDRIVER name other
-binaries; FLEETMOCK_SCREENSHOTS another folder for the screenshots.
+binaries; FLEETMOCK_SCREENSHOTS another folder for the screenshots (relative to the repo root).
 
 Besides what each step shows, the page is audited for the basics of accessibility at several
 steps (labels, names, tab stops, WCAG AA text contrast), keyboard use is exercised (Enter and
@@ -68,7 +70,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.remote.webelement import WebElement  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
-SCREENSHOTS = Path(os.environ.get("FLEETMOCK_SCREENSHOTS") or REPO_ROOT / "docs" / "screenshots")
+SCREENSHOTS = REPO_ROOT / (os.environ.get("FLEETMOCK_SCREENSHOTS") or ".fleetmock/screenshots")
 WINDOW = (1440, 1000)
 WAIT_SECONDS = 15.0
 STATES = ("none", "pending", "running", "succeeded", "failed", "canceled")
