@@ -62,4 +62,73 @@ function common.done(summary, latency, requests)
    common.report(summary, latency)
 end
 
+local ffi = require("ffi")
+ffi.cdef [[
+   typedef struct { long tv_sec; long tv_nsec; } fleetmock_timespec;
+   int clock_gettime(int clock_id, fleetmock_timespec *tp);
+   unsigned long pthread_self(void);
+]]
+local CLOCK_MONOTONIC = 1
+local timespec = ffi.new("fleetmock_timespec")
+local function now_us()
+   ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
+   return tonumber(timespec.tv_sec) * 1000000 + math.floor(tonumber(timespec.tv_nsec) / 1000)
+end
+
+-- For scripts whose requests may each be sent only once (cancel.lua: a deployment is canceled
+-- once; moto_delete.lua: a key is deleted once). Defines request(), response() and done():
+-- each thread sends requests nth(1) .. nth(available), where the script's init() sets the
+-- global `available`, then goes idle (request() returns "", which wrk writes as nothing); the
+-- thread stops once the last reply is in. The run thus ends after --duration or when the
+-- requests run out, and req/s is computed over the threads' own monotonic clock (first request
+-- to last reply) rather than wrk's --duration. Every reply other than 204 counts as non204.
+function common.send_each_once(nth)
+   -- The script is loaded, and init() runs, on wrk's main OS thread, like the call that verifies
+   -- the request before the run: that call must not use up a request.
+   local main_os_thread = ffi.C.pthread_self()
+   local sent = 0
+   -- Globals, read by done() through thread:get().
+   available, answered, non204, exhausted, first_us, last_us = 0, 0, 0, 0, 0, 0
+
+   function request()
+      if ffi.C.pthread_self() == main_os_thread then
+         return nth(1) -- wrk's verification call: parsed, never sent
+      end
+      if sent == 0 then first_us = now_us() end
+      if sent >= available then
+         exhausted = 1
+         return ""
+      end
+      sent = sent + 1
+      return nth(sent)
+   end
+
+   function response(status, headers, body)
+      answered = answered + 1
+      last_us = now_us()
+      if status ~= 204 then non204 = non204 + 1 end
+      if answered >= available then wrk.thread:stop() end
+   end
+
+   function done(summary, latency, requests)
+      local first, last = nil, 0
+      for _, thread in ipairs(common.threads) do
+         local f, l = tonumber(thread:get("first_us")) or 0, tonumber(thread:get("last_us")) or 0
+         if f > 0 and (first == nil or f < first) then first = f end
+         if l > last then last = l end
+      end
+      local answered_total = common.thread_sum("answered")
+      local elapsed_us = (first and last > first) and (last - first) or summary.duration
+      common.report(summary, latency, {
+         rps = answered_total / (elapsed_us / 1e6),
+         duration_us = elapsed_us,
+         requests = answered_total,
+      }, {
+         ids = common.thread_sum("available"),
+         non204 = common.thread_sum("non204"),
+         exhausted = common.thread_sum("exhausted"),
+      })
+   end
+end
+
 return common
