@@ -107,8 +107,7 @@ trap 'echo "bench/peer.sh: terminated" >&2; exit 143' TERM
 
 results="$tmp/results.env"
 : >"$results"
-record() { echo "$1=$2" >>"$results"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
+. "$bench_dir/lib.sh" # record, load1, memory, run_wrk
 
 server_alive() {
     kill -0 "$server_pid" 2>/dev/null && return 0
@@ -116,44 +115,6 @@ server_alive() {
     tail -n 40 "$tmp/$server_name.err" >&2 || true
     [ "$server_name" = moto ] && skip "moto (pid $server_pid) died during the benchmark"
     die "FleetMock (pid $server_pid) died during the benchmark"
-}
-
-memory() { # NAME: records NAME_rss_kb and NAME_hwm_kb of the running server
-    local rss hwm
-    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")"
-    hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")"
-    record "${1}_rss_kb" "$rss"
-    record "${1}_hwm_kb" "$hwm"
-    awk -v name="$1" -v rss="$rss" -v hwm="$hwm" \
-        'BEGIN { printf "  memory %-16s VmRSS %.1f MB, VmHWM %.1f MB\n", name, rss / 1024, hwm / 1024 }'
-}
-
-# run_wrk NAME SECONDS SCRIPT URL [SCRIPT ARGS...], as in bench/run.sh, plus NAME_load (the
-# 1-minute load average just before the run).
-run_wrk() {
-    local name="$1" secs="$2" script="$3" url="$4"
-    shift 4
-    local out="$tmp/wrk-$name.txt" status=0 line kv requests=0
-    local script_args=()
-    [ "$#" -gt 0 ] && script_args=(-- "$@")
-    record "${name}_load" "$(load1)"
-    timeout --foreground --kill-after=5 "$((secs + 30))" \
-        wrk --threads "$threads" --connections "$connections" --duration "${secs}s" --timeout 2s \
-        --script "$bench_dir/$script" "$url" "${script_args[@]}" >"$out" 2>&1 || status=$?
-    line="$(grep -m1 '^FLEETMOCK_RESULT ' "$out" || true)"
-    if [ "$status" -ne 0 ] || [ -z "$line" ]; then
-        echo "--- wrk output ($name):" >&2
-        cat "$out" >&2
-        die "wrk failed for $name (exit status $status)"
-    fi
-    server_alive
-    for kv in ${line#FLEETMOCK_RESULT }; do
-        record "${name}_${kv%%=*}" "${kv#*=}"
-        [ "${kv%%=*}" = requests ] && requests="${kv#*=}"
-    done
-    [ "$requests" -gt 0 ] || { cat "$out" >&2; die "wrk completed no request for $name"; }
-    printf '  %-16s load %-5s %s\n' "$name" "$(awk -F= -v k="${name}_load" '$1 == k {v = $2} END {print v}' "$results")" \
-        "${line#FLEETMOCK_RESULT }"
 }
 
 # --- 1. start to first successful response ----------------------------------------------------
@@ -204,16 +165,16 @@ PY
 record get_bytes "$get_bytes"
 echo "FleetMock pid $server_pid at $base (GET deployment: $get_bytes bytes)"
 memory fleetmock_start
-run_wrk fm_warmup 1 get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id" >/dev/null
-run_wrk fm_read "$seconds" get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id"
-run_wrk fm_write "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger"
+run_wrk fm_warmup "$connections" 1 get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id" >/dev/null
+run_wrk fm_read "$connections" "$seconds" get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id"
+run_wrk fm_write "$connections" "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger"
 # Pending deployments to cancel, each once (not measured; see bench/run.sh).
 mkdir "$tmp/ids"
-run_wrk fm_prefill "$seconds" collect_ids.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger" \
+run_wrk fm_prefill "$connections" "$seconds" collect_ids.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger" \
     "$tmp/ids/thread" >/dev/null
 cat "$tmp"/ids/thread.* >"$tmp/ids.all"
 [ -s "$tmp/ids.all" ] || die "no deployment id collected for the cancel run"
-run_wrk fm_update "$seconds" cancel.lua "$base/" "$tmp/ids.all" "$threads"
+run_wrk fm_update "$connections" "$seconds" cancel.lua "$base/" "$tmp/ids.all" "$threads"
 memory fleetmock_after_load
 stop_server
 
@@ -255,13 +216,13 @@ with urllib.request.urlopen(urllib.request.Request(f"{base}/{bucket}/read", head
 PY
 echo "moto pid $server_pid at $base (moto $moto_version, Werkzeug $werkzeug_version, Python $moto_python_version)"
 memory moto_start
-run_wrk moto_warmup 1 moto_get.lua "$base/$bucket/read" >/dev/null
-run_wrk moto_read "$seconds" moto_get.lua "$base/$bucket/read"
-run_wrk moto_write "$seconds" moto_put.lua "$base/" "$bucket" "$put_bytes"
+run_wrk moto_warmup "$connections" 1 moto_get.lua "$base/$bucket/read" >/dev/null
+run_wrk moto_read "$connections" "$seconds" moto_get.lua "$base/$bucket/read"
+run_wrk moto_write "$connections" "$seconds" moto_put.lua "$base/" "$bucket" "$put_bytes"
 counts="$(awk -F= '$1 ~ /^moto_write_sent_[0-9]+$/ {print $2}' "$results" | paste -sd, -)"
 [ -n "$counts" ] || die "moto_put.lua reported no key count"
 # Up to three times BENCH_SECONDS: it stops when every key is deleted.
-run_wrk moto_update "$((3 * seconds))" moto_delete.lua "$base/" "$bucket" "$counts"
+run_wrk moto_update "$connections" "$((3 * seconds))" moto_delete.lua "$base/" "$bucket" "$counts"
 memory moto_after_load
 stop_server
 

@@ -83,8 +83,7 @@ trap 'echo "bench/run.sh: terminated" >&2; exit 143' TERM
 
 results="$tmp/results.env" # key=value lines, read by bench/report.py
 : >"$results"
-record() { echo "$1=$2" >>"$results"; }
-load1() { cut -d' ' -f1 /proc/loadavg; }
+. "$bench_dir/lib.sh" # record, load1, memory, run_wrk
 
 server_alive() {
     kill -0 "$server_pid" 2>/dev/null || {
@@ -92,47 +91,6 @@ server_alive() {
         cat "$tmp/server.err" >&2 || true
         die "the server (pid $server_pid) died during the benchmark"
     }
-}
-
-memory() { # prefix: records PREFIX_rss_kb and PREFIX_hwm_kb from /proc/PID/status
-    local rss hwm
-    rss="$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")"
-    hwm="$(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status")"
-    record "${1}_rss_kb" "$rss"
-    record "${1}_hwm_kb" "$hwm"
-    awk -v name="$1" -v rss="$rss" -v hwm="$hwm" \
-        'BEGIN { printf "  memory %-11s VmRSS %.1f MB, VmHWM %.1f MB\n", name, rss / 1024, hwm / 1024 }'
-}
-
-# run_wrk NAME CONNECTIONS SECONDS SCRIPT URL [SCRIPT ARGS...]: records NAME_* from the
-# FLEETMOCK_RESULT line that the script's done() prints.
-run_wrk() {
-    local name="$1" conns="$2" secs="$3" script="$4" url="$5"
-    shift 5
-    local out="$tmp/wrk-$name.txt" status=0 line
-    local script_args=()
-    [ "$#" -gt 0 ] && script_args=(-- "$@")
-    local load
-    load="$(load1)"
-    timeout --foreground --kill-after=5 "$((secs + 30))" \
-        wrk --threads "$threads" --connections "$conns" --duration "${secs}s" --timeout 2s \
-        --script "$bench_dir/$script" "$url" "${script_args[@]}" >"$out" 2>&1 || status=$?
-    line="$(grep -m1 '^FLEETMOCK_RESULT ' "$out" || true)"
-    if [ "$status" -ne 0 ] || [ -z "$line" ]; then
-        echo "--- wrk output ($name):" >&2
-        cat "$out" >&2
-        die "wrk failed for $name (exit status $status)"
-    fi
-    server_alive
-    local kv requests=0
-    for kv in ${line#FLEETMOCK_RESULT }; do
-        record "${name}_${kv%%=*}" "${kv#*=}"
-        [ "${kv%%=*}" = requests ] && requests="${kv#*=}"
-    done
-    record "${name}_connections" "$conns"
-    record "${name}_load" "$load"
-    [ "$requests" -gt 0 ] || { cat "$out" >&2; die "wrk completed no request for $name"; }
-    printf '  %-18s %3s conn  load %-5s %s\n' "$name" "$conns" "$load" "${line#FLEETMOCK_RESULT }"
 }
 
 echo "FleetMock benchmark: $bin"
