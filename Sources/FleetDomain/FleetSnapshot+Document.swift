@@ -128,6 +128,29 @@ extension FleetSnapshot {
         self = snapshot
     }
 
+    /// A host operation's times must fit its state, as the rollout leaves them: the simulation
+    /// reasons from them (when a running host finishes, what a cancel interrupts).
+    private static func checkTimes(
+        of state: HostOperationState, startedAt: Instant?, finishedAt: Instant?, at path: String
+    ) throws(FixtureError) {
+        let startedRequired = state == .running || state == .succeeded || state == .failed
+        if startedRequired, startedAt == nil {
+            throw FixtureError(path: path + ".started_at_ms", reason: "is required for a \(state.rawValue) host")
+        }
+        if state == .pending, startedAt != nil {
+            throw FixtureError(path: path + ".started_at_ms", reason: "must be absent for a pending host")
+        }
+        if state.isFinished, finishedAt == nil {
+            throw FixtureError(path: path + ".finished_at_ms", reason: "is required for a \(state.rawValue) host")
+        }
+        if !state.isFinished, finishedAt != nil {
+            throw FixtureError(path: path + ".finished_at_ms", reason: "must be absent for a \(state.rawValue) host")
+        }
+        if let startedAt, let finishedAt, finishedAt < startedAt {
+            throw FixtureError(path: path + ".finished_at_ms", reason: "must not be before started_at_ms")
+        }
+    }
+
     private static func deployment(_ item: Fixture.Reader) throws(FixtureError) -> Deployment {
         var reader = item
         let kind: DeploymentKind
@@ -153,11 +176,16 @@ extension FleetSnapshot {
             guard let state = HostOperationState(rawValue: try fields.string("state")) else {
                 throw FixtureError(path: fields.path + ".state", reason: "must be pending, running, succeeded, failed or canceled")
             }
+            let startedAt = try fields.optionalInt("started_at_ms").map(Instant.init(milliseconds:))
+            let finishedAt = try fields.optionalInt("finished_at_ms").map(Instant.init(milliseconds:))
+            try checkTimes(of: state, startedAt: startedAt, finishedAt: finishedAt, at: fields.path)
+            let plannedDuration = try fields.int("planned_duration_ms")
+            guard plannedDuration >= 0 else {
+                throw FixtureError(path: fields.path + ".planned_duration_ms", reason: "must not be negative")
+            }
             return HostOperation(
                 hostKey: try fields.string("agent_key"), hostname: try fields.string("hostname"), state: state,
-                startedAt: try fields.optionalInt("started_at_ms").map(Instant.init(milliseconds:)),
-                finishedAt: try fields.optionalInt("finished_at_ms").map(Instant.init(milliseconds:)),
-                plannedDurationMilliseconds: try fields.int("planned_duration_ms"),
+                startedAt: startedAt, finishedAt: finishedAt, plannedDurationMilliseconds: plannedDuration,
                 plannedToFail: try fields.optionalBool("planned_to_fail") ?? false,
                 plannedError: try fields.optionalString("planned_error"), error: try fields.optionalString("error") ?? "",
                 initialVersions: try fields.stringArray("initial_versions"))

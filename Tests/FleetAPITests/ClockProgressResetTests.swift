@@ -109,5 +109,14 @@ import Testing
         #expect(bad.status == 400)
         #expect(api.errorMessage(bad)?.contains("agent_versions") == true)
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)
+        // So does one whose host operation's times do not fit its state.
+        let finishedHost = #""state":"succeeded""#
+        var edited = snapshot.bodyText
+        let pendingState = try #require(edited.firstRange(of: #""state":"pending""#))
+        edited.replaceSubrange(pendingState, with: finishedHost)
+        let unfit = control(api, "POST", "/__fleetmock/restore", body: edited)
+        #expect(unfit.status == 400)
+        #expect(api.errorMessage(unfit)?.contains("started_at_ms") == true)
+        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)
     }
 }
