@@ -32,10 +32,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def status_of(port, request):
-    """The status code of one GET on a new connection, or None when nothing answers yet."""
+def status_of(port, request, host="127.0.0.1"):
+    """The status code of one request on a new connection, or None when nothing answers yet.
+    bench/startup.py uses it too."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=5.0) as s:
+        with socket.create_connection((host, port), timeout=5.0) as s:
             s.sendall(request)
             reply = b""
             while b"\r\n" not in reply:

@@ -1,6 +1,17 @@
-# Shared by bench/run.sh and bench/peer.sh, which source it: the results file, wrk runs and
-# memory figures. The caller sets $tmp, $bench_dir, $threads, $results and $server_pid, and
+# Shared by bench/run.sh and bench/peer.sh, which source it: stopping the server, the results
+# file, wrk runs and memory figures. The caller sets $tmp, $bench_dir, $threads, $results and $server_pid, and
 # defines die MESSAGE and server_alive (which dies, or skips, when the server is gone).
+
+# Stops the server of $server_pid: SIGTERM, then SIGKILL if it is still there after 5 s.
+stop_server() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    server_pid=""
+}
 
 # record KEY VALUE: one key=value line of the results file, which the report scripts read.
 record() { echo "$1=$2" >>"$results"; }

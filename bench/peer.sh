@@ -91,15 +91,7 @@ werkzeug_version="$("$py" -c 'from importlib.metadata import version; print(vers
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/fleetmock-peer.XXXXXX")"
 server_pid=""
 server_name=""
-stop_server() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=""
-}
+. "$bench_dir/lib.sh" # stop_server, record, load1, memory, run_wrk
 cleanup() { stop_server; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'echo "bench/peer.sh: interrupted" >&2; exit 130' INT
@@ -107,7 +99,6 @@ trap 'echo "bench/peer.sh: terminated" >&2; exit 143' TERM
 
 results="$tmp/results.env"
 : >"$results"
-. "$bench_dir/lib.sh" # record, load1, memory, run_wrk
 
 server_alive() {
     kill -0 "$server_pid" 2>/dev/null && return 0

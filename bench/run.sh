@@ -64,15 +64,7 @@ app_key="fleetmock-app-key"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/fleetmock-bench.XXXXXX")"
 server_pid=""
-stop_server() {
-    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    server_pid=""
-}
+. "$bench_dir/lib.sh" # stop_server, record, load1, memory, run_wrk
 cleanup() {
     stop_server
     rm -rf "$tmp"
@@ -83,7 +75,6 @@ trap 'echo "bench/run.sh: terminated" >&2; exit 143' TERM
 
 results="$tmp/results.env" # key=value lines, read by bench/report.py
 : >"$results"
-. "$bench_dir/lib.sh" # record, load1, memory, run_wrk
 
 server_alive() {
     kill -0 "$server_pid" 2>/dev/null || {

@@ -17,11 +17,12 @@ import os
 import re
 import select
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
+
+from first_response import status_of  # beside this script
 
 READY_TIMEOUT_S = 10.0
 READY_LINE = re.compile(rb"http://([0-9.]+):([0-9]+)")
@@ -39,19 +40,8 @@ def health_ok(host, port, deadline):
     """True once GET /__fleetmock/health answers 200 on a fresh connection."""
     request = f"GET /__fleetmock/health HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n".encode()
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((host, port), timeout=1.0) as s:
-                s.sendall(request)
-                reply = b""
-                while b"\r\n" not in reply:
-                    chunk = s.recv(4096)
-                    if not chunk:
-                        break
-                    reply += chunk
-                if reply.startswith(b"HTTP/1.1 200") or reply.startswith(b"HTTP/1.0 200"):
-                    return True
-        except OSError:
-            pass
+        if status_of(port, request, host) == 200:
+            return True
         time.sleep(0.0005)
     return False
 

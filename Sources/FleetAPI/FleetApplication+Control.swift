@@ -97,7 +97,7 @@ extension FleetApplication {
             let settings = simulation.standardSettings
             simulation = FleetSimulation(snapshot: fixtures, settings: settings)
             rateLimiter = RateLimiter(settings: rateLimiter.settings)
-            faults.clear(inOrg: current.id, apiKeys: Set(current.credentials.apiKeyValues))
+            clearFaults(of: current)
             return .json(200, resetBody(orgs: 1))
         case .controlSnapshot:
             advanceSimulation(wallNow: wallNow)
@@ -145,7 +145,7 @@ extension FleetApplication {
             return .json(200, renderFaults())
         case .controlClearFaults:
             if input.has("org") {
-                faults.clear(inOrg: current.id, apiKeys: Set(current.credentials.apiKeyValues))
+                clearFaults(of: current)
             } else {
                 faults.clear()
             }
@@ -242,6 +242,12 @@ extension FleetApplication {
 
     // MARK: Faults
 
+    /// An org's host faults and the rules scoped to its API keys: on its reset, its deletion, or
+    /// `DELETE /__fleetmock/faults?org=`.
+    func clearFaults(of org: Org) {
+        faults.clear(inOrg: org.id, apiKeys: Set(org.credentials.apiKeyValues))
+    }
+
     /// `POST /__fleetmock/faults`: a request rule, or with `host`, a host fault.
     private func addFault(_ body: JSONFields) throws(FleetError) -> [UInt8] {
         if let host = try body.string("host") {
@@ -252,7 +258,9 @@ extension FleetApplication {
                 throw FleetError.invalidField(path: "times", reason: "must be from 1 to 10000, got \(times)")
             }
             let error = try body.string("error") ?? "Simulated failure forced by a FleetMock host fault"
-            faults.add(FaultBook.HostFault(agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)), inOrg: current.id)
+            let fault = FaultBook.HostFault(
+                agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times))
+            faults.add(fault, inOrg: current.id)
             var writer = JSONWriter()
             writer.beginObject()
             writer.field("agent_key", target.agentKey)

@@ -102,7 +102,7 @@ extension FleetApplication {
         }
         guard let org = orgs[id], let orgHosting else { throw FleetError.orgNotFound(id: id) }
         try orgHosting.deleteRecord(org: id)
-        faults.clear(inOrg: id, apiKeys: Set(org.credentials.apiKeyValues))
+        clearFaults(of: org)
         unregister(org)
         orgHosting.removeStore(org: id)
     }

@@ -120,11 +120,7 @@ enum UnstableRendering {
         of operation: HostOperation, in deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
     ) {
         writer.beginArray()
-        guard case .upgrade(let targets) = deployment.kind else {
-            writer.endArray()
-            return
-        }
-        for (offset, target) in targets.enumerated() {
+        for (offset, target) in deployment.packages.enumerated() {
             let initial = offset < operation.initialVersions.count ? operation.initialVersions[offset] : ""
             writer.beginObject()
             writer.field(
