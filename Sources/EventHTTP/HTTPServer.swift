@@ -32,6 +32,12 @@ public final class HTTPServer {
     private var timerAction: (() -> Void)?
     private var tickEvent: OpaquePointer?
     private var tickAction: (() -> Void)?
+    /// Group commit: replies held until the end of the loop pass, and what decides their fate.
+    private var holdsReply: (() -> Bool)?
+    private var passEnded: (() -> HTTPResponse?)?
+    private var heldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
+    private var passEndEvent: OpaquePointer?
+    private var passEndScheduled = false
 
     public init(handler: @escaping Handler) throws(HTTPServerError) {
         guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
@@ -62,6 +68,7 @@ public final class HTTPServer {
         for event in signalEvents { event_free(event) }
         if let timerEvent { event_free(timerEvent) }
         if let tickEvent { event_free(tickEvent) }
+        if let passEndEvent { event_free(passEndEvent) }
         evhttp_free(http)
         event_base_free(base)
     }
@@ -118,6 +125,29 @@ public final class HTTPServer {
         tickAction = action
         var interval = timeval(tv_sec: Int(milliseconds / 1000), tv_usec: Int(milliseconds % 1000) * 1000)
         event_add(event, &interval)
+    }
+
+    /// Holds each reply for which `holds()` answers true after its request was handled, until the
+    /// end of the current loop pass, when `passEnded()` runs once for all of them: it returns nil
+    /// to send them as they are, or a reply to send instead of each (their writes were not kept).
+    ///
+    /// The pass's end is an event made active by the first held reply: libevent runs active
+    /// events in order, so it runs after every request already read in this pass (group commit:
+    /// one durable commit for all of them, and no reply before it).
+    public func holdRepliesUntilPassEnd(while holds: @escaping () -> Bool, passEnded: @escaping () -> HTTPResponse?) {
+        guard passEndEvent == nil,
+            let event = event_new(base, -1, 0, httpServerPassEndCallback, Unmanaged.passUnretained(self).toOpaque())
+        else { return }
+        passEndEvent = event
+        holdsReply = holds
+        self.passEnded = passEnded
+    }
+
+    /// Ends the pass now if replies are held (a timer that wrote, or a shutdown).
+    public func endPassSoon() {
+        guard let passEndEvent, !passEndScheduled else { return }
+        passEndScheduled = true
+        event_active(passEndEvent, 0, 0)
     }
 
     /// Runs `action` on the loop whenever `signal` arrives.
@@ -179,6 +209,30 @@ public final class HTTPServer {
             // be taken for the next request, so this connection ends with the reply.
             response.headers.append(("Connection", "close"))
         }
+        if let holdsReply, holdsReply() {
+            heldReplies.append((request, response))
+            endPassSoon()
+            return
+        }
+        dispatch(response, to: request)
+    }
+
+    fileprivate func endPass() {
+        passEndScheduled = false
+        let replacement = passEnded?()
+        let held = heldReplies
+        heldReplies.removeAll(keepingCapacity: true)
+        for (request, response) in held {
+            var reply = replacement ?? response
+            if replacement != nil, response.headers.contains(where: { $0.name == "Connection" && $0.value == "close" }) {
+                reply.headers.append(("Connection", "close"))
+            }
+            dispatch(reply, to: request)
+        }
+    }
+
+    /// Sends the reply now, or after its delay.
+    private func dispatch(_ response: HTTPResponse, to request: OpaquePointer) {
         guard response.delayMilliseconds > 0 else {
             send(response, to: request)
             return
@@ -300,6 +354,11 @@ private func httpServerDelayedReplyCallback(_ fd: Int32, _ events: Int16, _ argu
     guard let argument else { return }
     let pending = Unmanaged<PendingReply>.fromOpaque(argument).takeRetainedValue()
     pending.server.send(pending.response, to: pending.request)
+}
+
+private func httpServerPassEndCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().endPass()
 }
 
 private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {

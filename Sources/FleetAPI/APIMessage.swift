@@ -15,9 +15,7 @@ public struct APIRequest: Sendable {
 
     /// The first header with this name, ignoring case (HTTP header names are case-insensitive).
     public func header(_ name: String) -> String? {
-        for header in headers where header.name.count == name.count && header.name.lowercased() == name.lowercased() {
-            return header.value
-        }
+        for header in headers where ASCII.equalIgnoringCase(header.name, name) { return header.value }
         return nil
     }
 }
@@ -43,8 +41,30 @@ public struct APIResponse: Sendable {
     }
 
     public func header(_ name: String) -> String? {
-        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+enum ASCII {
+    /// Equal but for the case of ASCII letters: how HTTP compares header names. Allocates nothing,
+    /// unlike comparing `lowercased()` copies (a request looks up five headers).
+    static func equalIgnoringCase(_ left: String, _ right: String) -> Bool {
+        var left = left
+        var right = right
+        return left.withUTF8 { a in
+            right.withUTF8 { b in
+                guard a.count == b.count else { return false }
+                for index in 0..<a.count where a[index] != b[index] {
+                    // Setting bit 5 folds A-Z onto a-z; only letters may differ in it.
+                    let folded = a[index] | 0x20
+                    guard folded == b[index] | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else {
+                        return false
+                    }
+                }
+                return true
+            }
+        }
+    }
 }

@@ -42,6 +42,15 @@ public final class FleetApplication {
     /// The live dashboard's page (`ui/index.html`), served at /__fleetmock/ui; nil when not found.
     public var dashboardPage: [UInt8]?
 
+    /// Group commit: writes join one open transaction per org, made durable by `finishPass()`,
+    /// which the transport calls once per event-loop pass before it sends the pass's replies. Off:
+    /// each request commits its own transaction before its reply is built.
+    public var groupsCommits = false
+    /// Orgs with writes not yet committed, in the order they first wrote.
+    var orgsWithOpenBatch: [Org] = []
+    /// Set when a batch's writes were lost since the last `finishPass()`.
+    var batchLost = false
+
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
         rateLimit: RateLimiter.Settings, journal: RequestJournal = RequestJournal(),
@@ -111,7 +120,7 @@ public final class FleetApplication {
         let changes = simulation.advance(to: simulation.clock.now(wall: wallNow))
         guard !changes.isEmpty else { return }
         do {
-            try persistence.persist(changes)
+            try write(changes)
         } catch {
             // Progress is a function of time, so a lost write is re-derived after a restart.
             log("could not persist simulation progress: \(error)")
@@ -205,6 +214,9 @@ public final class FleetApplication {
             operation = match.operation
             let input = RequestInput(match: match, queryString: queryString, body: request.body)
             if match.operation.isControl {
+                // Control operations replace states, open and delete stores: they start from a
+                // committed state.
+                commitOpenBatches()
                 response = try handleControl(match.operation, input: input, wallNow: wallNow)
             } else {
                 let key = try credentials.authenticate(
@@ -243,10 +255,55 @@ public final class FleetApplication {
         ])
     }
 
-    /// Persists planned changes, then applies them: memory never gets ahead of the store.
+    /// Persists planned changes, then applies them: memory never gets ahead of the store's writes
+    /// (with group commit, no reply leaves before they are committed).
     func commit(_ changes: [FleetChange]) throws(FleetError) {
-        try persistence.persist(changes)
+        try write(changes)
         simulation.apply(changes)
+    }
+
+    /// Writes changes to the current org's store: committed at once, or into its open batch.
+    func write(_ changes: [FleetChange]) throws(FleetError) {
+        guard groupsCommits else { return try persistence.persist(changes) }
+        try persistence.persistInBatch(changes)
+        if !orgsWithOpenBatch.contains(where: { $0 === current }) { orgsWithOpenBatch.append(current) }
+    }
+
+    // MARK: Group commit
+
+    /// True while some write is not yet committed: every reply must wait for `finishPass()`.
+    public var hasUncommittedWrites: Bool { !orgsWithOpenBatch.isEmpty }
+
+    /// Commits every open batch. Returns nil when every write since the last call is durable; else
+    /// (its org's memory is then reloaded from what the store holds) the reply each reply held
+    /// for this pass must become, since none may report what was not kept.
+    public func finishPass() -> APIResponse? {
+        commitOpenBatches()
+        defer { batchLost = false }
+        return batchLost ? FleetError.storageFailure(reason: "the write could not be committed").response : nil
+    }
+
+    /// Commits each org's open batch; an org whose writes were lost gets its committed state back.
+    func commitOpenBatches() {
+        let orgs = orgsWithOpenBatch
+        orgsWithOpenBatch.removeAll(keepingCapacity: true)
+        for org in orgs {
+            do {
+                try org.persistence.commitBatch()
+            } catch {
+                batchLost = true
+                log("storage failure: \(error); org \(org.id) goes back to its last committed state")
+                do {
+                    if var committed = try org.persistence.loadCommitted() {
+                        // The clock keeps its mode: an explicit --clock may differ from the file's.
+                        committed.clock.mode = org.simulation.clock.mode
+                        org.simulation = FleetSimulation(snapshot: committed, settings: org.simulation.standardSettings)
+                    }
+                } catch {
+                    log("cannot reload org \(org.id) from its store: \(error)")
+                }
+            }
+        }
     }
 
     /// Commits changes that create a deployment and returns it as now stored. Host faults it used
@@ -262,7 +319,7 @@ public final class FleetApplication {
             // Every host finishes at the instant of creation: run those events now, so the reply
             // already shows the outcome.
             let progress = simulation.advance(to: deployment.createdAt)
-            if !progress.isEmpty { try persistence.persist(progress) }
+            if !progress.isEmpty { try write(progress) }
             return simulation.deployment(id: deployment.id) ?? deployment
         }
         return deployment

@@ -84,13 +84,17 @@ public enum Operation: String, Sendable, CaseIterable {
         }
     }
 
-    /// The value of `X-RateLimit-Name`: the operation in snake case.
-    public var rateLimitName: String {
-        var name = ""
-        for character in rawValue {
-            if character.isUppercase, !name.isEmpty, name.last != "_" { name.append("_") }
-            name.append(contentsOf: character.lowercased())
-        }
-        return name
-    }
+    /// The value of `X-RateLimit-Name`: the operation in snake case. Worked out once per operation;
+    /// every `/api/` reply carries it.
+    public var rateLimitName: String { Self.rateLimitNames[self]! }
+
+    private static let rateLimitNames: [Operation: String] = Dictionary(
+        uniqueKeysWithValues: allCases.map { operation in
+            var name = ""
+            for character in operation.rawValue {
+                if character.isUppercase, !name.isEmpty, name.last != "_" { name.append("_") }
+                name.append(contentsOf: character.lowercased())
+            }
+            return (operation, name)
+        })
 }

@@ -31,17 +31,22 @@ public struct RateLimiter: Sendable {
     }
 
     public let settings: Settings
-    private var windows: [String: Window] = [:]
+    private var windows: [WindowKey: Window] = [:]
+
+    private struct WindowKey: Hashable, Sendable {
+        let apiKey: String
+        let operation: Operation
+    }
 
     public init(settings: Settings) {
         self.settings = settings
     }
 
-    private func key(apiKey: String, operation: Operation) -> String {
-        apiKey + "\u{1F}" + operation.rawValue
+    private func key(apiKey: String, operation: Operation) -> WindowKey {
+        WindowKey(apiKey: apiKey, operation: operation)
     }
 
-    private func liveWindow(_ key: String, now: Instant) -> Window? {
+    private func liveWindow(_ key: WindowKey, now: Instant) -> Window? {
         guard let window = windows[key],
             now.milliseconds - window.start.milliseconds < Int64(settings.periodSeconds) * 1000
         else { return nil }

@@ -14,8 +14,12 @@ public struct RequestJournal: Sendable {
         public let org: String
         public let status: Int
         public let durationMicroseconds: Int64
-        public let requestBody: String
-        public let responseBody: String
+        /// Kept as the bytes received and sent (cut at the journal's limit), turned into text only
+        /// when someone reads the journal: recording runs on every request, reading rarely.
+        let requestBytes: Body
+        let responseBytes: Body
+        public var requestBody: String { requestBytes.text }
+        public var responseBody: String { responseBytes.text }
         /// For a request no route served: the route it came closest to.
         public let nearMatch: String?
         /// The fault rule that shaped the answer, if any.
@@ -52,8 +56,8 @@ public struct RequestJournal: Sendable {
     ) {
         let entry = Entry(
             sequence: nextSequence, time: time, method: method, target: target, operation: operation, org: org,
-            status: status, durationMicroseconds: durationMicroseconds, requestBody: truncated(requestBody),
-            responseBody: truncated(responseBody), nearMatch: nearMatch, fault: fault)
+            status: status, durationMicroseconds: durationMicroseconds, requestBytes: Body(requestBody, limit: bodyLimit),
+            responseBytes: Body(responseBody, limit: bodyLimit), nearMatch: nearMatch, fault: fault)
         nextSequence += 1
         if entries.count < capacity {
             entries.append(entry)
@@ -63,9 +67,20 @@ public struct RequestJournal: Sendable {
         }
     }
 
-    private func truncated(_ body: [UInt8]) -> String {
-        guard body.count > bodyLimit else { return String(decoding: body, as: UTF8.self) }
-        return String(decoding: body[..<bodyLimit], as: UTF8.self) + "…[\(body.count - bodyLimit) more bytes]"
+    /// A body's first `limit` bytes and how many there were in all.
+    struct Body: Sendable {
+        let prefix: [UInt8]
+        let totalCount: Int
+
+        init(_ body: [UInt8], limit: Int) {
+            prefix = body.count > limit ? Array(body[..<limit]) : body
+            totalCount = body.count
+        }
+
+        var text: String {
+            let text = String(decoding: prefix, as: UTF8.self)
+            return totalCount > prefix.count ? text + "…[\(totalCount - prefix.count) more bytes]" : text
+        }
     }
 
     /// Oldest first, the last `limit` that pass the filter.

@@ -34,10 +34,11 @@ extension Deployment {
         }
         guard let position = rolloutIndex.runningPositions.first(where: { operations[$0].plannedFinish == time })
         else { return nil }
-        let old = operations[position]
-        operations[position].state = old.plannedToFail ? .failed : .succeeded
+        let old = operations[position].progress
+        let fails = operations[position].plannedToFail
+        operations[position].state = fails ? .failed : .succeeded
         operations[position].finishedAt = time
-        operations[position].error = old.plannedToFail ? old.plannedError ?? failureMessage() : ""
+        operations[position].error = fails ? operations[position].plannedError ?? failureMessage() : ""
         rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
         var next: Int?
         if canceledAt == nil, let pending = rolloutIndex.firstPendingPosition(in: operations) {
@@ -48,7 +49,7 @@ extension Deployment {
     }
 
     private mutating func start(_ position: Int, at time: Instant) {
-        let old = operations[position]
+        let old = operations[position].progress
         operations[position].state = .running
         operations[position].startedAt = time
         rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
@@ -80,7 +81,7 @@ extension Deployment {
     public mutating func markCanceled(at time: Instant) {
         canceledAt = time
         while let position = rolloutIndex.firstPendingPosition(in: operations) {
-            let old = operations[position]
+            let old = operations[position].progress
             operations[position].state = .canceled
             operations[position].finishedAt = time
             rolloutIndex.record(position: position, from: old, in: operations, planChanged: false)
@@ -89,7 +90,7 @@ extension Deployment {
 
     /// Lays a change decided elsewhere (a cancel's interruption, a stored row) over the plan.
     mutating func replaceOperation(at position: Int, with operation: HostOperation) {
-        let old = operations[position]
+        let old = operations[position].progress
         operations[position] = operation
         // Outside the rollout's own steps the plan may change, unless the deployment is canceled
         // (then nothing is planned any more).

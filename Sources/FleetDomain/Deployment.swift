@@ -145,6 +145,16 @@ public struct HostOperation: Equatable, Sendable {
         self.initialVersions = initialVersions
     }
 
+    /// Where an operation is in its life: what the rollout index tracks, without the operation's
+    /// strings (copying a whole operation retains five references).
+    struct Progress {
+        let state: HostOperationState
+        let startedAt: Instant?
+        let finishedAt: Instant?
+    }
+
+    var progress: Progress { Progress(state: state, startedAt: startedAt, finishedAt: finishedAt) }
+
     /// This planned operation with the progress (state, times, error) of `other`: how the store
     /// lays a host's row over its deployment's plan.
     public func withProgress(of other: HostOperation) -> HostOperation {

@@ -20,6 +20,26 @@ public protocol FleetPersistence: AnyObject {
     func persist(_ changes: [FleetChange]) throws(FleetError)
     /// Replaces the whole state with `snapshot` in one transaction (reset, restore), or changes nothing.
     func replaceAll(with snapshot: FleetSnapshot) throws(FleetError)
+
+    // Group commit: several requests' writes made durable by one commit.
+
+    /// Writes every change or none of them, like `persist`, inside a transaction left open for the
+    /// next writes (opening one if none is): nothing is durable until `commitBatch`.
+    func persistInBatch(_ changes: [FleetChange]) throws(FleetError)
+    /// Commits the open transaction. Throws if any write acknowledged by `persistInBatch` since the
+    /// last call is lost (the commit failed, or a write error rolled the transaction back); what
+    /// the store holds is then its state before them (plus any later batch, which is committed).
+    func commitBatch() throws(FleetError)
+    /// The state as last committed, to put memory back in step after writes were lost; nil when
+    /// the store cannot say.
+    func loadCommitted() throws(FleetError) -> FleetSnapshot?
+}
+
+extension FleetPersistence {
+    /// A store without batches commits each write at once.
+    public func persistInBatch(_ changes: [FleetChange]) throws(FleetError) { try persist(changes) }
+    public func commitBatch() throws(FleetError) {}
+    public func loadCommitted() throws(FleetError) -> FleetSnapshot? { nil }
 }
 
 /// Everything the simulation needs to resume: what the store loads and what fixtures seed.

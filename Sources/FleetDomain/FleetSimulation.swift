@@ -131,21 +131,24 @@ public struct FleetSimulation: Sendable {
         operations.reserveCapacity(targets.count)
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
-            let host = hosts[index]
+            // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
+            // releases a dozen references.
             // Both draws happen for every host, so the failure rate never shifts other outcomes.
             let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
             let randomFailure = generator.nextUnitInterval() < settings.failureRate
             let initialVersions: [String]
             if case .upgrade(let targets) = kind {
-                initialVersions = targets.map { host.packages[$0.name] ?? "" }
+                initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
             } else {
                 initialVersions = []
             }
+            let forcedError = forcedFailures.isEmpty ? nil : forcedFailures[hosts[index].agentKey]
             operations.append(
                 HostOperation(
-                    hostKey: host.agentKey, hostname: host.hostname, plannedDurationMilliseconds: duration,
-                    plannedToFail: host.failsEveryOperation || randomFailure || forcedFailures[host.agentKey] != nil,
-                    plannedError: forcedFailures[host.agentKey], initialVersions: initialVersions))
+                    hostKey: hosts[index].agentKey, hostname: hosts[index].hostname,
+                    plannedDurationMilliseconds: duration,
+                    plannedToFail: hosts[index].failsEveryOperation || randomFailure || forcedError != nil,
+                    plannedError: forcedError, initialVersions: initialVersions))
         }
         let deployment = Deployment(
             id: id, sequence: (deployments.last?.sequence ?? 0) + 1, kind: kind, filterQuery: filterQuery,

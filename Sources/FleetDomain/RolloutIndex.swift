@@ -39,8 +39,10 @@ struct RolloutIndex: Sendable {
     /// `operations`. Rollout steps only move forward and are recorded in O(hosts running); a
     /// change from outside the rollout (`planChanged`), or one that takes back a start, a finish or
     /// a failure, recomputes everything.
-    mutating func record(position: Int, from old: HostOperation, in operations: [HostOperation], planChanged: Bool) {
-        let new = operations[position]
+    mutating func record(
+        position: Int, from old: HostOperation.Progress, in operations: [HostOperation], planChanged: Bool
+    ) {
+        let new = operations[position].progress
         let takesBack =
             (old.startedAt != nil && old.startedAt != new.startedAt)
             || (old.finishedAt != nil && old.finishedAt != new.finishedAt)
@@ -69,15 +71,17 @@ struct RolloutIndex: Sendable {
         earliestStart = nil
         latestFinish = nil
         firstFailedPosition = nil
-        for (position, operation) in operations.enumerated() {
-            counts[operation.state.ordinal] += 1
-            switch operation.state {
+        // By position: binding each element would copy a host operation (five references) per host.
+        for position in operations.indices {
+            let progress = operations[position].progress
+            counts[progress.state.ordinal] += 1
+            switch progress.state {
             case .running: runningPositions.append(position)
             case .pending: pendingCursor = min(pendingCursor, position)
             case .failed where firstFailedPosition == nil: firstFailedPosition = position
             default: break
             }
-            widenTimeline(with: operation)
+            widenTimeline(with: progress)
         }
         plannedEnd = Self.plannedEnd(
             of: operations, createdAt: createdAt, startTime: startTime, concurrency: concurrency)
@@ -118,7 +122,7 @@ struct RolloutIndex: Sendable {
     }
 
     /// Takes in an operation's start and finish: the first start and the last finish so far.
-    private mutating func widenTimeline(with operation: HostOperation) {
+    private mutating func widenTimeline(with operation: HostOperation.Progress) {
         if let started = operation.startedAt, earliestStart.map({ started < $0 }) ?? true {
             earliestStart = started
         }

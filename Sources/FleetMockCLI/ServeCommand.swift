@@ -131,6 +131,13 @@ final class ServeCommand {
             throw StartupError(error.description)
         }
         self.server = server
+        if options.groupCommit, otherLoops.isEmpty {
+            // Group commit needs one loop: a pass's end is a point in one loop's order of events.
+            application.groupsCommits = true
+            server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
+                [unowned self] in self.finishPass()
+            }
+        }
         server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
         server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
         rescheduleWakeUp()
@@ -167,6 +174,8 @@ final class ServeCommand {
         // The other loops start last: from here on, everything they share is reached under the lock.
         try startLoops(otherLoops)
         server.run()
+        // Writes no pass ended (a timer's, late in the shutdown) are committed before the store closes.
+        _ = application.finishPass()
         stopping.store(true, ordering: .relaxed)
         for (_, thread) in otherLoops { thread.join() }
         self.server = nil
@@ -210,6 +219,13 @@ final class ServeCommand {
             delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection)
     }
 
+    /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
+    /// replies as they are; a reply instead of each when the writes were lost.
+    private func finishPass() -> HTTPResponse? {
+        guard let failure = application?.finishPass() else { return nil }
+        return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
+    }
+
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even
     /// when no request arrives.
     private func rescheduleWakeUp() {
@@ -229,6 +245,8 @@ final class ServeCommand {
             self.requestLock.withLock { _ in
                 self.scheduledWakeUp = nil
                 self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
+                // Progress written by the timer is committed at the end of this pass.
+                if self.application?.hasUncommittedWrites == true { self.server?.endPassSoon() }
                 self.rescheduleWakeUp()
             }
         }

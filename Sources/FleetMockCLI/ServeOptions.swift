@@ -21,6 +21,7 @@ struct ServeOptions: Equatable {
     var logFormat = RequestLog.Format.text
     var logLevel = RequestLog.Level.info
     var loops = 1
+    var groupCommit = true
 
     /// The clock a new state starts with: stepped progress freezes it, timed runs it.
     var initialClockMode: ClockMode {
@@ -129,6 +130,15 @@ struct ServeOptions: Equatable {
                 throw UsageError("--loops must be an integer from 1 to 16, got '\(value)'")
             }
             options.loops = count
+        },
+        Flag(name: "group-commit", environment: "FLEETMOCK_GROUP_COMMIT", valueName: "on|off",
+             help: "on (default): the writes of one event-loop pass share one commit, and no reply leaves before it; off: one commit per request. Always off with --loops above 1.") {
+            (options, value) throws(UsageError) in
+            switch value {
+            case "on": options.groupCommit = true
+            case "off": options.groupCommit = false
+            default: throw UsageError("--group-commit must be on or off, got '\(value)'")
+            }
         },
         Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
              help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {

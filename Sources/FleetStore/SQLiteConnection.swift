@@ -66,12 +66,21 @@ public final class SQLiteConnection {
         return statement
     }
 
+    /// A transaction left open across several `transaction` calls (group commit); nil when none is.
+    private(set) var batchOpen = false
+    /// Set when an error ended the open batch early: SQLite rolled it all back (a full disk, an I/O
+    /// error), so writes acknowledged inside it are gone. `commitBatch` reports it.
+    private var batchLost = false
+
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`; any error rolls everything back and is rethrown.
+    /// Inside an open batch, `body` runs in a savepoint instead: an error rolls back `body`'s writes
+    /// alone, and the rest waits for `commitBatch`.
     public func transaction<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
+        if batchOpen { return try savepoint(body) }
         // Prepared once and reused: sqlite3_exec would compile these on every request.
         try statement("BEGIN IMMEDIATE").run()
         // Whatever the body left mid-step must not outlive the transaction (it would pin the WAL).
-        defer { for statement in statementCache.values { statement.reset() } }
+        defer { resetStatements() }
         do {
             let result = try body()
             try statement("COMMIT").run()
@@ -80,6 +89,56 @@ public final class SQLiteConnection {
             try? statement("ROLLBACK").run()
             throw error
         }
+    }
+
+    private func savepoint<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
+        try statement("SAVEPOINT write").run()
+        do {
+            let result = try body()
+            try statement("RELEASE write").run()
+            return result
+        } catch {
+            if let handle, sqlite3_get_autocommit(handle) != 0 {
+                // SQLite ended the whole transaction on this error: the batch is gone.
+                batchOpen = false
+                batchLost = true
+                resetStatements()
+            } else {
+                try? statement("ROLLBACK TO write").run()
+                try? statement("RELEASE write").run()
+            }
+            throw error
+        }
+    }
+
+    /// Opens a batch if none is open: later `transaction` calls join it until `commitBatch`.
+    public func beginBatch() throws(SQLiteError) {
+        guard !batchOpen else { return }
+        try statement("BEGIN IMMEDIATE").run()
+        batchOpen = true
+    }
+
+    /// Commits the open batch, if any. Throws if it cannot be committed (it is rolled back) or if an
+    /// earlier batch was lost since the last call.
+    public func commitBatch() throws(SQLiteError) {
+        defer { batchLost = false }
+        if batchOpen {
+            batchOpen = false
+            defer { resetStatements() }
+            do {
+                try statement("COMMIT").run()
+            } catch {
+                try? statement("ROLLBACK").run()
+                throw error
+            }
+        }
+        if batchLost {
+            throw SQLiteError(code: SQLITE_ABORT, message: "a write error rolled back the open batch", context: "COMMIT")
+        }
+    }
+
+    private func resetStatements() {
+        for statement in statementCache.values { statement.reset() }
     }
 
     /// `PRAGMA user_version`, which the migrator uses as the schema version.

@@ -220,6 +220,32 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
+    public func persistInBatch(_ changes: [FleetChange]) throws(FleetError) {
+        guard !changes.isEmpty else { return }
+        do {
+            try connection.beginBatch()
+        } catch {
+            throw FleetError.storageFailure(reason: error.description)
+        }
+        try persist(changes)
+    }
+
+    public func commitBatch() throws(FleetError) {
+        do {
+            try connection.commitBatch()
+        } catch {
+            throw FleetError.storageFailure(reason: error.description)
+        }
+    }
+
+    public func loadCommitted() throws(FleetError) -> FleetSnapshot? {
+        do {
+            return try load(clockMode: nil)
+        } catch {
+            throw FleetError.storageFailure(reason: error.description)
+        }
+    }
+
     private func write(_ change: FleetChange) throws(SQLiteError) {
         switch change {
         case .deploymentCreated(let deployment):

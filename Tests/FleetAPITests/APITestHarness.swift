@@ -25,6 +25,32 @@ final class RecordingPersistence: FleetPersistence {
         }
         replacements.append(snapshot)
     }
+
+    // Group commit: batched writes wait in `open` until `commitBatch` moves them to `persisted`.
+    var open: [[FleetChange]] = []
+    var failNextCommit = false
+    /// What `loadCommitted` answers: the state a lost batch returns to.
+    var committedState: FleetSnapshot?
+
+    func persistInBatch(_ changes: [FleetChange]) throws(FleetError) {
+        if failNextWrite {
+            failNextWrite = false
+            throw FleetError.storageFailure(reason: "disk full (test)")
+        }
+        open.append(changes)
+    }
+
+    func commitBatch() throws(FleetError) {
+        let batch = open
+        open = []
+        if failNextCommit {
+            failNextCommit = false
+            throw FleetError.storageFailure(reason: "I/O error at commit (test)")
+        }
+        persisted += batch
+    }
+
+    func loadCommitted() throws(FleetError) -> FleetSnapshot? { committedState }
 }
 
 /// Orgs in memory: each a recording store, its state kept for reopening.

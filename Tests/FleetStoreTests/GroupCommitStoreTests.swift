@@ -1,0 +1,110 @@
+import FleetDomain
+import FleetTestSupport
+@testable import FleetStore
+import Glibc
+import Testing
+
+/// Batches in the store: writes joined into one open transaction, each in a savepoint of its own.
+@Suite struct GroupCommitStoreTests {
+    let t0 = TestFleet.start
+
+    private func temporaryDatabasePath() -> String {
+        var template = Array("/tmp/fleetmock-batch-XXXXXX".utf8CString)
+        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+        return folder + "/state.sqlite"
+    }
+
+    private func committedDeploymentCount(_ path: String) throws -> Int {
+        let reader = try SQLiteFleetStore(path: path)
+        defer { reader.close() }
+        return try #require(try reader.load(clockMode: .manual)).deployments.count
+    }
+
+    @Test func batchedWritesBecomeVisibleOnlyAtCommit() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        for _ in 0..<3 {
+            let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+            try store.persistInBatch(trigger)
+            fleet.apply(trigger)
+        }
+        #expect(try committedDeploymentCount(path) == 0)
+        try store.commitBatch()
+        #expect(try committedDeploymentCount(path) == 3)
+        store.close()
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == fleet.snapshot)
+    }
+
+    @Test func aFailedWriteInsideABatchTakesBackOnlyItself() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+        try store.persistInBatch(trigger)
+        fleet.apply(trigger)
+        // A clock change, then a duplicate deployment id: the whole write goes, the batch stays.
+        let doomed = fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        #expect(throws: FleetError.self) { try store.persistInBatch(doomed) }
+        guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
+        let cancel = try fleet.planCancel(deploymentID: created.id, now: t0)
+        try store.persistInBatch(cancel)
+        fleet.apply(cancel)
+        try store.commitBatch()
+        store.close()
+
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded.clock.manualNow == t0)
+        #expect(loaded == fleet.snapshot)
+        #expect(loaded.deployments.map(\.status) == [.canceled])
+    }
+
+    @Test func aTransactionOutsideABatchStillCommitsAtOnce() throws {
+        let path = temporaryDatabasePath()
+        var fleet = TestFleet.simulation()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(fleet.snapshot)
+        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
+        try store.persist(trigger)
+        #expect(try committedDeploymentCount(path) == 1)
+        try store.commitBatch()  // nothing open: nothing to do
+        #expect(try committedDeploymentCount(path) == 1)
+    }
+
+    @Test func aBatchSQLiteRolledBackIsReportedAtCommitAndLaterWritesAreKept() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        func insert(_ value: Int64) throws(SQLiteError) {
+            try connection.transaction { () throws(SQLiteError) in
+                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
+            }
+        }
+        func values() throws -> [Int64] {
+            let rows = try connection.statement("SELECT x FROM t ORDER BY x")
+            var values: [Int64] = []
+            while try rows.step() { values.append(rows.int64(at: 0)) }
+            return values
+        }
+        try connection.beginBatch()
+        try insert(1)
+        // As SQLite does on a full disk or an I/O error: the whole transaction ends with the error.
+        #expect(throws: SQLiteError.self) {
+            try connection.transaction { () throws(SQLiteError) in
+                try connection.execute("ROLLBACK")
+                throw SQLiteError(code: 13, message: "database or disk is full (test)", context: "INSERT")
+            }
+        }
+        #expect(!connection.batchOpen)
+        try connection.beginBatch()
+        try insert(2)
+        #expect(throws: SQLiteError.self) { try connection.commitBatch() }
+        #expect(try values() == [2])
+        // Reported once: the next commit has nothing lost to report.
+        try connection.beginBatch()
+        try insert(3)
+        try connection.commitBatch()
+        #expect(try values() == [2, 3])
+    }
+}
