@@ -117,7 +117,8 @@ public struct FleetSimulation: Sendable {
         var generator = random
         let id = generator.nextUUID()
         // Positions, not copies: a host value holds a dozen references, each retained per copy.
-        let targets = hosts.indices.filter { query.matches(hosts[$0]) }
+        // Fields, not `hosts[$0]`: passing the element copied every host (a dozen retains) per trigger.
+        let targets = hosts.indices.filter { query.matches(name: hosts[$0].hostname, fields: hosts[$0].tags) }
         if rules.requireMatchingHosts, targets.isEmpty {
             throw FleetError.invalidField(
                 path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")

@@ -93,6 +93,34 @@ public enum ISO8601 {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        if (0...9999).contains(year) {
+            // Digits written in place: every log line and many replies format a time, and the
+            // padded pieces below cost a dozen small strings each.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                func put(_ value: Int64, width: Int, at offset: Int) {
+                    var value = value
+                    for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                        buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
+                        value /= 10
+                    }
+                }
+                put(year, width: 4, at: 0)
+                put(month, width: 2, at: 5)
+                put(day, width: 2, at: 8)
+                put(secondsOfDay / 3600, width: 2, at: 11)
+                put(secondsOfDay / 60 % 60, width: 2, at: 14)
+                put(secondsOfDay % 60, width: 2, at: 17)
+                put(Int64(millis), width: 3, at: 20)
+                buffer[4] = UInt8(ascii: "-")
+                buffer[7] = UInt8(ascii: "-")
+                buffer[10] = UInt8(ascii: "T")
+                buffer[13] = UInt8(ascii: ":")
+                buffer[16] = UInt8(ascii: ":")
+                buffer[19] = UInt8(ascii: ".")
+                buffer[23] = UInt8(ascii: "Z")
+                return 24
+            }
+        }
         func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text

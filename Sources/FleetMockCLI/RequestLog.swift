@@ -4,7 +4,7 @@ import Glibc
 /// Structured logs on stderr: one line per request (method, path, operation, status, latency,
 /// org, a masked key) and the server's own messages, as text or JSON lines. Keys are never written
 /// in full: only their last four characters.
-struct RequestLog {
+final class RequestLog {
     enum Format: String, CaseIterable {
         case text, json
     }
@@ -31,6 +31,20 @@ struct RequestLog {
 
     let format: Format
     let minimumLevel: Level
+    /// Lines waiting for `flush()` while `holdsLines` is on: a loop pass's lines go out in one
+    /// write instead of one each. Held lines stay under `flushThreshold` bytes.
+    private var pending: [UInt8] = []
+    var holdsLines = false {
+        didSet { if !holdsLines { flush() } }
+    }
+    private static let flushThreshold = 64 << 10
+
+    init(format: Format, minimumLevel: Level) {
+        self.format = format
+        self.minimumLevel = minimumLevel
+    }
+
+    var hasPendingLines: Bool { !pending.isEmpty }
 
     func message(_ level: Level, _ text: String) {
         guard level >= minimumLevel else { return }
@@ -42,12 +56,24 @@ struct RequestLog {
         apiKey: String?
     ) {
         guard minimumLevel <= .info else { return }
-        let milliseconds = Double(durationMicroseconds) / 1000
         write(.info, "request", [
             ("method", method), ("path", target), ("operation", operation ?? "-"), ("status", String(status)),
-            ("duration_ms", String(Double(Int(milliseconds * 1000)) / 1000)), ("org", org),
-            ("api_key", Self.mask(apiKey)),
+            ("duration_ms", Self.milliseconds(durationMicroseconds)), ("org", org), ("api_key", Self.mask(apiKey)),
         ])
+    }
+
+    /// Microseconds as milliseconds with up to three decimals and at least one (`0.042`, `12.5`,
+    /// `3.0`): what printing the Double would show, in integer arithmetic.
+    static func milliseconds(_ microseconds: Int64) -> String {
+        let microseconds = max(0, microseconds)
+        var fraction = microseconds % 1000
+        var decimals = 3
+        while decimals > 1, fraction % 10 == 0 {
+            fraction /= 10
+            decimals -= 1
+        }
+        let digits = String(fraction)
+        return String(microseconds / 1000) + "." + String(repeating: "0", count: decimals - digits.count) + digits
     }
 
     /// `…-key` for `fleetmock-api-key`: enough to tell keys apart, never enough to use one.
@@ -56,26 +82,40 @@ struct RequestLog {
         return key.count <= 4 ? "…" : "…" + key.suffix(4)
     }
 
+    /// Writes the held lines, if any.
+    func flush() {
+        guard !pending.isEmpty else { return }
+        SystemIO.writeAll(2, pending)
+        pending.removeAll(keepingCapacity: pending.capacity <= Self.flushThreshold * 2)
+    }
+
     private func write(_ level: Level, _ event: String, _ fields: [(String, String)]) {
-        let time = ISO8601.format(SystemIO.wallNow())
-        var line: String
+        var line = ISO8601.format(SystemIO.wallNow())
+        line.reserveCapacity(256)
         switch format {
         case .text:
-            line = "\(time) \(level.name) \(event)"
+            line += " " + level.name + " " + event
             for (name, value) in fields {
                 let needsQuotes = value.isEmpty
                     || value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") }
-                line += " \(name)=" + (needsQuotes ? JSONString.quote(value) : value)
+                line += " " + name + "="
+                line += needsQuotes ? JSONString.quote(value) : value
             }
         case .json:
-            line = "{\"time\":\"\(time)\",\"level\":\"\(level.name)\",\"event\":\"\(event)\""
+            line = "{\"time\":\"" + line + "\",\"level\":\"" + level.name + "\",\"event\":\"" + event + "\""
             for (name, value) in fields {
-                line += ",\"\(name)\":" + (Int(value) != nil || Double(value) != nil && name == "duration_ms"
-                    ? value : JSONString.quote(value))
+                line += ",\"" + name + "\":"
+                line += Int(value) != nil || Double(value) != nil && name == "duration_ms" ? value : JSONString.quote(value)
             }
             line += "}"
         }
-        SystemIO.printError(line)
+        line += "\n"
+        guard holdsLines else {
+            SystemIO.writeAll(2, Array(line.utf8))
+            return
+        }
+        pending.append(contentsOf: line.utf8)
+        if pending.count >= Self.flushThreshold { flush() }
     }
 }
 

@@ -133,7 +133,9 @@ final class ServeCommand {
         self.server = server
         if options.groupCommit, otherLoops.isEmpty {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.
+            // The pass's log lines go out then too, in one write.
             application.groupsCommits = true
+            log.holdsLines = true
             server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
                 [unowned self] in self.finishPass()
             }
@@ -176,6 +178,7 @@ final class ServeCommand {
         server.run()
         // Writes no pass ended (a timer's, late in the shutdown) are committed before the store closes.
         _ = application.finishPass()
+        log.holdsLines = false
         stopping.store(true, ordering: .relaxed)
         for (_, thread) in otherLoops { thread.join() }
         self.server = nil
@@ -200,6 +203,7 @@ final class ServeCommand {
         requestLock.withLock { _ in
             let response = handle(request)
             if onPrimaryLoop { rescheduleWakeUp() } else { wakeUpMayHaveMoved.store(true, ordering: .releasing) }
+            if log.hasPendingLines { server?.endPassSoon() }
             return response
         }
     }
@@ -222,7 +226,9 @@ final class ServeCommand {
     /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
     /// replies as they are; a reply instead of each when the writes were lost.
     private func finishPass() -> HTTPResponse? {
-        guard let failure = application?.finishPass() else { return nil }
+        let failure = application?.finishPass()
+        log.flush()
+        guard let failure else { return nil }
         return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
     }
 
@@ -245,15 +251,18 @@ final class ServeCommand {
             self.requestLock.withLock { _ in
                 self.scheduledWakeUp = nil
                 self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
-                // Progress written by the timer is committed at the end of this pass.
-                if self.application?.hasUncommittedWrites == true { self.server?.endPassSoon() }
+                // Progress written by the timer is committed (and its log lines written) at the end of this pass.
+                if self.application?.hasUncommittedWrites == true || self.log.hasPendingLines { self.server?.endPassSoon() }
                 self.rescheduleWakeUp()
             }
         }
     }
 
     private func stop(_ signalName: String) {
-        requestLock.withLock { _ in log.message(.info, "\(signalName) received, finishing in-flight replies") }
+        requestLock.withLock { _ in
+            log.message(.info, "\(signalName) received, finishing in-flight replies")
+            log.flush()
+        }
         stopping.store(true, ordering: .relaxed)
         server?.shutdown()
     }

@@ -5,6 +5,24 @@ import Glibc
 /// The few operating-system calls the composition root needs, kept out of the other layers.
 enum SystemIO {
     /// `stderr` is a C global Swift 6 rejects as shared mutable state, so write to fd 2 directly.
+    /// Writes every byte to `fd`, however many calls it takes; gives up on an error other than EINTR
+    /// (a log must never stop the server).
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0, errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+
     static func printError(_ message: String) {
         var line = message + "\n"
         line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }

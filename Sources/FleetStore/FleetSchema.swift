@@ -101,5 +101,18 @@ enum FleetSchema {
                     fixture TEXT
                 ) WITHOUT ROWID;
                 """),
+        // A cancel writes one small row of its own: updating the deployment's row rewrote its whole
+        // host plan (kilobytes of overflow pages), which was most of a cancel's time in SQLite.
+        .init(
+            version: 4,
+            sql: """
+                CREATE TABLE deployment_cancellations (
+                    deployment_id TEXT PRIMARY KEY,
+                    canceled_at_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO deployment_cancellations (deployment_id, canceled_at_ms)
+                    SELECT id, canceled_at_ms FROM deployments WHERE canceled_at_ms IS NOT NULL;
+                ALTER TABLE deployments DROP COLUMN canceled_at_ms;
+                """),
     ])
 }

@@ -57,7 +57,10 @@ public final class SQLiteFleetStore: FleetPersistence {
     public func replaceAll(with snapshot: FleetSnapshot) throws(FleetError) {
         do {
             try connection.transaction { () throws(SQLiteError) in
-                for table in ["agent_versions", "hosts", "schedules", "deployments", "host_operations", "meta"] {
+                for table in [
+                    "agent_versions", "hosts", "schedules", "deployments", "deployment_cancellations", "host_operations",
+                    "meta",
+                ] {
                     try connection.execute("DELETE FROM \(table)")
                 }
                 try write(snapshot)
@@ -176,9 +179,9 @@ public final class SQLiteFleetStore: FleetPersistence {
         var deployments: [Deployment] = []
         let rows = try connection.statement(
             """
-            SELECT id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms, schedule_id, concurrency,
+            SELECT id, sequence, kind, payload, filter_query, created_at_ms, c.canceled_at_ms, schedule_id, concurrency,
                    start_delay_ms, author, plan
-            FROM deployments ORDER BY sequence
+            FROM deployments LEFT JOIN deployment_cancellations c ON c.deployment_id = id ORDER BY sequence
             """)
         while try rows.step() {
             let id = rows.string(at: 0)
@@ -252,8 +255,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             try insert(deployment)
         case .deploymentCanceled(let id, let time):
             // One row: the pending hosts' cancellation follows from the instant when loading.
-            try connection.statement("UPDATE deployments SET canceled_at_ms = ? WHERE id = ?")
-                .run(.integer(time.milliseconds), .text(id))
+            try writeCancellation(of: id, at: time)
         case .operationUpdated(let id, let position, let operation):
             try upsert(operation, deploymentID: id, position: position)
         case .hostUpdated(let host):
@@ -326,20 +328,29 @@ public final class SQLiteFleetStore: FleetPersistence {
         let (kind, payload) = DeploymentKindCoding.encode(deployment.kind)
         try connection.statement(
             """
-            INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms, canceled_at_ms,
+            INSERT INTO deployments (id, sequence, kind, payload, filter_query, created_at_ms,
                                      schedule_id, concurrency, start_delay_ms, author, plan)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """
         ).run(
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
-            .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
-            .optional(deployment.canceledAt?.milliseconds), .optional(deployment.scheduleID),
+            .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds), .optional(deployment.scheduleID),
             .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
             .text(OperationPlanCoding.encode(deployment.operations)))
+        if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending; a restored one may have progressed.
         for (position, operation) in deployment.operations.enumerated() where operation.state != .pending {
             try upsert(operation, deploymentID: deployment.id, position: position)
         }
+    }
+
+    private func writeCancellation(of deploymentID: String, at time: Instant) throws(SQLiteError) {
+        try connection.statement(
+            """
+            INSERT INTO deployment_cancellations (deployment_id, canceled_at_ms) VALUES (?, ?)
+            ON CONFLICT (deployment_id) DO UPDATE SET canceled_at_ms = excluded.canceled_at_ms
+            """
+        ).run(.text(deploymentID), .integer(time.milliseconds))
     }
 
     private func upsert(_ operation: HostOperation, deploymentID: String, position: Int) throws(SQLiteError) {

@@ -17,7 +17,7 @@ private func temporaryDatabasePath() -> String {
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 3)
+        #expect(try store.schemaVersion == 4)
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
@@ -102,7 +102,7 @@ private func temporaryDatabasePath() -> String {
             connection.close()
         }
         let migrated = try SQLiteFleetStore(path: path)
-        #expect(try migrated.schemaVersion == 3)
+        #expect(try migrated.schemaVersion == 4)
         let loaded = try #require(try migrated.load(clockMode: .manual))
         let deployment = try #require(loaded.deployments.first)
         #expect(deployment.author == "")
@@ -131,6 +131,12 @@ private func temporaryDatabasePath() -> String {
         let loaded = try #require(try reopened.load(clockMode: .manual))
         #expect(loaded.deployments == fleet.deployments)
         #expect(loaded.deployments[0].operations.contains { $0.state == .canceled })
+        // The cancel is one small row beside the deployment's, which keeps its plan untouched.
+        let raw = try SQLiteConnection(path: path)
+        defer { raw.close() }
+        #expect(try raw.statement("SELECT deployment_id, canceled_at_ms FROM deployment_cancellations").firstRow {
+            [$0.string(at: 0), String($0.int64(at: 1))]
+        } == [id, String(t0.plus(seconds: 40).milliseconds)])
     }
 
     @Test func seededSnapshotLoadsBackIdentically() throws {
