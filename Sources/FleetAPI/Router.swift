@@ -12,7 +12,8 @@ public struct Router: Sendable {
     }
 
     private enum Segment: Sendable {
-        case literal(String)
+        /// A fixed segment, as UTF-8 bytes.
+        case literal([UInt8])
         case parameter(String)
     }
 
@@ -24,6 +25,9 @@ public struct Router: Sendable {
     }
 
     private let routes: [Route]
+    /// Routes by their number of segments, each list in table order: a path is only compared with
+    /// routes as long as it is.
+    private let routesBySegmentCount: [Int: [Route]]
 
     /// Every route FleetMock serves: method, path template, operation. The one table the router,
     /// `/__fleetmock/routes` and the README's operation list come from.
@@ -87,32 +91,57 @@ public struct Router: Sendable {
         routes = table.map { method, template, operation in
             let segments = template.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
                 part -> Segment in
-                part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+                part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
             }
             return Route(method: method, template: template, segments: segments, operation: operation)
         }
+        routesBySegmentCount = Dictionary(grouping: routes, by: \.segments.count)
+    }
+
+    /// The path's segments after each `/`, still percent-encoded (what comes before the first `/`
+    /// is no segment). Substrings of the path: nothing is copied.
+    private static func rawSegments(of path: String) -> [Substring] {
+        var segments: [Substring] = []
+        segments.reserveCapacity(8)
+        let utf8 = path.utf8
+        guard var start = utf8.firstIndex(of: UInt8(ascii: "/")) else { return [] }
+        start = utf8.index(after: start)
+        while let slash = utf8[start...].firstIndex(of: UInt8(ascii: "/")) {
+            segments.append(path[start..<slash])
+            start = utf8.index(after: slash)
+        }
+        segments.append(path[start...])
+        return segments
+    }
+
+    /// Whether a raw segment, once percent-decoded, is `literal`. Most segments have no escape and
+    /// are compared as they are.
+    private static func segment(_ raw: Substring, is literal: [UInt8]) -> Bool {
+        if !raw.utf8.contains(UInt8(ascii: "%")) { return raw.utf8.elementsEqual(literal) }
+        return PercentDecoding.decode(raw, plusAsSpace: false).map { $0.utf8.elementsEqual(literal) } ?? false
     }
 
     /// The operation for `method` on `path`, `routeNotFound`, or `methodNotAllowed` when the path
     /// exists for other methods. `path` excludes the query string.
     public func match(method: String, path: String) throws(FleetError) -> Match {
-        let rawSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let decoded = rawSegments.map { PercentDecoding.decode(Substring($0), plusAsSpace: false) }
+        let raw = Self.rawSegments(of: path)
         var allowed: [String] = []
-        for route in routes where route.segments.count == decoded.count {
-            var parameters: [String: String?] = [:]
+        for route in routesBySegmentCount[raw.count] ?? [] {
             var matches = true
-            for (segment, value) in zip(route.segments, decoded) {
-                switch segment {
-                case .literal(let literal):
-                    if value != literal { matches = false }
-                case .parameter(let name):
-                    parameters[name] = value
+            for (segment, value) in zip(route.segments, raw) {
+                if case .literal(let literal) = segment, !Self.segment(value, is: literal) {
+                    matches = false
+                    break
                 }
-                if !matches { break }
             }
             guard matches else { continue }
             if route.method == method || (method == "HEAD" && route.method == "GET") {
+                var parameters: [String: String?] = [:]
+                for (segment, value) in zip(route.segments, raw) {
+                    if case .parameter(let name) = segment {
+                        parameters[name] = PercentDecoding.decode(value, plusAsSpace: false)
+                    }
+                }
                 return Match(operation: route.operation, parameters: parameters)
             }
             allowed.append(route.method)
@@ -135,7 +164,8 @@ extension Router {
         for route in routes {
             var cost = Double(abs(route.segments.count - segments.count))
             for (segment, value) in zip(route.segments, segments) {
-                if case .literal(let literal) = segment, literal != value {
+                if case .literal(let bytes) = segment, !value.utf8.elementsEqual(bytes) {
+                    let literal = String(decoding: bytes, as: UTF8.self)
                     let distance = Double(Self.editDistance(literal, value)) / Double(max(literal.count, value.count, 1))
                     cost += distance > 0.5 ? 10 : distance
                 }

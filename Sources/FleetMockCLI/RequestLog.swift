@@ -79,6 +79,10 @@ final class RequestLog {
     /// `…-key` for `fleetmock-api-key`: enough to tell keys apart, never enough to use one.
     static func mask(_ key: String?) -> String {
         guard let key, !key.isEmpty else { return "-" }
+        let utf8 = key.utf8
+        if utf8.allSatisfy({ $0 < 0x80 }) {  // the usual key: its last four bytes are its last four characters
+            return utf8.count <= 4 ? "…" : "…" + String(decoding: utf8.suffix(4), as: UTF8.self)
+        }
         return key.count <= 4 ? "…" : "…" + key.suffix(4)
     }
 
@@ -94,12 +98,18 @@ final class RequestLog {
         line.reserveCapacity(256)
         switch format {
         case .text:
-            line += " " + level.name + " " + event
+            // Appended piece by piece: `a + b` would build a temporary string for each pair.
+            line.append(" ")
+            line.append(level.name)
+            line.append(" ")
+            line.append(event)
             for (name, value) in fields {
                 let needsQuotes = value.isEmpty
                     || value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") }
-                line += " " + name + "="
-                line += needsQuotes ? JSONString.quote(value) : value
+                line.append(" ")
+                line.append(name)
+                line.append("=")
+                line.append(needsQuotes ? JSONString.quote(value) : value)
             }
         case .json:
             line = "{\"time\":\"" + line + "\",\"level\":\"" + level.name + "\",\"event\":\"" + event + "\""
