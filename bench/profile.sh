@@ -9,6 +9,8 @@
 # bench/results/profile-<scenario>.txt: time by module, then inclusive time by function
 # (Swift names demangled with swift-demangle when it is on PATH). Needs perf (linux-perf).
 # PROFILE_KEEP=PATH keeps the raw perf.data there, for `perf report -i PATH` of your own.
+# PROFILE_CPU_ONLY=1 skips perf and prints the server's CPU time per request over the whole load
+# (user + system, all threads, from /proc): steadier than req/s on a shared machine for an A/B.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,6 +70,20 @@ PY
     script=get_deployment.lua url="$base/api/unstable/fleet/deployments/$id"
 fi
 
+# utime + stime of the server, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+if [ "${PROFILE_CPU_ONLY:-0}" = 1 ]; then
+    before="$(cpu_ticks)"
+    wrk --threads 2 --connections 32 --duration "$((seconds + 4))s" --script "$bench_dir/$script" "$url" "${script_args[@]}" \
+        >"$tmp/wrk.txt" 2>&1
+    after="$(cpu_ticks)"
+    result="$(grep -m1 '^FLEETMOCK_RESULT' "$tmp/wrk.txt" | sed 's/^FLEETMOCK_RESULT //')"
+    requests="$(echo "$result" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')"
+    awk -v ticks="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" -v scenario="$scenario" \
+        'BEGIN { printf "%s: server CPU %.1f us per request (%d requests, %.2f CPU s)\n", scenario, ticks / hz * 1e6 / n, n, ticks / hz }'
+    echo "$result"
+    exit 0
+fi
 wrk --threads 2 --connections 32 --duration "$((seconds + 4))s" --script "$bench_dir/$script" "$url" "${script_args[@]}" \
     >"$tmp/wrk.txt" 2>&1 &
 wrk_pid=$!

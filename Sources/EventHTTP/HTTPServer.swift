@@ -36,6 +36,7 @@ public final class HTTPServer {
     private var holdsReply: (() -> Bool)?
     private var passEnded: (() -> HTTPResponse?)?
     private var heldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
+    private var spareHeldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
     private var passEndEvent: OpaquePointer?
     private var passEndScheduled = false
 
@@ -220,8 +221,14 @@ public final class HTTPServer {
     fileprivate func endPass() {
         passEndScheduled = false
         let replacement = passEnded?()
-        let held = heldReplies
-        heldReplies.removeAll(keepingCapacity: true)
+        // Swapped with a spare list, so neither is ever copied (removing all from a list still
+        // shared would allocate a new one each pass).
+        var held = spareHeldReplies
+        swap(&held, &heldReplies)
+        defer {
+            held.removeAll(keepingCapacity: true)
+            spareHeldReplies = held
+        }
         for (request, response) in held {
             var reply = replacement ?? response
             if replacement != nil, response.headers.contains(where: { $0.name == "Connection" && $0.value == "close" }) {
