@@ -10,7 +10,9 @@ enum UnstableRendering {
     }
 
     static func deploymentResponse(_ deployment: Deployment, hosts page: HostPage, fleet: FleetSimulation) -> [UInt8] {
-        var writer = JSONWriter(reservingCapacity: 4096)
+        // About 220 bytes a host: sized once rather than grown (and copied) twice for a full page.
+        let hostsOnPage = max(0, min(page.limit, deployment.operations.count - page.page * page.limit))
+        var writer = JSONWriter(reservingCapacity: 1024 + 256 * hostsOnPage)
         writer.beginObject()
         writer.key("data")
         writeDeployment(deployment, hostsPage: page, fleet: fleet, into: &writer)
@@ -67,8 +69,10 @@ enum UnstableRendering {
             writer.beginArray()
             let start = hostsPage.page * hostsPage.limit
             if start < deployment.operations.count {
-                for operation in deployment.operations[start..<min(start + hostsPage.limit, deployment.operations.count)] {
-                    writeHost(operation, of: deployment, fleet: fleet, into: &writer)
+                // By position: binding each operation would copy it (five references retained).
+                let packages = deployment.packages
+                for position in start..<min(start + hostsPage.limit, deployment.operations.count) {
+                    writeHost(at: position, of: deployment, packages: packages, fleet: fleet, into: &writer)
                 }
             }
             writer.endArray()
@@ -92,14 +96,18 @@ enum UnstableRendering {
     }
 
     private static func writeHost(
-        _ operation: HostOperation, of deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
+        at position: Int, of deployment: Deployment, packages: [PackageTarget], fleet: FleetSimulation,
+        into writer: inout JSONWriter
     ) {
         writer.beginObject()
-        writer.field("error", operation.error)
-        writer.field("hostname", operation.hostname)
-        writer.field("status", operation.state.rawValue)
+        writer.field("error", deployment.operations[position].error)
+        writer.field("hostname", deployment.operations[position].hostname)
+        writer.field("status", deployment.operations[position].state.rawValue)
         writer.key("versions")
-        writeVersions(of: operation, in: deployment, fleet: fleet, into: &writer)
+        writeVersions(
+            hostKey: deployment.operations[position].hostKey,
+            initialVersions: deployment.operations[position].initialVersions, packages: packages, fleet: fleet,
+            into: &writer)
         writer.endObject()
     }
 
@@ -117,14 +125,15 @@ enum UnstableRendering {
 
     /// A host's `versions`: per deployed package, its version before, now, and the target.
     static func writeVersions(
-        of operation: HostOperation, in deployment: Deployment, fleet: FleetSimulation, into writer: inout JSONWriter
+        hostKey: String, initialVersions: [String], packages: [PackageTarget], fleet: FleetSimulation,
+        into writer: inout JSONWriter
     ) {
         writer.beginArray()
-        for (offset, target) in deployment.packages.enumerated() {
-            let initial = offset < operation.initialVersions.count ? operation.initialVersions[offset] : ""
+        for (offset, target) in packages.enumerated() {
+            let initial = offset < initialVersions.count ? initialVersions[offset] : ""
             writer.beginObject()
             writer.field(
-                "current_version", fleet.packageVersion(agentKey: operation.hostKey, package: target.name) ?? initial)
+                "current_version", fleet.packageVersion(agentKey: hostKey, package: target.name) ?? initial)
             writer.field("initial_version", initial)
             writer.field("package_name", target.name)
             writer.field("target_version", target.version)

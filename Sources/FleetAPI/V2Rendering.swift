@@ -94,6 +94,7 @@ enum V2Rendering {
         writer.field("high_level_status", deployment.status.rawValue)
         writer.key("hosts")
         writer.beginArray()
+        let packages = deployment.packages
         for operation in deployment.operations {
             writer.beginObject()
             writer.field("error", operation.error)
@@ -102,7 +103,9 @@ enum V2Rendering {
             writer.field("status", operation.state.rawValue)
             writer.field("status_details", "")
             writer.key("versions")
-            UnstableRendering.writeVersions(of: operation, in: deployment, fleet: fleet, into: &writer)
+            UnstableRendering.writeVersions(
+                hostKey: operation.hostKey, initialVersions: operation.initialVersions, packages: packages, fleet: fleet,
+                into: &writer)
             writer.endObject()
         }
         writer.endArray()

@@ -130,6 +130,7 @@ public struct FleetSimulation: Sendable {
         }
         var operations: [HostOperation] = []
         operations.reserveCapacity(targets.count)
+        var sharedVersionLists: [String: [String]] = [:]
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
             // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
@@ -137,11 +138,21 @@ public struct FleetSimulation: Sendable {
             // Both draws happen for every host, so the failure rate never shifts other outcomes.
             let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
             let randomFailure = generator.nextUnitInterval() < settings.failureRate
-            let initialVersions: [String]
+            var initialVersions: [String] = []
             if case .upgrade(let targets) = kind {
-                initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
-            } else {
-                initialVersions = []
+                // Hosts on the same version share one list: an allocation less per host, and a
+                // large deployment holds a handful of lists instead of one per host.
+                if targets.count == 1 {
+                    let version = hosts[index].packages[targets[0].name] ?? ""
+                    if let shared = sharedVersionLists[version] {
+                        initialVersions = shared
+                    } else {
+                        initialVersions = [version]
+                        sharedVersionLists[version] = initialVersions
+                    }
+                } else {
+                    initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
+                }
             }
             let forcedError = forcedFailures.isEmpty ? nil : forcedFailures[hosts[index].agentKey]
             operations.append(

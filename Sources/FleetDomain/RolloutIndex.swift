@@ -95,12 +95,13 @@ struct RolloutIndex: Sendable {
         var end = createdAt
         var slots = MinHeap<Int64>()
         var pendingCount = 0
-        for operation in operations {
-            switch operation.state {
+        // By position: binding each operation would copy it (five references retained).
+        for position in operations.indices {
+            switch operations[position].state {
             case .succeeded, .failed, .canceled:
-                if let finished = operation.finishedAt, finished > end { end = finished }
+                if let finished = operations[position].finishedAt, finished > end { end = finished }
             case .running:
-                if let finish = operation.plannedFinish { slots.insert(finish.milliseconds) }
+                if let finish = operations[position].plannedFinish { slots.insert(finish.milliseconds) }
             case .pending:
                 pendingCount += 1
             }
@@ -110,9 +111,9 @@ struct RolloutIndex: Sendable {
             if slots.isEmpty {
                 for _ in 0..<min(concurrency, pendingCount) { slots.insert(startTime.milliseconds) }
             }
-            for operation in operations where operation.state == .pending {
+            for position in operations.indices where operations[position].state == .pending {
                 let earliest = slots.removeFirst()!
-                slots.insert(earliest + operation.plannedDurationMilliseconds)
+                slots.insert(earliest + operations[position].plannedDurationMilliseconds)
             }
         }
         while let slot = slots.removeFirst() {

@@ -101,18 +101,40 @@ enum FleetSchema {
                     fixture TEXT
                 ) WITHOUT ROWID;
                 """),
-        // A cancel writes one small row of its own: updating the deployment's row rewrote its whole
-        // host plan (kilobytes of overflow pages), which was most of a cancel's time in SQLite.
+        // Every write appends: a cancel adds one small row at the end of a table of its own
+        // (updating the deployment's row rewrote its kilobytes of host plan), and deployments lose
+        // the index on their random UUID (each trigger wrote one more page at a random place in
+        // it; the store never looks a deployment up by id). A batch of writes then touches a few
+        // pages at the ends of the tables instead of one page per write.
         .init(
             version: 4,
             sql: """
                 CREATE TABLE deployment_cancellations (
-                    deployment_id TEXT PRIMARY KEY,
+                    deployment_id TEXT NOT NULL,
                     canceled_at_ms INTEGER NOT NULL
-                ) WITHOUT ROWID;
+                );
                 INSERT INTO deployment_cancellations (deployment_id, canceled_at_ms)
-                    SELECT id, canceled_at_ms FROM deployments WHERE canceled_at_ms IS NOT NULL;
-                ALTER TABLE deployments DROP COLUMN canceled_at_ms;
+                    SELECT id, canceled_at_ms FROM deployments WHERE canceled_at_ms IS NOT NULL ORDER BY sequence;
+                CREATE TABLE deployments_v4 (
+                    sequence INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    filter_query TEXT NOT NULL,
+                    created_at_ms INTEGER NOT NULL,
+                    schedule_id TEXT,
+                    concurrency INTEGER NOT NULL,
+                    start_delay_ms INTEGER NOT NULL,
+                    author TEXT NOT NULL DEFAULT '',
+                    plan TEXT NOT NULL DEFAULT ''
+                );
+                INSERT INTO deployments_v4 (sequence, id, kind, payload, filter_query, created_at_ms, schedule_id,
+                                            concurrency, start_delay_ms, author, plan)
+                    SELECT sequence, id, kind, payload, filter_query, created_at_ms, schedule_id, concurrency,
+                           start_delay_ms, author, plan
+                    FROM deployments;
+                DROP TABLE deployments;
+                ALTER TABLE deployments_v4 RENAME TO deployments;
                 """),
     ])
 }

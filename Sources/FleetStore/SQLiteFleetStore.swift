@@ -176,17 +176,23 @@ public final class SQLiteFleetStore: FleetPersistence {
                 initialVersions: try decode(operationRows.string(at: 10)).arrayValue?.compactMap(\.stringValue) ?? [])
             changedByDeployment[operationRows.string(at: 0), default: [:]][Int(operationRows.int64(at: 1))] = operation
         }
+        var canceledAtByDeployment: [String: Instant] = [:]
+        let cancellationRows = try connection.statement(
+            "SELECT deployment_id, canceled_at_ms FROM deployment_cancellations ORDER BY rowid")
+        while try cancellationRows.step() {
+            canceledAtByDeployment[cancellationRows.string(at: 0)] = Instant(milliseconds: cancellationRows.int64(at: 1))
+        }
         var deployments: [Deployment] = []
         let rows = try connection.statement(
             """
-            SELECT id, sequence, kind, payload, filter_query, created_at_ms, c.canceled_at_ms, schedule_id, concurrency,
+            SELECT id, sequence, kind, payload, filter_query, created_at_ms, schedule_id, concurrency,
                    start_delay_ms, author, plan
-            FROM deployments LEFT JOIN deployment_cancellations c ON c.deployment_id = id ORDER BY sequence
+            FROM deployments ORDER BY sequence
             """)
         while try rows.step() {
             let id = rows.string(at: 0)
             let changed = changedByDeployment[id] ?? [:]
-            let plan = rows.string(at: 11)
+            let plan = rows.string(at: 10)
             // Deployments stored before schema 3 have no plan: every host has its own row.
             var operations = plan.isEmpty
                 ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan)
@@ -195,16 +201,15 @@ public final class SQLiteFleetStore: FleetPersistence {
                     operations[position] = operations[position].withProgress(of: operation)
                 }
             }
-            let canceledAt = rows.optionalInt64(at: 6).map(Instant.init(milliseconds:))
             var deployment = Deployment(
                 id: id, sequence: rows.int64(at: 1),
                 kind: try DeploymentKindCoding.decode(kind: rows.string(at: 2), payload: decode(rows.string(at: 3))),
                 filterQuery: rows.string(at: 4), createdAt: Instant(milliseconds: rows.int64(at: 5)),
-                canceledAt: nil, scheduleID: rows.optionalString(at: 7), author: rows.string(at: 10),
-                concurrency: Int(rows.int64(at: 8)), startDelayMilliseconds: rows.int64(at: 9), operations: operations)
+                canceledAt: nil, scheduleID: rows.optionalString(at: 6), author: rows.string(at: 9),
+                concurrency: Int(rows.int64(at: 7)), startDelayMilliseconds: rows.int64(at: 8), operations: operations)
             // Cancel stores only the instant: the hosts still pending then are canceled, as the
             // domain defines it.
-            if let canceledAt { deployment.markCanceled(at: canceledAt) }
+            if let canceledAt = canceledAtByDeployment[id] { deployment.markCanceled(at: canceledAt) }
             deployments.append(deployment)
         }
         return deployments
@@ -344,11 +349,11 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
+    /// Appended, never updated: a deployment is canceled once, and loading takes the last row.
     private func writeCancellation(of deploymentID: String, at time: Instant) throws(SQLiteError) {
         try connection.statement(
             """
             INSERT INTO deployment_cancellations (deployment_id, canceled_at_ms) VALUES (?, ?)
-            ON CONFLICT (deployment_id) DO UPDATE SET canceled_at_ms = excluded.canceled_at_ms
             """
         ).run(.text(deploymentID), .integer(time.milliseconds))
     }
@@ -493,18 +498,19 @@ enum DeploymentKindCoding {
 /// `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1), [initial versions], planned_error?], ...]`.
 enum OperationPlanCoding {
     static func encode(_ operations: [HostOperation]) -> String {
-        var writer = JSONWriter(reservingCapacity: 96 * operations.count + 2)
+        var writer = JSONWriter(reservingCapacity: 128 * operations.count + 2)
         writer.beginArray()
-        for operation in operations {
+        // By position: binding each operation would copy it (five references retained).
+        for position in operations.indices {
             writer.beginArray()
-            writer.string(operation.hostKey)
-            writer.string(operation.hostname)
-            writer.int(operation.plannedDurationMilliseconds)
-            writer.int(operation.plannedToFail ? 1 : 0)
+            writer.string(operations[position].hostKey)
+            writer.string(operations[position].hostname)
+            writer.int(operations[position].plannedDurationMilliseconds)
+            writer.int(operations[position].plannedToFail ? 1 : 0)
             writer.beginArray()
-            for version in operation.initialVersions { writer.string(version) }
+            for version in operations[position].initialVersions { writer.string(version) }
             writer.endArray()
-            if let plannedError = operation.plannedError { writer.string(plannedError) }
+            if let plannedError = operations[position].plannedError { writer.string(plannedError) }
             writer.endArray()
         }
         writer.endArray()
