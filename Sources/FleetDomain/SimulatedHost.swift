@@ -27,11 +27,12 @@ public struct SimulatedHost: Equatable, Sendable {
         self.packages = packages
         self.configFiles = configFiles
         self.attributes = attributes
+        failsEveryOperation = tags.contains(Self.failureTag)
     }
 
-    public var failsEveryOperation: Bool {
-        tags.contains(Self.failureTag)
-    }
+    /// Tagged `fleetmock_fail:true`. Stored, worked out once: a computed property read through
+    /// `hosts[i]` copied the whole host (a dozen references) on every trigger, host by host.
+    public let failsEveryOperation: Bool
 
     public var agentVersion: String? { packages[Self.agentPackage] }
 }
