@@ -104,6 +104,8 @@ extension FleetApplication {
         try orgHosting.deleteRecord(org: id)
         clearFaults(of: org)
         unregister(org)
+        // Its store closes now: nothing of it is left to commit at the end of the pass.
+        orgsWithOpenBatch.removeAll { $0 === org }
         orgHosting.removeStore(org: id)
     }
 

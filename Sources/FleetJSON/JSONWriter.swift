@@ -152,14 +152,15 @@ public struct JSONWriter: Sendable {
         bytes.append(UInt8(ascii: "\""))
         // Most strings (ids, names, versions) need no escape: copy them whole, which is what the
         // byte-by-byte loop below cost most of a GET deployment's time doing.
-        var text = text
-        let copiedWhole = text.withUTF8 { buffer -> Bool in
+        // The UTF-8 in place when the string has it contiguous (every native string): no copy of
+        // the string value, as `withUTF8` on a `var` needs.
+        let copiedWhole = text.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
             for byte in buffer where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
                 return false
             }
             bytes.append(contentsOf: buffer)
             return true
-        }
+        } ?? false
         if copiedWhole {
             bytes.append(UInt8(ascii: "\""))
             return
