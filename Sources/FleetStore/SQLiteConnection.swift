@@ -111,6 +111,23 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Runs `body`, which executes at most one writing statement, inside the open batch without a
+    /// savepoint of its own: SQLite takes back a failed statement by itself (statement journal).
+    /// Outside a batch, a transaction of its own.
+    public func singleStatement<Result>(_ body: () throws(SQLiteError) -> Result) throws(SQLiteError) -> Result {
+        guard batchOpen else { return try transaction(body) }
+        do {
+            return try body()
+        } catch {
+            if let handle, sqlite3_get_autocommit(handle) != 0 {
+                batchOpen = false
+                batchLost = true
+                resetStatements()
+            }
+            throw error
+        }
+    }
+
     /// Opens a batch if none is open: later `transaction` calls join it until `commitBatch`.
     public func beginBatch() throws(SQLiteError) {
         guard !batchOpen else { return }

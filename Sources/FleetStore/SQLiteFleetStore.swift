@@ -26,7 +26,8 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// SQLite still checkpoints at commit if the WAL ever passes about 256 MB, which bounds the disk.
     public func startBackgroundCheckpoints(intervalMilliseconds: UInt32 = 50) throws(SQLiteError) {
         guard path != ":memory:", checkpointer == nil else { return }
-        try connection.execute("PRAGMA wal_autocheckpoint = 65536")
+        // The checkpoint thread also shrinks the WAL after a burst; a commit never truncates it.
+        try connection.execute("PRAGMA wal_autocheckpoint = 65536; PRAGMA journal_size_limit = -1")
         let checkpointer = WALCheckpointer(path: path, intervalMilliseconds: intervalMilliseconds)
         checkpointer.start()
         self.checkpointer = checkpointer
@@ -232,10 +233,27 @@ public final class SQLiteFleetStore: FleetPersistence {
         guard !changes.isEmpty else { return }
         do {
             try connection.beginBatch()
+            // One statement needs no savepoint (a cancel, a host's progress): SQLite undoes a
+            // failed statement by itself.
+            if changes.count == 1, Self.writesOneStatement(changes[0]) {
+                try connection.singleStatement { () throws(SQLiteError) in try write(changes[0]) }
+                return
+            }
         } catch {
             throw FleetError.storageFailure(reason: error.description)
         }
         try persist(changes)
+    }
+
+    /// Whether `write(change)` runs exactly one writing statement.
+    private static func writesOneStatement(_ change: FleetChange) -> Bool {
+        switch change {
+        case .deploymentCanceled, .operationUpdated, .hostUpdated, .scheduleUpdated, .scheduleDeleted,
+            .randomStateUpdated, .progressPolicyUpdated:
+            return true
+        case .deploymentCreated, .scheduleCreated, .clockUpdated:
+            return false
+        }
     }
 
     public func commitBatch() throws(FleetError) {

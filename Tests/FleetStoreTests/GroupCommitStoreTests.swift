@@ -108,3 +108,27 @@ import Testing
         #expect(try values() == [2, 3])
     }
 }
+
+/// A write of one statement runs in the batch without a savepoint: a failure still takes back
+/// only itself.
+@Suite struct SingleStatementBatchTests {
+    @Test func aFailedSingleStatementLeavesTheBatchAndItsOtherWrites() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        func insert(_ value: Int64) throws(SQLiteError) {
+            try connection.singleStatement { () throws(SQLiteError) in
+                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
+            }
+        }
+        try connection.beginBatch()
+        try insert(1)
+        #expect(throws: SQLiteError.self) { try insert(1) }  // primary key
+        #expect(connection.batchOpen)
+        try insert(2)
+        try connection.commitBatch()
+        let rows = try connection.statement("SELECT x FROM t ORDER BY x")
+        var values: [Int64] = []
+        while try rows.step() { values.append(rows.int64(at: 0)) }
+        #expect(values == [1, 2])
+    }
+}
