@@ -16,7 +16,8 @@ extension DeploymentKind {
             if targets.isEmpty { throw FleetError.invalidField(path: path, reason: "must name at least one package") }
             var seen: Set<String> = []
             for (index, target) in targets.enumerated() {
-                let itemPath = path + "[\(index)]"
+                // Spelled out only for an error: every trigger validates its package.
+                var itemPath: String { path + "[\(index)]" }
                 if target.name.trimmingWhitespace().isEmpty {
                     throw FleetError.invalidField(path: itemPath + ".name", reason: "must not be empty")
                 }

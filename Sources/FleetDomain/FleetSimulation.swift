@@ -144,7 +144,10 @@ public struct FleetSimulation: Sendable {
                 // large deployment holds a handful of lists instead of one per host.
                 if targets.count == 1 {
                     let version = hosts[index].packages[targets[0].name] ?? ""
-                    if let shared = sharedVersionLists[version] {
+                    if !operations.isEmpty, operations[operations.count - 1].initialVersions.first == version {
+                        // Neighbours often share a version: no lookup (and no copy of `last`).
+                        initialVersions = operations[operations.count - 1].initialVersions
+                    } else if let shared = sharedVersionLists[version] {
                         initialVersions = shared
                     } else {
                         initialVersions = [version]
