@@ -115,6 +115,19 @@ public struct JSONWriter: Sendable {
         }
     }
 
+    /// Where the next byte goes: with `fragment(from:)`, marks the start of a run of output to reuse.
+    public var position: Int { bytes.count }
+
+    /// The output written since `start`, to be repeated later with `append(fragment:)`.
+    public func fragment(from start: Int) -> [UInt8] { Array(bytes[start...]) }
+
+    /// Appends a fragment this writer produced earlier, which ended with a complete value (or
+    /// closed an object or array): the writer is left as after a value.
+    public mutating func append(fragment: [UInt8]) {
+        bytes.append(contentsOf: fragment)
+        needsComma = true
+    }
+
     // Convenience for the common "key": value pairs.
     public mutating func field(_ name: StaticString, _ text: String) { key(name); string(text) }
     public mutating func field(_ name: StaticString, _ number: Int64) { key(name); int(number) }
