@@ -71,9 +71,9 @@ enum UnstableRendering {
             if start < deployment.operations.count {
                 // By position: binding each operation would copy it (five references retained).
                 let packages = deployment.packages
-                var tail: HostTail?
+                var tails: [HostTail] = []
                 for position in start..<min(start + hostsPage.limit, deployment.operations.count) {
-                    writeHost(at: position, of: deployment, packages: packages, fleet: fleet, reusing: &tail, into: &writer)
+                    writeHost(at: position, of: deployment, packages: packages, fleet: fleet, reusing: &tails, into: &writer)
                 }
             }
             writer.endArray()
@@ -97,9 +97,9 @@ enum UnstableRendering {
     }
 
     /// The end of a host's entry, after its name: `,"status":…,"versions":[…]}`. The hosts of a
-    /// deployment mostly share it (one state, the same versions), so it is rendered once and copied
-    /// for each following host with the same inputs: a third of a trigger's rendering otherwise.
-    /// Kept for upgrades of one package, the usual deployment.
+    /// deployment mostly share one of a few (a state, a version before, a version now), so each is
+    /// rendered once and copied for the next hosts with the same inputs: rendering was a sixth of a
+    /// trigger's time. Kept for upgrades of one package, the usual deployment.
     struct HostTail {
         let state: HostOperationState
         let initialVersions: [String]
@@ -107,41 +107,45 @@ enum UnstableRendering {
         let bytes: [UInt8]
     }
 
+    /// Tails kept while one page renders; beyond this many distinct ones, the oldest gives way.
+    private static let tailsKept = 8
+
     private static func writeHost(
         at position: Int, of deployment: Deployment, packages: [PackageTarget], fleet: FleetSimulation,
-        reusing tail: inout HostTail?, into writer: inout JSONWriter
+        reusing tails: inout [HostTail], into writer: inout JSONWriter
     ) {
         writer.beginObject()
         writer.field("error", deployment.operations[position].error)
         writer.field("hostname", deployment.operations[position].hostname)
         let state = deployment.operations[position].state
+        let initialVersions = deployment.operations[position].initialVersions
         guard packages.count == 1 else {
-            writeHostTail(at: position, of: deployment, packages: packages, fleet: fleet, into: &writer)
+            writer.field("status", state.rawValue)
+            writer.key("versions")
+            writeVersions(
+                hostKey: deployment.operations[position].hostKey, initialVersions: initialVersions, packages: packages,
+                fleet: fleet, into: &writer)
+            writer.endObject()
             return
         }
-        let initialVersions = deployment.operations[position].initialVersions
         let current = fleet.packageVersion(agentKey: deployment.operations[position].hostKey, package: packages[0].name)
-        if let tail, tail.state == state, tail.currentVersion == current, tail.initialVersions == initialVersions {
+        if let tail = tails.first(where: {
+            $0.state == state && $0.currentVersion == current && $0.initialVersions == initialVersions
+        }) {
             writer.append(fragment: tail.bytes)
             return
         }
         let start = writer.position
-        writeHostTail(at: position, of: deployment, packages: packages, fleet: fleet, into: &writer)
-        tail = HostTail(
-            state: state, initialVersions: initialVersions, currentVersion: current, bytes: writer.fragment(from: start))
-    }
-
-    private static func writeHostTail(
-        at position: Int, of deployment: Deployment, packages: [PackageTarget], fleet: FleetSimulation,
-        into writer: inout JSONWriter
-    ) {
-        writer.field("status", deployment.operations[position].state.rawValue)
+        writer.field("status", state.rawValue)
         writer.key("versions")
-        writeVersions(
-            hostKey: deployment.operations[position].hostKey,
-            initialVersions: deployment.operations[position].initialVersions, packages: packages, fleet: fleet,
-            into: &writer)
+        writer.beginArray()
+        writeVersion(of: packages[0], initial: initialVersions.first ?? "", current: current, into: &writer)
+        writer.endArray()
         writer.endObject()
+        if tails.count == tailsKept { tails.removeFirst() }
+        tails.append(
+            HostTail(
+                state: state, initialVersions: initialVersions, currentVersion: current, bytes: writer.fragment(from: start)))
     }
 
     static func writeConfigOperations(_ operations: [ConfigOperation], into writer: inout JSONWriter) {
@@ -163,16 +167,23 @@ enum UnstableRendering {
     ) {
         writer.beginArray()
         for (offset, target) in packages.enumerated() {
-            let initial = offset < initialVersions.count ? initialVersions[offset] : ""
-            writer.beginObject()
-            writer.field(
-                "current_version", fleet.packageVersion(agentKey: hostKey, package: target.name) ?? initial)
-            writer.field("initial_version", initial)
-            writer.field("package_name", target.name)
-            writer.field("target_version", target.version)
-            writer.endObject()
+            writeVersion(
+                of: target, initial: offset < initialVersions.count ? initialVersions[offset] : "",
+                current: fleet.packageVersion(agentKey: hostKey, package: target.name), into: &writer)
         }
         writer.endArray()
+    }
+
+    /// One package's entry in a host's `versions`; a host without the package reads its initial version.
+    private static func writeVersion(
+        of target: PackageTarget, initial: String, current: String?, into writer: inout JSONWriter
+    ) {
+        writer.beginObject()
+        writer.field("current_version", current ?? initial)
+        writer.field("initial_version", initial)
+        writer.field("package_name", target.name)
+        writer.field("target_version", target.version)
+        writer.endObject()
     }
 
     static func scheduleResponse(_ schedule: Schedule) -> [UInt8] {
