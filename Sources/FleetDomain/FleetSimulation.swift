@@ -73,7 +73,7 @@ public struct FleetSimulation: Sendable {
     /// this once per host, and copying the whole host each time was a quarter of a GET's work.
     public func packageVersion(agentKey: String, package: String) -> String? {
         guard let index = hostIndexByKey[agentKey] else { return nil }
-        return hosts[index].packages[package]
+        return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
     }
 
     /// A reply remembered for `key` since the state last changed.

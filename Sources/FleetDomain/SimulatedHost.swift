@@ -11,7 +11,12 @@ public struct SimulatedHost: Equatable, Sendable {
     public let hostname: String
     public let tags: [Tag]
     /// Package name to installed version.
-    public var packages: [String: String]
+    public var packages: [String: String] {
+        didSet { agentVersion = packages[Self.agentPackage] }
+    }
+    /// The installed Agent's version, kept beside `packages`: every host entry of a deployment reads
+    /// it, and this saves a hash of the package name each time.
+    public private(set) var agentVersion: String?
     /// Configuration file path to its content.
     public var configFiles: [String: JSONValue]
     /// Descriptive facts from the fixtures (OS, IPs, cloud provider...), passed through untouched.
@@ -28,13 +33,13 @@ public struct SimulatedHost: Equatable, Sendable {
         self.configFiles = configFiles
         self.attributes = attributes
         failsEveryOperation = tags.contains(Self.failureTag)
+        agentVersion = packages[Self.agentPackage]
     }
 
     /// Tagged `fleetmock_fail:true`. Stored, worked out once: a computed property read through
     /// `hosts[i]` copied the whole host (a dozen references) on every trigger, host by host.
     public let failsEveryOperation: Bool
 
-    public var agentVersion: String? { packages[Self.agentPackage] }
 }
 
 /// A `key:value` tag, the unit Datadog queries match on. A tag without a colon has an empty key.
