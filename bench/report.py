@@ -56,7 +56,9 @@ def main():
         ("GET deployment (48 hosts)", "get", "baseline", TARGETS["get_rps"]),
         ("GET deployment (48 hosts)", "get_high", "baseline_high", TARGETS["get_rps"]),
         ("POST trigger (48-host schedule)", "trigger", "baseline", TARGETS["trigger_rps"]),
+        ("POST trigger (48-host schedule)", "trigger_high", "baseline_high", TARGETS["trigger_rps"]),
         ("POST cancel (pending deployment)", "cancel", "baseline", TARGETS["cancel_rps"]),
+        ("POST cancel (pending deployment)", "cancel_high", "baseline_high", TARGETS["cancel_rps"]),
         ("POST trigger (100-host schedule)", "trigger_100", "baseline", TARGETS["trigger_rps"]),
     ]
     head = ["Operation", "Conn", "req/s", "p50", "p99", "non-2xx", "vs baseline", "Target", "Result", "load"]
@@ -67,8 +69,8 @@ def main():
             continue
         rps = num(v, f"{key}_rps")
         errors = int(num(v, f"{key}_non2xx"))
-        if key == "cancel":
-            errors = int(num(v, "cancel_non204"))
+        if key.startswith("cancel"):
+            errors = int(num(v, f"{key}_non204"))
         ratio = f"{rps / num(v, f'{baseline}_rps', 1):.2f}x" if baseline else "1.00x"
         table.append([
             label, v.get(f"{key}_connections", "?"), f"{rps:,.0f}",
@@ -82,19 +84,22 @@ def main():
             notes.append(f"{key}: {socket} socket errors or timeouts (connect {int(num(v, f'{key}_connect_errors'))}, "
                          f"read {int(num(v, f'{key}_read_errors'))}, write {int(num(v, f'{key}_write_errors'))}, "
                          f"timeout {int(num(v, f'{key}_timeouts'))}).")
-    if "cancel_rps" in v:
-        cancel_seconds = num(v, "cancel_duration_us") / 1e6
+    for key in ("cancel", "cancel_high"):
+        if f"{key}_rps" not in v:
+            continue
+        cancel_seconds = num(v, f"{key}_duration_us") / 1e6
         notes.append(
-            f"cancel: {int(num(v, 'cancel_ids')):,} pending deployments (created beforehand by "
+            f"{key}: {int(num(v, f'{key}_ids')):,} pending deployments (half of those created beforehand by "
             f"{int(num(v, 'prefill_seconds'))} s of triggers, not measured), each canceled once; "
-            f"{int(num(v, 'cancel_requests')):,} replies in {cancel_seconds:.2f} s, "
-            f"{int(num(v, 'cancel_non204')):,} not 204."
+            f"{int(num(v, f'{key}_requests')):,} replies in {cancel_seconds:.2f} s, "
+            f"{int(num(v, f'{key}_non204')):,} not 204."
             + (" The ids ran out before the run's time was up, so req/s is over that shorter time."
-               if num(v, "cancel_exhausted") > 0 else ""))
+               if num(v, f"{key}_exhausted") > 0 else ""))
 
     other_head = ["Figure", "Value", "Target", "Result"]
     other = []
-    for label, key in [("GET /__fleetmock/health", "baseline_high"), ("GET deployment", "get_high")]:
+    for label, key in [("GET /__fleetmock/health", "baseline_high"), ("GET deployment", "get_high"),
+                       ("POST trigger (48 hosts)", "trigger_high"), ("POST cancel", "cancel_high")]:
         if f"{key}_p99_us" in v:
             p99 = num(v, f"{key}_p99_us") / 1000
             other.append([f"p99 at {v.get(f'{key}_connections', '?')} connections: {label}", f"{p99:.2f} ms",

@@ -14,7 +14,7 @@
 #   BENCH_CONNECTIONS_HIGH   connections of the second baseline and GET run (default 64)
 #   BENCH_THREADS            wrk threads (default 2)
 #   BENCH_STARTS             starts measured for start-up time (default 10)
-#   BENCH_CANCEL_IDS         deployments created for the cancel run (default 4000 x BENCH_SECONDS)
+#   BENCH_CANCEL_IDS         deployments created for each of the two cancel runs (default 4000 x BENCH_SECONDS)
 #   BENCH_PREFILL_MAX_SECONDS  time allowed to create them (default 6 x BENCH_SECONDS)
 #   BENCH_RESULTS            Markdown output (default bench/results/latest.md)
 #   BENCH_PEER               0 skips bench/peer.sh (default 1; it installs moto into bench/.venv-moto)
@@ -137,16 +137,19 @@ run_wrk baseline_high "$connections_high" "$seconds" health.lua "$base/__fleetmo
 run_wrk get "$connections" "$seconds" get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id"
 run_wrk get_high "$connections_high" "$seconds" get_deployment.lua "$base/api/unstable/fleet/deployments/$deployment_id"
 run_wrk trigger "$connections" "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger"
+run_wrk trigger_high "$connections_high" "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_48_hosts/trigger"
 
-# Cancel: each deployment can be canceled once, so first create BENCH_CANCEL_IDS of them
-# (collect_ids.lua, not measured), then cancel.lua cancels each id once and stops when they run out.
+# Cancel: each deployment can be canceled once, so first create 2 x BENCH_CANCEL_IDS of them
+# (collect_ids.lua, not measured), then cancel.lua cancels each id once and stops when they run out:
+# half of them at BENCH_CONNECTIONS, the other half at BENCH_CONNECTIONS_HIGH.
 trigger_rps="$(awk -F= '$1 == "trigger_rps" {print int($2)}' "$results")"
 mkdir "$tmp/ids"
 collected=0
 prefill_used=0
-while [ "$collected" -lt "$cancel_ids" ] && [ "$prefill_used" -lt "$prefill_max" ]; do
+wanted_ids=$((2 * cancel_ids))
+while [ "$collected" -lt "$wanted_ids" ] && [ "$prefill_used" -lt "$prefill_max" ]; do
     # Collecting parses every reply, so expect ~80% of the trigger rate; one second more for slack.
-    want_seconds=$(( (cancel_ids - collected) * 5 / (4 * (trigger_rps > 0 ? trigger_rps : 1)) + 1 ))
+    want_seconds=$(( (wanted_ids - collected) * 5 / (4 * (trigger_rps > 0 ? trigger_rps : 1)) + 1 ))
     left=$((prefill_max - prefill_used))
     [ "$want_seconds" -le "$left" ] || want_seconds="$left"
     run_wrk prefill "$connections" "$want_seconds" collect_ids.lua \
@@ -157,14 +160,18 @@ while [ "$collected" -lt "$cancel_ids" ] && [ "$prefill_used" -lt "$prefill_max"
 done
 record prefill_ids "$collected"
 record prefill_seconds "$prefill_used"
-echo "  prefill            created $collected pending deployments in ${prefill_used} s (wanted $cancel_ids)"
-[ "$collected" -gt 0 ] || die "no deployment id collected for the cancel run"
-run_wrk cancel "$connections" "$seconds" cancel.lua "$base/" "$tmp/ids.all" "$threads"
+echo "  prefill            created $collected pending deployments in ${prefill_used} s (wanted $wanted_ids)"
+[ "$collected" -gt 1 ] || die "no deployment id collected for the cancel runs"
+half=$((collected / 2))
+head -n "$half" "$tmp/ids.all" >"$tmp/ids.first"
+tail -n +"$((half + 1))" "$tmp/ids.all" >"$tmp/ids.second"
+run_wrk cancel "$connections" "$seconds" cancel.lua "$base/" "$tmp/ids.first" "$threads"
+run_wrk cancel_high "$connections_high" "$seconds" cancel.lua "$base/" "$tmp/ids.second" "$threads"
 memory after_load
 # Context for the memory figures: deployments in the state (the trigger run's completed
 # requests, the prefill's, the one to GET; a few in flight at a run's end are not counted)
 # and the SQLite files' size on disk.
-trigger_requests="$(awk -F= '$1 == "trigger_requests" {t = $2} END {print t + 0}' "$results")"
+trigger_requests="$(awk -F= '$1 == "trigger_requests" || $1 == "trigger_high_requests" {t += $2} END {print t + 0}' "$results")"
 record deployments_created "$((trigger_requests + collected + 1))"
 record db_kb "$(du -k "$tmp/bench.sqlite" | cut -f1)"
 record wal_kb "$( (du -k "$tmp/bench.sqlite-wal" 2>/dev/null || echo 0) | cut -f1)"
