@@ -45,6 +45,7 @@ final class WALCheckpointer: Sendable {
         guard let connection = try? SQLiteConnection(path: path) else { return }
         defer { connection.close() }
         try? connection.execute("PRAGMA busy_timeout = 0")
+        var previousLogFrames: Int64 = -1
         while !stopRequested.withLock({ $0 }) {
             usleep(intervalMicroseconds)
             // Passive only: a RESTART would hold the writer lock through the copy and an fsync (tried:
@@ -54,10 +55,14 @@ final class WALCheckpointer: Sendable {
                 .firstRow({ ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)) })
             else { continue }
             // Shrinking a WAL that grew under a burst of writes is done here, once every frame is
-            // copied, so no request pays for it: the writer's own connection never truncates (an
-            // ftruncate of a few hundred megabytes took tens of milliseconds inside a commit).
-            // TRUNCATE waits for nothing (busy_timeout 0): if a write is under way, next time.
-            if busy == 0, logFrames > 0, logFrames == copiedFrames, walFileSize() > Self.truncateAboveBytes {
+            // copied and no write came for a whole interval, so no request pays for it: the writer's
+            // own connection never truncates (an ftruncate of a few hundred megabytes took tens of
+            // milliseconds inside a commit), and TRUNCATE holds the write lock while it runs (done
+            // under load, it stalled the writer for 7 ms and more). It waits for nothing
+            // (busy_timeout 0): if a write is under way, next time.
+            let idle = logFrames == previousLogFrames
+            previousLogFrames = logFrames
+            if busy == 0, idle, logFrames > 0, logFrames == copiedFrames, walFileSize() > Self.truncateAboveBytes {
                 _ = try? connection.statement("PRAGMA wal_checkpoint(TRUNCATE)").firstRow { $0.int64(at: 0) }
             }
         }
