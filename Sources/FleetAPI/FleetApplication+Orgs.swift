@@ -89,6 +89,7 @@ extension FleetApplication {
         do {
             try orgHosting.saveRecord(record)
         } catch {
+            orgsWithOpenBatch.removeAll { $0 === org }  // its store closes now: nothing to commit
             orgHosting.removeStore(org: id)
             throw error
         }

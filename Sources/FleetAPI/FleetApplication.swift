@@ -266,8 +266,10 @@ public final class FleetApplication {
     /// Writes changes to the current org's store: committed at once, or into its open batch.
     func write(_ changes: [FleetChange]) throws(FleetError) {
         guard groupsCommits else { return try persistence.persist(changes) }
-        try persistence.persistInBatch(changes)
+        // Noted before writing: even a write that fails may have opened the batch, which the end of
+        // the pass must then close (and, if the failure lost it, report).
         if !orgsWithOpenBatch.contains(where: { $0 === current }) { orgsWithOpenBatch.append(current) }
+        try persistence.persistInBatch(changes)
     }
 
     // MARK: Group commit

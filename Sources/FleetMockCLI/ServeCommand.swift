@@ -135,7 +135,6 @@ final class ServeCommand {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.
             // The pass's log lines go out then too, in one write.
             application.groupsCommits = true
-            log.holdsLines = true
             server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
                 [unowned self] in self.finishPass()
             }
@@ -175,6 +174,8 @@ final class ServeCommand {
         }
         // The other loops start last: from here on, everything they share is reached under the lock.
         try startLoops(otherLoops)
+        // From here on a pass's log lines go out together at its end (the start-up lines above are written).
+        log.holdsLines = application.groupsCommits
         server.run()
         // Writes no pass ended (a timer's, late in the shutdown) are committed before the store closes.
         _ = application.finishPass()
@@ -229,6 +230,8 @@ final class ServeCommand {
         let failure = application?.finishPass()
         log.flush()
         guard let failure else { return nil }
+        // An org went back to its committed state: its next rollout event may have moved.
+        rescheduleWakeUp()
         return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
     }
 

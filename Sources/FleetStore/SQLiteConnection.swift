@@ -131,6 +131,11 @@ public final class SQLiteConnection {
     /// Opens a batch if none is open: later `transaction` calls join it until `commitBatch`.
     public func beginBatch() throws(SQLiteError) {
         guard !batchOpen else { return }
+        // Writes after a lost batch would build on state it no longer holds: none until
+        // `commitBatch` has reported the loss (and memory is back in step).
+        if batchLost {
+            throw SQLiteError(code: SQLITE_ABORT, message: "an earlier write of this pass was lost", context: "BEGIN")
+        }
         try statement("BEGIN IMMEDIATE").run()
         batchOpen = true
     }
