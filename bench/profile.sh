@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # CPU profile of the FleetMock server under one wrk load, with perf (cpu-clock sampling, DWARF
 # call graphs, so time inside libsqlite3, which has no frame pointers, is charged to its callers).
-#   bench/profile.sh trigger|get|cancel [SECONDS]
+#   bench/profile.sh trigger|trigger100|get|cancel [SECONDS]
 # Starts the server on a fresh database (127.0.0.1, --clock manual), runs the load of
-# bench/trigger.lua, bench/get_deployment.lua or bench/cancel.lua (over pending deployments created
+# bench/trigger.lua (trigger100: on a schedule created first that matches 100 of the 120 bundled
+# hosts, as bench/run.sh's 100-host trigger), bench/get_deployment.lua or bench/cancel.lua (over pending deployments created
 # first, not profiled; 2 threads, 32 connections) for SECONDS + 4 s,
 # samples the server for SECONDS (default 6) from the load's second second, and writes
 # bench/results/profile-<scenario>.txt: time by module, then inclusive time by function
@@ -17,7 +18,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bench_dir="$repo_root/bench"
 scenario="${1:-}"
 seconds="${2:-6}"
-case "$scenario" in trigger | get | cancel) ;; *) echo "usage: bench/profile.sh trigger|get|cancel [SECONDS]" >&2; exit 2 ;; esac
+case "$scenario" in trigger | trigger100 | get | cancel) ;; *) echo "usage: bench/profile.sh trigger|trigger100|get|cancel [SECONDS]" >&2; exit 2 ;; esac
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "bench/profile.sh: SECONDS must be a positive integer" >&2; exit 2; }
 
 bin="${FLEETMOCK_BIN:-.build/release/fleetmock}"
@@ -52,6 +53,20 @@ schedule="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
 script_args=()
 if [ "$scenario" = trigger ]; then
     script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule/trigger"
+elif [ "$scenario" = trigger100 ]; then
+    schedule_100="$(python3 - "$base" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+headers = {"DD-API-KEY": "fleetmock-api-key", "DD-APPLICATION-KEY": "fleetmock-app-key", "Content-Type": "application/json"}
+body = {"data": {"type": "schedule", "attributes": {"name": "profile: 100 hosts",
+    "query": "-availability-zone:us-east-1b -availability-zone:us-east-1c", "rule": {
+    "days_of_week": ["Mon"], "start_maintenance_window": "02:00", "maintenance_window_duration": 60, "timezone": "UTC"}}}}
+request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules", data=json.dumps(body).encode(), method="POST",
+                                 headers=headers)
+print(json.load(urllib.request.urlopen(request, timeout=10))["data"]["id"])
+PY
+)"
+    script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule_100/trigger"
 elif [ "$scenario" = cancel ]; then
     # Pending deployments to cancel, each once: created beforehand (not profiled), like run.sh does.
     wrk --threads 2 --connections 32 --duration "$((seconds + 6))s" --script "$bench_dir/collect_ids.lua" \
