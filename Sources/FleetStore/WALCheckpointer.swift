@@ -46,6 +46,7 @@ final class WALCheckpointer: Sendable {
         defer { connection.close() }
         try? connection.execute("PRAGMA busy_timeout = 0")
         var previousLogFrames: Int64 = -1
+        var idleRounds = 0
         while !stopRequested.withLock({ $0 }) {
             usleep(intervalMicroseconds)
             // Passive only: a RESTART would hold the writer lock through the copy and an fsync (tried:
@@ -55,14 +56,18 @@ final class WALCheckpointer: Sendable {
                 .firstRow({ ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)) })
             else { continue }
             // Shrinking a WAL that grew under a burst of writes is done here, once every frame is
-            // copied and no write came for a whole interval, so no request pays for it: the writer's
-            // own connection never truncates (an ftruncate of a few hundred megabytes took tens of
+            // copied and no write came for a second, so requests rarely pay for it: the writer's own
+            // connection never truncates (an ftruncate of a few hundred megabytes took tens of
             // milliseconds inside a commit), and TRUNCATE holds the write lock while it runs (done
-            // under load, it stalled the writer for 7 ms and more). It waits for nothing
-            // (busy_timeout 0): if a write is under way, next time.
-            let idle = logFrames == previousLogFrames
+            // under load, it stalled the writer 7 ms and more; after a pause of a few intervals, the
+            // first requests of the next burst 40 ms). It waits for nothing (busy_timeout 0): if a
+            // write is under way, next time.
+            idleRounds = logFrames == previousLogFrames ? idleRounds + 1 : 0
             previousLogFrames = logFrames
-            if busy == 0, idle, logFrames > 0, logFrames == copiedFrames, walFileSize() > Self.truncateAboveBytes {
+            let idleFor = Int(idleRounds) * Int(intervalMicroseconds)
+            if busy == 0, idleFor >= Self.idleBeforeTruncatingMicroseconds, logFrames > 0, logFrames == copiedFrames,
+                walFileSize() > Self.truncateAboveBytes
+            {
                 _ = try? connection.statement("PRAGMA wal_checkpoint(TRUNCATE)").firstRow { $0.int64(at: 0) }
             }
         }
@@ -70,6 +75,7 @@ final class WALCheckpointer: Sendable {
 
     /// A WAL larger than this is truncated once idle; below it, its space is reused as it is.
     static let truncateAboveBytes = 16 << 20
+    static let idleBeforeTruncatingMicroseconds = 1_000_000
 
     private func walFileSize() -> Int {
         var info = stat()
