@@ -129,10 +129,12 @@ enum UnstableRendering {
             return
         }
         let current = fleet.packageVersion(agentKey: deployment.operations[position].hostKey, package: packages[0].name)
-        if let tail = tails.first(where: {
-            $0.state == state && $0.currentVersion == current && $0.initialVersions == initialVersions
-        }) {
-            writer.append(fragment: tail.bytes)
+        // By position: `first(where:)` copied each tail it looked at (three references retained).
+        for index in tails.indices
+        where tails[index].state == state && tails[index].currentVersion == current
+            && tails[index].initialVersions == initialVersions
+        {
+            writer.append(fragment: tails[index].bytes)
             return
         }
         let start = writer.position

@@ -143,7 +143,8 @@ public struct FleetSimulation: Sendable {
                 // Hosts on the same version share one list: an allocation less per host, and a
                 // large deployment holds a handful of lists instead of one per host.
                 if targets.count == 1 {
-                    let version = hosts[index].packages[targets[0].name] ?? ""
+                    let version = (targets[0].name == SimulatedHost.agentPackage
+                        ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
                     if !operations.isEmpty, operations[operations.count - 1].initialVersions.first == version {
                         // Neighbours often share a version: no lookup (and no copy of `last`).
                         initialVersions = operations[operations.count - 1].initialVersions

@@ -362,8 +362,9 @@ public final class SQLiteFleetStore: FleetPersistence {
             .text(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending; a restored one may have progressed.
-        for (position, operation) in deployment.operations.enumerated() where operation.state != .pending {
-            try upsert(operation, deploymentID: deployment.id, position: position)
+        // By position: binding each operation would copy it (five references retained) per host.
+        for position in deployment.operations.indices where deployment.operations[position].state != .pending {
+            try upsert(deployment.operations[position], deploymentID: deployment.id, position: position)
         }
     }
 
