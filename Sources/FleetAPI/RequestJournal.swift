@@ -69,17 +69,26 @@ public struct RequestJournal: Sendable {
 
     /// A body's first `limit` bytes and how many there were in all.
     struct Body: Sendable {
-        let prefix: [UInt8]
-        let totalCount: Int
+        /// The body, or its first `limit` bytes when it is longer than `sharedUpTo`.
+        let kept: [UInt8]
+        let limit: Int
 
         init(_ body: [UInt8], limit: Int) {
-            prefix = body.count > limit ? Array(body[..<limit]) : body
+            // A body up to `sharedUpTo` is kept whole, sharing the reply's storage (a remembered
+            // page is not copied at all); only a longer one is cut here, so the journal stays
+            // bounded. Either way the text shows `limit` bytes.
+            kept = body.count > max(limit, Self.sharedUpTo) ? Array(body[..<limit]) : body
             totalCount = body.count
+            self.limit = limit
         }
 
+        let totalCount: Int
+        static let sharedUpTo = 16 << 10
+
         var text: String {
-            let text = String(decoding: prefix, as: UTF8.self)
-            return totalCount > prefix.count ? text + "…[\(totalCount - prefix.count) more bytes]" : text
+            let shown = kept.prefix(limit)
+            let text = String(decoding: shown, as: UTF8.self)
+            return totalCount > shown.count ? text + "…[\(totalCount - shown.count) more bytes]" : text
         }
     }
 
