@@ -8,69 +8,44 @@ import Testing
 @Suite struct GroupCommitStoreTests {
     let t0 = TestFleet.start
 
-    private func temporaryDatabasePath() -> String {
-        var template = Array("/tmp/fleetmock-batch-XXXXXX".utf8CString)
-        let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-        return folder + "/state.sqlite"
-    }
-
-    private func committedDeploymentCount(_ path: String) throws -> Int {
-        let reader = try SQLiteFleetStore(path: path)
-        defer { reader.close() }
-        return try #require(try reader.load(clockMode: .manual)).deployments.count
-    }
-
     @Test func batchedWritesBecomeVisibleOnlyAtCommit() throws {
-        let path = temporaryDatabasePath()
-        var fleet = TestFleet.simulation()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(fleet.snapshot)
+        var seeded = try SeededStore()
         for _ in 0..<3 {
-            let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
-            try store.persistInBatch(trigger)
-            fleet.apply(trigger)
+            let trigger = try seeded.planTrigger()
+            try seeded.store.persistInBatch(trigger)
+            seeded.fleet.apply(trigger)
         }
-        #expect(try committedDeploymentCount(path) == 0)
-        try store.commitBatch()
-        #expect(try committedDeploymentCount(path) == 3)
-        store.close()
-        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == fleet.snapshot)
+        #expect(try seeded.committed()?.deployments.count == 0)
+        try seeded.store.commitBatch()
+        #expect(try seeded.committed() == seeded.fleet.snapshot)
     }
 
     @Test func aFailedWriteInsideABatchTakesBackOnlyItself() throws {
-        let path = temporaryDatabasePath()
-        var fleet = TestFleet.simulation()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(fleet.snapshot)
-        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
-        try store.persistInBatch(trigger)
-        fleet.apply(trigger)
+        var seeded = try SeededStore()
+        let trigger = try seeded.planTrigger()
+        try seeded.store.persistInBatch(trigger)
+        seeded.fleet.apply(trigger)
         // A clock change, then a duplicate deployment id: the whole write goes, the batch stays.
-        let doomed = fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
-        #expect(throws: FleetError.self) { try store.persistInBatch(doomed) }
+        let doomed = seeded.fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        #expect(throws: FleetError.self) { try seeded.store.persistInBatch(doomed) }
         guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
-        let cancel = try fleet.planCancel(deploymentID: created.id, now: t0)
-        try store.persistInBatch(cancel)
-        fleet.apply(cancel)
-        try store.commitBatch()
-        store.close()
+        let cancel = try seeded.fleet.planCancel(deploymentID: created.id, now: t0)
+        try seeded.store.persistInBatch(cancel)
+        seeded.fleet.apply(cancel)
+        try seeded.store.commitBatch()
 
-        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        let loaded = try #require(try seeded.committed())
         #expect(loaded.clock.manualNow == t0)
-        #expect(loaded == fleet.snapshot)
+        #expect(loaded == seeded.fleet.snapshot)
         #expect(loaded.deployments.map(\.status) == [.canceled])
     }
 
     @Test func aTransactionOutsideABatchStillCommitsAtOnce() throws {
-        let path = temporaryDatabasePath()
-        var fleet = TestFleet.simulation()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(fleet.snapshot)
-        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
-        try store.persist(trigger)
-        #expect(try committedDeploymentCount(path) == 1)
-        try store.commitBatch()  // nothing open: nothing to do
-        #expect(try committedDeploymentCount(path) == 1)
+        let seeded = try SeededStore()
+        try seeded.store.persist(try seeded.planTrigger())
+        #expect(try seeded.committed()?.deployments.count == 1)
+        try seeded.store.commitBatch()  // nothing open: nothing to do
+        #expect(try seeded.committed()?.deployments.count == 1)
     }
 
     @Test func aBatchSQLiteRolledBackIsReportedAtCommitAndNoWriteBuildsOnItBefore() throws {

@@ -5,13 +5,6 @@ import FleetJSON
 import Glibc
 import Testing
 
-/// Each test gets its own database file in a fresh temporary folder.
-private func temporaryDatabasePath() -> String {
-    var template = Array("/tmp/fleetmock-store-XXXXXX".utf8CString)
-    let folder = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
-    return folder + "/state.sqlite"
-}
-
 @Suite struct SQLiteFleetStoreTests {
     let t0 = TestFleet.start
 
@@ -176,20 +169,17 @@ private func temporaryDatabasePath() -> String {
     }
 
     @Test func aFailedTransactionLeavesNothingBehind() throws {
-        let path = temporaryDatabasePath()
-        var fleet = TestFleet.simulation()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(fleet.snapshot)
-        let trigger = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0)
-        try store.persist(trigger)
-        fleet.apply(trigger)
+        var seeded = try SeededStore()
+        let trigger = try seeded.planTrigger()
+        try seeded.store.persist(trigger)
+        seeded.fleet.apply(trigger)
 
         // A clock change followed by a duplicate deployment id: the second write violates the primary key.
-        let doomed = fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
-        #expect(throws: FleetError.self) { try store.persist(doomed) }
-        store.close()
+        let doomed = seeded.fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        #expect(throws: FleetError.self) { try seeded.store.persist(doomed) }
+        seeded.store.close()
 
-        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        let loaded = try #require(try seeded.committed())
         #expect(loaded.clock.manualNow == t0)
         #expect(loaded.deployments.count == 1)
     }
