@@ -25,6 +25,13 @@ public struct FleetSimulation: Sendable {
     private var rememberedReplies: [String: [UInt8]] = [:]
     private static let rememberedRepliesLimit = 16  // per org: a few pages polled at once
 
+    /// The hosts a filter query matched, by position, learned from each deployment created from it:
+    /// a host's name and tags never change and no host comes or goes, so a schedule triggered again
+    /// skips parsing its query and matching it against every host (a fifth of a 100-host trigger).
+    /// Forgotten if a host's name or tags ever differ; bounded.
+    private var matchedHostsByQuery: [String: [Int]] = [:]
+    private static let matchedQueriesLimit = 64
+
     private var hostIndexByKey: [String: Int] = [:]
     private var scheduleIndexByID: [String: Int] = [:]
     private var deploymentIndexByID: [String: Int] = [:]
@@ -113,12 +120,9 @@ public struct FleetSimulation: Sendable {
         rules: CreationRules = .unstable, forcedFailures: [String: String] = [:], now: Instant
     ) throws(FleetError) -> [FleetChange] {
         try kind.validate(catalog: catalog)
-        let query = try HostQuery.parse(filterQuery)
+        let targets = try matchingHosts(filterQuery)
         var generator = random
         let id = generator.nextUUID()
-        // Positions, not copies: a host value holds a dozen references, each retained per copy.
-        // Fields, not `hosts[$0]`: passing the element copied every host (a dozen retains) per trigger.
-        let targets = hosts.indices.filter { query.matches(name: hosts[$0].hostname, fields: hosts[$0].tags) }
         if rules.requireMatchingHosts, targets.isEmpty {
             throw FleetError.invalidField(
                 path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")
@@ -171,6 +175,15 @@ public struct FleetSimulation: Sendable {
             createdAt: now, scheduleID: scheduleID, author: author, concurrency: settings.concurrency,
             startDelayMilliseconds: settings.startDelayMilliseconds, operations: operations)
         return [.deploymentCreated(deployment), .randomStateUpdated(generator.state)]
+    }
+
+    /// Positions of the hosts `filterQuery` matches, in fleet order; a 400 naming the place where
+    /// the query does not parse.
+    func matchingHosts(_ filterQuery: String) throws(FleetError) -> [Int] {
+        if let known = matchedHostsByQuery[filterQuery] { return known }
+        let query = try HostQuery.parse(filterQuery)
+        // Fields, not `hosts[$0]`: passing the element copied every host (a dozen retains).
+        return hosts.indices.filter { query.matches(name: hosts[$0].hostname, fields: hosts[$0].tags) }
     }
 
     /// Cancel: pending hosts stop at once, a host less than half-way through is interrupted (its
@@ -240,6 +253,7 @@ public struct FleetSimulation: Sendable {
                 deployments.append(deployment)
                 deploymentIndexByID[deployment.id] = deployments.count - 1
                 enqueueNextEvent(of: deployments.count - 1)
+                learnMatches(of: deployment)
             case .deploymentCanceled(let id, let time):
                 guard let index = deploymentIndexByID[id] else { continue }
                 deployments[index].markCanceled(at: time)
@@ -250,6 +264,9 @@ public struct FleetSimulation: Sendable {
                 enqueueNextEvent(of: index)
             case .hostUpdated(let host):
                 guard let index = hostIndexByKey[host.agentKey] else { continue }
+                if host.hostname != hosts[index].hostname || host.tags != hosts[index].tags {
+                    matchedHostsByQuery.removeAll()  // never happens today: updates change packages and files
+                }
                 hosts[index] = host
             case .scheduleCreated(let schedule):
                 schedules.append(schedule)
@@ -339,6 +356,19 @@ public struct FleetSimulation: Sendable {
 
     /// What a successful host operation does to the host: new package versions, or patched or
     /// deleted configuration files, in the deployment's order.
+    /// Remembers the hosts a new deployment's query matched: every host it targets, by position.
+    private mutating func learnMatches(of deployment: Deployment) {
+        guard matchedHostsByQuery[deployment.filterQuery] == nil else { return }
+        var positions: [Int] = []
+        positions.reserveCapacity(deployment.operations.count)
+        for position in deployment.operations.indices {
+            guard let index = hostIndexByKey[deployment.operations[position].hostKey] else { return }
+            positions.append(index)
+        }
+        if matchedHostsByQuery.count >= Self.matchedQueriesLimit { matchedHostsByQuery.removeAll() }
+        matchedHostsByQuery[deployment.filterQuery] = positions
+    }
+
     private mutating func applyEffect(of deployment: Deployment, toHost agentKey: String) -> SimulatedHost? {
         guard let hostIndex = hostIndexByKey[agentKey] else { return nil }
         var host = hosts[hostIndex]
