@@ -144,7 +144,8 @@ public final class HTTPServer {
         self.passEnded = passEnded
     }
 
-    /// Ends the pass now if replies are held (a timer that wrote, or a shutdown).
+    /// Makes the pass end run after the events already active: for held replies, and for work
+    /// done outside a request that the pass end finishes (a timer's writes, log lines).
     public func endPassSoon() {
         guard let passEndEvent, !passEndScheduled else { return }
         passEndScheduled = true
