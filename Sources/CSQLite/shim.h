@@ -8,4 +8,8 @@ static inline int CSQLite_bind_text_transient(sqlite3_stmt *stmt, int index, con
     return sqlite3_bind_text(stmt, index, text, length, SQLITE_TRANSIENT);
 }
 
+static inline int CSQLite_bind_blob_transient(sqlite3_stmt *stmt, int index, const void *bytes, int length) {
+    return sqlite3_bind_blob(stmt, index, bytes, length, SQLITE_TRANSIENT);
+}
+
 #endif

@@ -208,3 +208,13 @@ extension JSONValue {
         String(decoding: serialized, as: UTF8.self)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends `text`'s UTF-8 with one copy from the string's own storage: `append(contentsOf:
+    /// text.utf8)` goes byte by byte.
+    public mutating func appendUTF8(of text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            append(contentsOf: text.utf8)
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import FleetDomain
+import FleetJSON
 import Glibc
 
 /// Structured logs on stderr: one line per request (method, path, operation, status, latency,
@@ -101,24 +102,24 @@ final class RequestLog {
         let time = ISO8601.format(SystemIO.wallNow())
         switch format {
         case .text:
-            line.append(contentsOf: time.utf8)
-            for piece in [" ", level.name, " ", event] { line.append(contentsOf: piece.utf8) }
+            line.appendUTF8(of: time)
+            for piece in [" ", level.name, " ", event] { line.appendUTF8(of: piece) }
             for (name, value) in fields {
                 let needsQuotes = value.isEmpty
                     || value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") }
                 line.append(UInt8(ascii: " "))
-                line.append(contentsOf: name.utf8)
+                line.appendUTF8(of: name)
                 line.append(UInt8(ascii: "="))
-                line.append(contentsOf: (needsQuotes ? JSONString.quote(value) : value).utf8)
+                line.appendUTF8(of: (needsQuotes ? JSONString.quote(value) : value))
             }
         case .json:
             for piece in ["{\"time\":\"", time, "\",\"level\":\"", level.name, "\",\"event\":\"", event, "\""] {
-                line.append(contentsOf: piece.utf8)
+                line.appendUTF8(of: piece)
             }
             for (name, value) in fields {
-                for piece in [",\"", name, "\":"] { line.append(contentsOf: piece.utf8) }
+                for piece in [",\"", name, "\":"] { line.appendUTF8(of: piece) }
                 let raw = Int(value) != nil || Double(value) != nil && name == "duration_ms"
-                line.append(contentsOf: (raw ? value : JSONString.quote(value)).utf8)
+                line.appendUTF8(of: (raw ? value : JSONString.quote(value)))
             }
             line.append(UInt8(ascii: "}"))
         }

@@ -193,8 +193,8 @@ public final class SQLiteFleetStore: FleetPersistence {
         while try rows.step() {
             let id = rows.string(at: 0)
             let changed = changedByDeployment[id] ?? [:]
-            let plan = rows.string(at: 10)
             // Deployments stored before schema 3 have no plan: every host has its own row.
+            let plan = rows.bytes(at: 10)
             var operations = plan.isEmpty
                 ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan)
             if !plan.isEmpty {
@@ -359,7 +359,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
             .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds), .optional(deployment.scheduleID),
             .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
-            .text(OperationPlanCoding.encode(deployment.operations)))
+            .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending; a restored one may have progressed.
         // By position: binding each operation would copy it (five references retained) per host.
@@ -509,47 +509,6 @@ enum DeploymentKindCoding {
             })
         default:
             throw SQLiteError(code: SQLITE_CORRUPT, message: "unknown deployment kind '\(kind)'", context: "loading")
-        }
-    }
-}
-
-/// A deployment's host plan, as stored in its row: what each host will do, before any starts.
-/// `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1), [initial versions], planned_error?], ...]`.
-enum OperationPlanCoding {
-    static func encode(_ operations: [HostOperation]) -> String {
-        var writer = JSONWriter(reservingCapacity: 128 * operations.count + 2)
-        writer.beginArray()
-        // By position: binding each operation would copy it (five references retained).
-        for position in operations.indices {
-            writer.beginArray()
-            writer.string(operations[position].hostKey)
-            writer.string(operations[position].hostname)
-            writer.int(operations[position].plannedDurationMilliseconds)
-            writer.int(operations[position].plannedToFail ? 1 : 0)
-            writer.beginArray()
-            for version in operations[position].initialVersions { writer.string(version) }
-            writer.endArray()
-            if let plannedError = operations[position].plannedError { writer.string(plannedError) }
-            writer.endArray()
-        }
-        writer.endArray()
-        return String(decoding: writer.bytes, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) throws(SQLiteError) -> [HostOperation] {
-        let value: JSONValue
-        do {
-            value = try JSONParser.parse(Array(text.utf8))
-        } catch {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored plan is unreadable: \(error)", context: "loading")
-        }
-        return (value.arrayValue ?? []).map { item in
-            let fields = item.arrayValue ?? []
-            func field(_ index: Int) -> JSONValue { index < fields.count ? fields[index] : .null }
-            return HostOperation(
-                hostKey: field(0).stringValue ?? "", hostname: field(1).stringValue ?? "",
-                plannedDurationMilliseconds: field(2).intValue ?? 0, plannedToFail: field(3).intValue == 1,
-                plannedError: field(5).stringValue, initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 }

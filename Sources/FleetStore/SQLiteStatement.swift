@@ -40,6 +40,11 @@ public final class SQLiteStatement {
         try connection.check(result, "binding \(index) of \(sql)")
     }
 
+    public func bind(_ index: Int32, _ bytes: [UInt8]) throws(SQLiteError) {
+        let result = bytes.withUnsafeBytes { CSQLite_bind_blob_transient(handle, index, $0.baseAddress, Int32($0.count)) }
+        try connection.check(result, "binding \(index) of \(sql)")
+    }
+
     public func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
         if let value { try bind(index, value) } else { try bindNull(index) }
     }
@@ -73,6 +78,13 @@ public final class SQLiteStatement {
         return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
     }
 
+    /// A column's bytes as stored, text or blob alike.
+    public func bytes(at column: Int32) -> [UInt8] {
+        // The pointer first, then the length, as SQLite asks (the length call may convert the value).
+        guard let start = sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
     public func optionalString(at column: Int32) -> String? {
         sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : string(at: column)
     }
@@ -92,6 +104,7 @@ public final class SQLiteStatement {
             switch value {
             case .integer(let number): try bind(index, number)
             case .text(let text): try bind(index, text)
+            case .blob(let bytes): try bind(index, bytes)
             case .null: try bindNull(index)
             }
         }
@@ -103,6 +116,7 @@ public final class SQLiteStatement {
 public enum SQLiteValue {
     case integer(Int64)
     case text(String)
+    case blob([UInt8])
     case null
 
     public static func optional(_ number: Int64?) -> SQLiteValue { number.map { .integer($0) } ?? .null }

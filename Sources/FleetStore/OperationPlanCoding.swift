@@ -1,0 +1,134 @@
+import CSQLite
+import FleetDomain
+import FleetJSON
+
+/// A deployment's host plan, as stored in its row: what each host will do, before any starts.
+///
+/// Written as a blob: a format byte (1), the operation count, then per operation the host key, the
+/// hostname, the planned duration in milliseconds, a flags byte (1: planned to fail, 2: a planned
+/// error follows), the initial versions (count, then each), and the planned error if any. Numbers
+/// are LEB128 varints; strings are a varint byte length and their UTF-8. Encoding it is a copy per
+/// string: the JSON it replaces (and still reads, for rows stored before) took an eighth of a
+/// 100-host trigger to write.
+///
+/// Stored before: `[[host_key, hostname, planned_duration_ms, planned_to_fail (0/1),
+/// [initial versions], planned_error?], ...]` as JSON text.
+enum OperationPlanCoding {
+    static let binaryFormat: UInt8 = 1
+
+    static func encode(_ operations: [HostOperation]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16 + 80 * operations.count)
+        bytes.append(binaryFormat)
+        appendVarint(UInt64(operations.count), to: &bytes)
+        // By position: binding each operation would copy it (five references retained).
+        for position in operations.indices {
+            appendString(operations[position].hostKey, to: &bytes)
+            appendString(operations[position].hostname, to: &bytes)
+            appendVarint(UInt64(max(0, operations[position].plannedDurationMilliseconds)), to: &bytes)
+            let plannedError = operations[position].plannedError
+            bytes.append((operations[position].plannedToFail ? 1 : 0) | (plannedError != nil ? 2 : 0))
+            appendVarint(UInt64(operations[position].initialVersions.count), to: &bytes)
+            for version in operations[position].initialVersions { appendString(version, to: &bytes) }
+            if let plannedError { appendString(plannedError, to: &bytes) }
+        }
+        return bytes
+    }
+
+    /// A stored plan, in either format: the blob, or the JSON text of rows stored before it.
+    static func decode(_ stored: [UInt8]) throws(SQLiteError) -> [HostOperation] {
+        if stored.first == UInt8(ascii: "[") { return try decodeJSON(stored) }
+        var reader = Reader(bytes: stored)
+        guard reader.byte() == binaryFormat else { throw corrupt("unknown plan format") }
+        let count = try reader.varint()
+        guard count <= UInt64(stored.count) else { throw corrupt("the plan's count exceeds its size") }
+        var operations: [HostOperation] = []
+        operations.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let hostKey = try reader.string()
+            let hostname = try reader.string()
+            let duration = try reader.varint()
+            guard let flags = reader.byte(), duration <= UInt64(Int64.max) else { throw corrupt("a plan entry is cut short") }
+            let versionCount = try reader.varint()
+            guard versionCount <= UInt64(stored.count) else { throw corrupt("a version count exceeds the plan's size") }
+            var versions: [String] = []
+            for _ in 0..<versionCount { versions.append(try reader.string()) }
+            let plannedError = flags & 2 != 0 ? try reader.string() : nil
+            operations.append(
+                HostOperation(
+                    hostKey: hostKey, hostname: hostname, plannedDurationMilliseconds: Int64(duration),
+                    plannedToFail: flags & 1 != 0, plannedError: plannedError, initialVersions: versions))
+        }
+        guard reader.atEnd else { throw corrupt("bytes follow the plan") }
+        return operations
+    }
+
+    private static func decodeJSON(_ text: [UInt8]) throws(SQLiteError) -> [HostOperation] {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(text)
+        } catch {
+            throw corrupt("\(error)")
+        }
+        return (value.arrayValue ?? []).map { item in
+            let fields = item.arrayValue ?? []
+            func field(_ index: Int) -> JSONValue { index < fields.count ? fields[index] : .null }
+            return HostOperation(
+                hostKey: field(0).stringValue ?? "", hostname: field(1).stringValue ?? "",
+                plannedDurationMilliseconds: field(2).intValue ?? 0, plannedToFail: field(3).intValue == 1,
+                plannedError: field(5).stringValue, initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
+        }
+    }
+
+    private static func corrupt(_ reason: String) -> SQLiteError {
+        SQLiteError(code: SQLITE_CORRUPT, message: "stored plan is unreadable: \(reason)", context: "loading")
+    }
+
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(value & 0x7F) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    private static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        appendVarint(UInt64(text.utf8.count), to: &bytes)
+        bytes.appendUTF8(of: text)
+    }
+
+    /// Reads the blob front to back; every read checks the bytes left.
+    private struct Reader {
+        let bytes: [UInt8]
+        var offset = 0
+
+        var atEnd: Bool { offset == bytes.count }
+
+        mutating func byte() -> UInt8? {
+            guard offset < bytes.count else { return nil }
+            defer { offset += 1 }
+            return bytes[offset]
+        }
+
+        mutating func varint() throws(SQLiteError) -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while let byte = byte() {
+                guard shift < 64 else { break }
+                value |= UInt64(byte & 0x7F) << shift
+                if byte & 0x80 == 0 { return value }
+                shift += 7
+            }
+            throw OperationPlanCoding.corrupt("a number is cut short")
+        }
+
+        mutating func string() throws(SQLiteError) -> String {
+            let length = try varint()
+            guard length <= UInt64(bytes.count - offset) else { throw OperationPlanCoding.corrupt("a string is cut short") }
+            let end = offset + Int(length)
+            defer { offset = end }
+            return String(decoding: bytes[offset..<end], as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import FleetDomain
+import FleetTestSupport
+@testable import FleetStore
+import Testing
+
+/// The stored host plan: a blob written now, JSON text read from rows stored before.
+@Suite struct OperationPlanCodingTests {
+    let operations = [
+        HostOperation(
+            hostKey: "k1", hostname: "web-prod-1", plannedDurationMilliseconds: 42_000, plannedToFail: false,
+            initialVersions: ["7.51.0"]),
+        HostOperation(
+            hostKey: "k2", hostname: "bäd \"host\"\n名前", plannedDurationMilliseconds: 0, plannedToFail: true,
+            plannedError: "disk full (forced)", initialVersions: []),
+        HostOperation(
+            hostKey: String(repeating: "x", count: 300), hostname: "", plannedDurationMilliseconds: 1 << 40,
+            plannedToFail: true, initialVersions: ["6.53.0", "1.2.3"]),
+    ]
+
+    @Test func aPlanReadsBackAsWritten() throws {
+        let stored = OperationPlanCoding.encode(operations)
+        #expect(stored.first == OperationPlanCoding.binaryFormat)
+        #expect(try OperationPlanCoding.decode(stored) == operations)
+        #expect(try OperationPlanCoding.decode(OperationPlanCoding.encode([])) == [])
+    }
+
+    @Test func aPlanStoredAsJSONStillReads() throws {
+        let text = #"[["k1","web-prod-1",42000,0,["7.51.0"]],["k2","h2",5,1,[],"boom"]]"#
+        #expect(try OperationPlanCoding.decode(Array(text.utf8)) == [
+            HostOperation(
+                hostKey: "k1", hostname: "web-prod-1", plannedDurationMilliseconds: 42_000, plannedToFail: false,
+                initialVersions: ["7.51.0"]),
+            HostOperation(
+                hostKey: "k2", hostname: "h2", plannedDurationMilliseconds: 5, plannedToFail: true, plannedError: "boom",
+                initialVersions: []),
+        ])
+    }
+
+    @Test func aDamagedPlanIsAnErrorNotACrash() throws {
+        let stored = OperationPlanCoding.encode(operations)
+        // Cut anywhere: refused.
+        for length in 0..<stored.count {
+            #expect(throws: SQLiteError.self) { try OperationPlanCoding.decode(Array(stored[..<length])) }
+        }
+        #expect(throws: SQLiteError.self) { try OperationPlanCoding.decode(stored + [0]) }
+        #expect(throws: SQLiteError.self) { try OperationPlanCoding.decode([9, 0]) }
+        // A count far beyond the bytes there are.
+        #expect(throws: SQLiteError.self) { try OperationPlanCoding.decode([1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]) }
+    }
+
+    @Test func aDeploymentStoredWithAJSONPlanLoads() throws {
+        var seeded = try SeededStore()
+        let trigger = try seeded.planTrigger()
+        try seeded.store.persist(trigger)
+        seeded.fleet.apply(trigger)
+        guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
+        // As a FleetMock from before the blob wrote it.
+        let json = "[" + created.operations.map { operation in
+            #"["\#(operation.hostKey)","\#(operation.hostname)",\#(operation.plannedDurationMilliseconds),"#
+                + #"\#(operation.plannedToFail ? 1 : 0),[\#(operation.initialVersions.map { "\"\($0)\"" }.joined(separator: ","))]]"#
+        }.joined(separator: ",") + "]"
+        seeded.store.close()
+        let raw = try SQLiteConnection(path: seeded.path)
+        try raw.statement("UPDATE deployments SET plan = ? WHERE id = ?").run(.text(json), .text(created.id))
+        raw.close()
+        #expect(try seeded.committed()?.deployments == seeded.fleet.deployments)
+    }
+}
