@@ -5,7 +5,8 @@ import FleetJSON
 ///
 /// Every `/api/` request runs the same pipeline, in the documented order: route (404) →
 /// credentials (401) → permission (403) → rate limit (429) → input (400) → existence (404) → command
-/// → persist (one transaction) → apply → encode. A failure at any step leaves state untouched.
+/// → persist (all or nothing: its own transaction, or a savepoint in the pass's batch with group
+/// commit) → apply → encode. A failure at any step leaves state untouched.
 /// Single-threaded: the transport calls it on one loop.
 public final class FleetApplication {
     /// Every org by id, the default one (the fixtures' keys) included.
