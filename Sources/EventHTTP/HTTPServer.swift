@@ -232,7 +232,8 @@ public final class HTTPServer {
         }
         for (request, response) in held {
             var reply = replacement ?? response
-            if replacement != nil, response.headers.contains(where: { $0.name == "Connection" && $0.value == "close" }) {
+            let closes = response.headers.contains { $0.name == "Connection" && $0.value == "close" }
+            if replacement != nil, closes {
                 reply.headers.append(("Connection", "close"))
             }
             dispatch(reply, to: request)

@@ -56,8 +56,9 @@ public struct RequestJournal: Sendable {
     ) {
         let entry = Entry(
             sequence: nextSequence, time: time, method: method, target: target, operation: operation, org: org,
-            status: status, durationMicroseconds: durationMicroseconds, requestBytes: Body(requestBody, limit: bodyLimit),
-            responseBytes: Body(responseBody, limit: bodyLimit), nearMatch: nearMatch, fault: fault)
+            status: status, durationMicroseconds: durationMicroseconds,
+            requestBytes: Body(requestBody, limit: bodyLimit), responseBytes: Body(responseBody, limit: bodyLimit),
+            nearMatch: nearMatch, fault: fault)
         nextSequence += 1
         if entries.count < capacity {
             entries.append(entry)

@@ -73,7 +73,8 @@ enum UnstableRendering {
                 let packages = deployment.packages
                 var tails: [HostTail] = []
                 for position in start..<min(start + hostsPage.limit, deployment.operations.count) {
-                    writeHost(at: position, of: deployment, packages: packages, fleet: fleet, reusing: &tails, into: &writer)
+                    writeHost(
+                        at: position, of: deployment, packages: packages, fleet: fleet, reusing: &tails, into: &writer)
                 }
             }
             writer.endArray()
@@ -145,9 +146,8 @@ enum UnstableRendering {
         writer.endArray()
         writer.endObject()
         if tails.count == tailsKept { tails.removeFirst() }
-        tails.append(
-            HostTail(
-                state: state, initialVersions: initialVersions, currentVersion: current, bytes: writer.fragment(from: start)))
+        let bytes = writer.fragment(from: start)
+        tails.append(HostTail(state: state, initialVersions: initialVersions, currentVersion: current, bytes: bytes))
     }
 
     static func writeConfigOperations(_ operations: [ConfigOperation], into writer: inout JSONWriter) {

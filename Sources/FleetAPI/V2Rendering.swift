@@ -104,8 +104,8 @@ enum V2Rendering {
             writer.field("status_details", "")
             writer.key("versions")
             UnstableRendering.writeVersions(
-                hostKey: operation.hostKey, initialVersions: operation.initialVersions, packages: packages, fleet: fleet,
-                into: &writer)
+                hostKey: operation.hostKey, initialVersions: operation.initialVersions, packages: packages,
+                fleet: fleet, into: &writer)
             writer.endObject()
         }
         writer.endArray()

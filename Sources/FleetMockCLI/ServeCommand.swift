@@ -255,7 +255,9 @@ final class ServeCommand {
                 self.scheduledWakeUp = nil
                 self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
                 // Progress written by the timer is committed (and its log lines written) at the end of this pass.
-                if self.application?.hasUncommittedWrites == true || self.log.hasPendingLines { self.server?.endPassSoon() }
+                if self.application?.hasUncommittedWrites == true || self.log.hasPendingLines {
+                    self.server?.endPassSoon()
+                }
                 self.rescheduleWakeUp()
             }
         }

@@ -48,7 +48,9 @@ enum OperationPlanCoding {
             let hostKey = try reader.string()
             let hostname = try reader.string()
             let duration = try reader.varint()
-            guard let flags = reader.byte(), duration <= UInt64(Int64.max) else { throw corrupt("a plan entry is cut short") }
+            guard let flags = reader.byte(), duration <= UInt64(Int64.max) else {
+                throw corrupt("a plan entry is cut short")
+            }
             let versionCount = try reader.varint()
             guard versionCount <= UInt64(stored.count) else { throw corrupt("a version count exceeds the plan's size") }
             var versions: [String] = []
@@ -76,7 +78,8 @@ enum OperationPlanCoding {
             return HostOperation(
                 hostKey: field(0).stringValue ?? "", hostname: field(1).stringValue ?? "",
                 plannedDurationMilliseconds: field(2).intValue ?? 0, plannedToFail: field(3).intValue == 1,
-                plannedError: field(5).stringValue, initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
+                plannedError: field(5).stringValue,
+                initialVersions: field(4).arrayValue?.compactMap(\.stringValue) ?? [])
         }
     }
 
@@ -125,7 +128,9 @@ enum OperationPlanCoding {
 
         mutating func string() throws(SQLiteError) -> String {
             let length = try varint()
-            guard length <= UInt64(bytes.count - offset) else { throw OperationPlanCoding.corrupt("a string is cut short") }
+            guard length <= UInt64(bytes.count - offset) else {
+                throw OperationPlanCoding.corrupt("a string is cut short")
+            }
             let end = offset + Int(length)
             defer { offset = end }
             return String(decoding: bytes[offset..<end], as: UTF8.self)

@@ -155,7 +155,8 @@ public final class SQLiteConnection {
             }
         }
         if batchLost {
-            throw SQLiteError(code: SQLITE_ABORT, message: "a write error rolled back the open batch", context: "COMMIT")
+            throw SQLiteError(
+                code: SQLITE_ABORT, message: "a write error rolled back the open batch", context: "COMMIT")
         }
     }
 

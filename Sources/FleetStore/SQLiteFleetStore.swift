@@ -58,10 +58,11 @@ public final class SQLiteFleetStore: FleetPersistence {
     public func replaceAll(with snapshot: FleetSnapshot) throws(FleetError) {
         do {
             try connection.transaction { () throws(SQLiteError) in
-                for table in [
-                    "agent_versions", "hosts", "schedules", "deployments", "deployment_cancellations", "host_operations",
-                    "meta",
-                ] {
+                let tables = [
+                    "agent_versions", "hosts", "schedules", "deployments", "deployment_cancellations",
+                    "host_operations", "meta",
+                ]
+                for table in tables {
                     try connection.execute("DELETE FROM \(table)")
                 }
                 try write(snapshot)
@@ -181,7 +182,8 @@ public final class SQLiteFleetStore: FleetPersistence {
         let cancellationRows = try connection.statement(
             "SELECT deployment_id, canceled_at_ms FROM deployment_cancellations ORDER BY rowid")
         while try cancellationRows.step() {
-            canceledAtByDeployment[cancellationRows.string(at: 0)] = Instant(milliseconds: cancellationRows.int64(at: 1))
+            let canceledAt = Instant(milliseconds: cancellationRows.int64(at: 1))
+            canceledAtByDeployment[cancellationRows.string(at: 0)] = canceledAt
         }
         var deployments: [Deployment] = []
         let rows = try connection.statement(
@@ -357,7 +359,8 @@ public final class SQLiteFleetStore: FleetPersistence {
             """
         ).run(
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
-            .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds), .optional(deployment.scheduleID),
+            .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
+            .optional(deployment.scheduleID),
             .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
             .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }

@@ -41,7 +41,9 @@ public final class SQLiteStatement {
     }
 
     public func bind(_ index: Int32, _ bytes: [UInt8]) throws(SQLiteError) {
-        let result = bytes.withUnsafeBytes { CSQLite_bind_blob_transient(handle, index, $0.baseAddress, Int32($0.count)) }
+        let result = bytes.withUnsafeBytes {
+            CSQLite_bind_blob_transient(handle, index, $0.baseAddress, Int32($0.count))
+        }
         try connection.check(result, "binding \(index) of \(sql)")
     }
 

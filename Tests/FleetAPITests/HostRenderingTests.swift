@@ -20,10 +20,15 @@ import Testing
             #expect(entry["status"] == .string(operation.state.rawValue))
             #expect(entry["error"] == .string(operation.error))
             let current = simulation.host(agentKey: operation.hostKey)?.packages["datadog-agent"] ?? ""
-            #expect(entry["versions"] == .array([.object([
-                "package_name": .string("datadog-agent"), "initial_version": .string(operation.initialVersions[0]),
-                "current_version": .string(current), "target_version": .string("7.53.0"),
-            ])]))
+            #expect(
+                entry["versions"]
+                    == .array([
+                        .object([
+                            "package_name": .string("datadog-agent"),
+                            "initial_version": .string(operation.initialVersions[0]),
+                            "current_version": .string(current), "target_version": .string("7.53.0"),
+                        ])
+                    ]))
         }
     }
 

@@ -19,7 +19,9 @@ import Testing
         let first = try fleet.planDeployment(kind: kind, filterQuery: query, now: t0)
         fleet.apply(first)
         // Rollout progress changes hosts' packages (their names and tags stay).
-        for seconds in stride(from: 60, through: 600, by: 60) { _ = fleet.advance(to: t0.plus(seconds: Int64(seconds))) }
+        for seconds in stride(from: 60, through: 600, by: 60) {
+            _ = fleet.advance(to: t0.plus(seconds: Int64(seconds)))
+        }
         let again = try fleet.planDeployment(kind: kind, filterQuery: query, now: t0.plus(seconds: 600))
         let fresh = try TestFleet.simulation().planDeployment(kind: kind, filterQuery: query, now: t0)
         #expect(targetKeys(again) == targetKeys(fresh))

@@ -1,8 +1,9 @@
 import FleetDomain
 import FleetTestSupport
-@testable import FleetStore
 import Glibc
 import Testing
+
+@testable import FleetStore
 
 /// Batches in the store: writes joined into one open transaction, each in a savepoint of its own.
 @Suite struct GroupCommitStoreTests {

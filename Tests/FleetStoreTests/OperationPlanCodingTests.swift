@@ -1,7 +1,8 @@
 import FleetDomain
 import FleetTestSupport
-@testable import FleetStore
 import Testing
+
+@testable import FleetStore
 
 /// The stored host plan: a blob written now, JSON text read from rows stored before.
 @Suite struct OperationPlanCodingTests {
@@ -26,14 +27,16 @@ import Testing
 
     @Test func aPlanStoredAsJSONStillReads() throws {
         let text = #"[["k1","web-prod-1",42000,0,["7.51.0"]],["k2","h2",5,1,[],"boom"]]"#
-        #expect(try OperationPlanCoding.decode(Array(text.utf8)) == [
-            HostOperation(
-                hostKey: "k1", hostname: "web-prod-1", plannedDurationMilliseconds: 42_000, plannedToFail: false,
-                initialVersions: ["7.51.0"]),
-            HostOperation(
-                hostKey: "k2", hostname: "h2", plannedDurationMilliseconds: 5, plannedToFail: true, plannedError: "boom",
-                initialVersions: []),
-        ])
+        #expect(
+            try OperationPlanCoding.decode(Array(text.utf8)) == [
+                HostOperation(
+                    hostKey: "k1", hostname: "web-prod-1", plannedDurationMilliseconds: 42_000, plannedToFail: false,
+                    initialVersions: ["7.51.0"]),
+                HostOperation(
+                    hostKey: "k2", hostname: "h2", plannedDurationMilliseconds: 5, plannedToFail: true,
+                    plannedError: "boom",
+                    initialVersions: []),
+            ])
     }
 
     @Test func aDamagedPlanIsAnErrorNotACrash() throws {
@@ -55,10 +58,12 @@ import Testing
         seeded.fleet.apply(trigger)
         guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
         // As a FleetMock from before the blob wrote it.
-        let json = "[" + created.operations.map { operation in
-            #"["\#(operation.hostKey)","\#(operation.hostname)",\#(operation.plannedDurationMilliseconds),"#
-                + #"\#(operation.plannedToFail ? 1 : 0),[\#(operation.initialVersions.map { "\"\($0)\"" }.joined(separator: ","))]]"#
-        }.joined(separator: ",") + "]"
+        let entries = created.operations.map { operation in
+            let versions = operation.initialVersions.map { "\"\($0)\"" }.joined(separator: ",")
+            return #"["\#(operation.hostKey)","\#(operation.hostname)",\#(operation.plannedDurationMilliseconds),"#
+                + #"\#(operation.plannedToFail ? 1 : 0),[\#(versions)]]"#
+        }
+        let json = "[" + entries.joined(separator: ",") + "]"
         seeded.store.close()
         let raw = try SQLiteConnection(path: seeded.path)
         try raw.statement("UPDATE deployments SET plan = ? WHERE id = ?").run(.text(json), .text(created.id))

@@ -1,7 +1,8 @@
 import FleetDomain
 import FleetTestSupport
-@testable import FleetStore
 import Glibc
+
+@testable import FleetStore
 
 /// A database path in a fresh temporary folder: each test gets its own file.
 func temporaryDatabasePath() -> String {
