@@ -66,7 +66,7 @@ public final class SQLiteConnection {
         return statement
     }
 
-    /// A transaction left open across several `transaction` calls (group commit); nil when none is.
+    /// Whether a transaction is left open across several `transaction` calls (group commit).
     private(set) var batchOpen = false
     /// Set when an error ended the open batch early: SQLite rolled it all back (a full disk, an I/O
     /// error), so writes acknowledged inside it are gone. `commitBatch` reports it.
