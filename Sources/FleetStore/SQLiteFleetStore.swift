@@ -109,16 +109,16 @@ public final class SQLiteFleetStore: FleetPersistence {
         let hostRows = try connection.statement(
             "SELECT agent_key, hostname, tags, packages, config_files, attributes FROM hosts ORDER BY position")
         while try hostRows.step() {
-            let tags = try decode(hostRows.string(at: 2)).arrayValue?.compactMap(\.stringValue) ?? []
+            let tags = try decode(hostRows.bytes(at: 2)).arrayValue?.compactMap(\.stringValue) ?? []
             var packages: [String: String] = [:]
-            for (name, version) in try decode(hostRows.string(at: 3)).objectValue ?? [:] {
+            for (name, version) in try decode(hostRows.bytes(at: 3)).objectValue ?? [:] {
                 packages[name] = version.stringValue ?? ""
             }
             hosts.append(
                 SimulatedHost(
                     agentKey: hostRows.string(at: 0), hostname: hostRows.string(at: 1), tags: tags.map(Tag.init(parsing:)),
-                    packages: packages, configFiles: try decode(hostRows.string(at: 4)).objectValue ?? [:],
-                    attributes: try decode(hostRows.string(at: 5))))
+                    packages: packages, configFiles: try decode(hostRows.bytes(at: 4)).objectValue ?? [:],
+                    attributes: try decode(hostRows.bytes(at: 5))))
         }
         var schedules: [Schedule] = []
         let scheduleRows = try connection.statement(
@@ -463,6 +463,16 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     private func encodePackages(_ packages: [String: String]) -> String {
         JSONValue.object(packages.mapValues(JSONValue.string)).serializedString
+    }
+
+    /// A JSON column straight from its bytes: making a String of it first, then an array of its
+    /// UTF-8, copied every column twice (400,000 of them in a 100,000-host restart).
+    private func decode(_ bytes: [UInt8]) throws(SQLiteError) -> JSONValue {
+        do {
+            return try JSONParser.parse(bytes)
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
+        }
     }
 
     private func decode(_ text: String) throws(SQLiteError) -> JSONValue {
