@@ -26,6 +26,70 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
+    /// A document that must be an array of strings, read without building a `JSONValue` for it (a
+    /// 100,000-host state stores each host's tags so). Anything else is an error, as in `parse`.
+    public static func parseStringArray(_ bytes: [UInt8]) throws(JSONParseError) -> [String] {
+        var parser = JSONParser(bytes: bytes)
+        var strings: [String] = []
+        try parser.parseWhole(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { (parser) throws(JSONParseError) in
+            strings.append(try parser.parseStringValue())
+        }
+        return strings
+    }
+
+    /// A document that must be an object of strings, read without building `JSONValue`s (each
+    /// host's packages). A repeated name keeps its last value, as in `parse`.
+    public static func parseStringObject(_ bytes: [UInt8]) throws(JSONParseError) -> [String: String] {
+        var parser = JSONParser(bytes: bytes)
+        var members: [String: String] = [:]
+        try parser.parseWhole(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
+            let key = try parser.parseStringValue()
+            parser.skipWhitespace()
+            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
+                throw parser.failure("expected ':'")
+            }
+            parser.index += 1
+            parser.skipWhitespace()
+            members[key] = try parser.parseStringValue()
+        }
+        return members
+    }
+
+    /// The whole document as one array or object (`open`/`close`), each element read by `element`.
+    private mutating func parseWhole(
+        open: UInt8, close: UInt8, element: (inout JSONParser) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == open else { throw failure("unexpected character") }
+        index += 1
+        skipWhitespace()
+        if index < bytes.count, bytes[index] == close {
+            index += 1
+        } else {
+            while true {
+                skipWhitespace()
+                try element(&self)
+                skipWhitespace()
+                guard index < bytes.count else { throw failure("unexpected end of JSON") }
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                } else if bytes[index] == close {
+                    index += 1
+                    break
+                } else {
+                    throw failure(close == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'")
+                }
+            }
+        }
+        skipWhitespace()
+        guard index == bytes.count else { throw failure("unexpected data after the JSON value") }
+    }
+
+    private mutating func parseStringValue() throws(JSONParseError) -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string") }
+        return try parseString()
+    }
+
     private init(bytes: [UInt8]) {
         self.bytes = bytes
     }

@@ -109,11 +109,9 @@ public final class SQLiteFleetStore: FleetPersistence {
         let hostRows = try connection.statement(
             "SELECT agent_key, hostname, tags, packages, config_files, attributes FROM hosts ORDER BY position")
         while try hostRows.step() {
-            let tags = try decode(hostRows.bytes(at: 2)).arrayValue?.compactMap(\.stringValue) ?? []
-            var packages: [String: String] = [:]
-            for (name, version) in try decode(hostRows.bytes(at: 3)).objectValue ?? [:] {
-                packages[name] = version.stringValue ?? ""
-            }
+            // Tags and packages as what they are, strings: no `JSONValue` tree to build and discard.
+            let tags = try decodeStrings(hostRows.bytes(at: 2))
+            let packages = try decodeStringObject(hostRows.bytes(at: 3))
             hosts.append(
                 SimulatedHost(
                     agentKey: hostRows.string(at: 0), hostname: hostRows.string(at: 1), tags: tags.map(Tag.init(parsing:)),
@@ -470,6 +468,22 @@ public final class SQLiteFleetStore: FleetPersistence {
     private func decode(_ bytes: [UInt8]) throws(SQLiteError) -> JSONValue {
         do {
             return try JSONParser.parse(bytes)
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
+        }
+    }
+
+    private func decodeStrings(_ bytes: [UInt8]) throws(SQLiteError) -> [String] {
+        do {
+            return try JSONParser.parseStringArray(bytes)
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
+        }
+    }
+
+    private func decodeStringObject(_ bytes: [UInt8]) throws(SQLiteError) -> [String: String] {
+        do {
+            return try JSONParser.parseStringObject(bytes)
         } catch {
             throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
         }
