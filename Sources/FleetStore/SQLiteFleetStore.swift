@@ -466,32 +466,25 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// A JSON column straight from its bytes: making a String of it first, then an array of its
     /// UTF-8, copied every column twice (400,000 of them in a 100,000-host restart).
     private func decode(_ bytes: [UInt8]) throws(SQLiteError) -> JSONValue {
-        do {
-            return try JSONParser.parse(bytes)
-        } catch {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
-        }
+        try readingJSON { () throws(JSONParseError) in try JSONParser.parse(bytes) }
     }
 
     private func decodeStrings(_ bytes: [UInt8]) throws(SQLiteError) -> [String] {
-        do {
-            return try JSONParser.parseStringArray(bytes)
-        } catch {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
-        }
+        try readingJSON { () throws(JSONParseError) in try JSONParser.parseStringArray(bytes) }
     }
 
     private func decodeStringObject(_ bytes: [UInt8]) throws(SQLiteError) -> [String: String] {
-        do {
-            return try JSONParser.parseStringObject(bytes)
-        } catch {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
-        }
+        try readingJSON { () throws(JSONParseError) in try JSONParser.parseStringObject(bytes) }
     }
 
     private func decode(_ text: String) throws(SQLiteError) -> JSONValue {
+        try readingJSON { () throws(JSONParseError) in try JSONParser.parse(text) }
+    }
+
+    /// Stored JSON that does not parse is a damaged file.
+    private func readingJSON<Value>(_ read: () throws(JSONParseError) -> Value) throws(SQLiteError) -> Value {
         do {
-            return try JSONParser.parse(text)
+            return try read()
         } catch {
             throw SQLiteError(code: SQLITE_CORRUPT, message: "stored JSON is unreadable: \(error)", context: "loading")
         }
