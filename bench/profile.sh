@@ -54,18 +54,7 @@ script_args=()
 if [ "$scenario" = trigger ]; then
     script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule/trigger"
 elif [ "$scenario" = trigger100 ]; then
-    schedule_100="$(python3 - "$base" <<'PY'
-import json, sys, urllib.request
-base = sys.argv[1]
-headers = {"DD-API-KEY": "fleetmock-api-key", "DD-APPLICATION-KEY": "fleetmock-app-key", "Content-Type": "application/json"}
-body = {"data": {"type": "schedule", "attributes": {"name": "profile: 100 hosts",
-    "query": "-availability-zone:us-east-1b -availability-zone:us-east-1c", "rule": {
-    "days_of_week": ["Mon"], "start_maintenance_window": "02:00", "maintenance_window_duration": 60, "timezone": "UTC"}}}}
-request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules", data=json.dumps(body).encode(), method="POST",
-                                 headers=headers)
-print(json.load(urllib.request.urlopen(request, timeout=10))["data"]["id"])
-PY
-)"
+    schedule_100="$(python3 "$bench_dir/schedule_100.py" "$base")"
     script=trigger.lua url="$base/api/unstable/fleet/schedules/$schedule_100/trigger"
 elif [ "$scenario" = cancel ]; then
     # Pending deployments to cancel, each once: created beforehand (not profiled), like run.sh does.

@@ -57,8 +57,6 @@ command -v python3 >/dev/null || die "python3 not found"
 command -v timeout >/dev/null || die "timeout (coreutils) not found"
 
 schedule_48_hosts="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10" # env:prod, 48 hosts: deployments stay pending
-# A schedule created for the run, matching 100 of the 120 bundled hosts (the trigger target's size).
-query_100_hosts="-availability-zone:us-east-1b -availability-zone:us-east-1c"
 api_key="fleetmock-api-key"
 app_key="fleetmock-app-key"
 
@@ -182,25 +180,7 @@ stop_server
 # a schedule created for it through the API, matching 100 of the 120 bundled hosts.
 start_server "$tmp/bench-100.sqlite"
 echo "server pid $server_pid at $base (new database, for the 100-host trigger)"
-schedule_100_hosts="$(python3 - "$base" "$query_100_hosts" "$api_key" "$app_key" <<'PY'
-import json, sys, urllib.request
-base, query, api_key, app_key = sys.argv[1:5]
-headers = {"DD-API-KEY": api_key, "DD-APPLICATION-KEY": app_key, "Content-Type": "application/json"}
-body = {"data": {"type": "schedule", "attributes": {"name": "bench: 100 hosts", "query": query, "rule": {
-    "days_of_week": ["Mon"], "start_maintenance_window": "02:00", "maintenance_window_duration": 60,
-    "timezone": "UTC"}}}}
-request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules", data=json.dumps(body).encode(),
-                                 method="POST", headers=headers)
-with urllib.request.urlopen(request, timeout=10) as reply:
-    schedule = json.load(reply)["data"]["id"]
-request = urllib.request.Request(f"{base}/api/unstable/fleet/schedules/{schedule}/trigger", data=b"",
-                                 method="POST", headers=headers)
-with urllib.request.urlopen(request, timeout=10) as reply:
-    hosts = json.load(reply)["data"]["attributes"]["total_hosts"]
-assert hosts == 100, f"the 100-host schedule matched {hosts} hosts"
-print(schedule)
-PY
-)" || die "could not create the 100-host schedule"
+schedule_100_hosts="$(python3 "$bench_dir/schedule_100.py" "$base" "$api_key" "$app_key")" || die "could not create the 100-host schedule"
 run_wrk trigger_100 "$connections" "$seconds" trigger.lua "$base/api/unstable/fleet/schedules/$schedule_100_hosts/trigger"
 stop_server
 

@@ -181,14 +181,21 @@ def run_size(n, options, out):
     # 1. First start, each on a new state file.
     subprocess.run(["sync"], check=False)
     out["load_start"] = load1()
-    first = []
-    for run in range(options.starts):
-        remove_db(db)
-        server = Server(options.bin, fixtures, db, work, C, f"first-{run}")
-        first.append(server)
-        server.stop()
-        print(f"  {n:>7} hosts  first start {run + 1}: ready {server.ready_ms:7.1f} ms, first 200 "
-              f"{server.first_ms:7.1f} ms, VmRSS {server.rss_kb / 1024:6.1f} MB", flush=True)
+
+    def starts(label, name, fresh):
+        """options.starts servers started and stopped, each on a new state file when fresh."""
+        servers = []
+        for run in range(options.starts):
+            if fresh:
+                remove_db(db)
+            server = Server(options.bin, fixtures, db, work, C, f"{name}-{run}")
+            servers.append(server)
+            server.stop()
+            print(f"  {n:>7} hosts  {label} {run + 1}: ready {server.ready_ms:7.1f} ms, first 200 "
+                  f"{server.first_ms:7.1f} ms, VmRSS {server.rss_kb / 1024:6.1f} MB", flush=True)
+        return servers
+
+    first = starts("first start", "first", fresh=True)
     out["first_ready_ms"] = med([s.ready_ms for s in first])
     out["first_first_ms"] = med([s.first_ms for s in first])
     out["first_rss_mb"] = med([s.rss_kb for s in first]) / 1024
@@ -196,13 +203,7 @@ def run_size(n, options, out):
     out["db_mb"] = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s)) / 1e6
 
     # 2. Restarts from that state file (fleet seeded, no deployment).
-    again = []
-    for run in range(options.starts):
-        server = Server(options.bin, fixtures, db, work, C, f"restart-{run}")
-        again.append(server)
-        server.stop()
-        print(f"  {n:>7} hosts  restart {run + 1}:     ready {server.ready_ms:7.1f} ms, first 200 "
-              f"{server.first_ms:7.1f} ms, VmRSS {server.rss_kb / 1024:6.1f} MB", flush=True)
+    again = starts("restart    ", "restart", fresh=False)
     out["restart_ready_ms"] = med([s.ready_ms for s in again])
     out["restart_first_ms"] = med([s.first_ms for s in again])
     out["restart_rss_mb"] = med([s.rss_kb for s in again]) / 1024

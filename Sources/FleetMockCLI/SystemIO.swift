@@ -24,14 +24,12 @@ enum SystemIO {
     }
 
     static func printError(_ message: String) {
-        var line = message + "\n"
-        line.withUTF8 { buffer in _ = write(2, buffer.baseAddress, buffer.count) }
+        writeAll(2, Array((message + "\n").utf8))
     }
 
     /// Prints to stdout and flushes at once, so a parent reading a pipe sees the line immediately.
     static func printLine(_ message: String) {
-        var line = message + "\n"
-        line.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
+        writeAll(1, Array((message + "\n").utf8))
     }
 
     /// Returns freed heap memory to the system.

@@ -245,7 +245,8 @@ public final class SQLiteFleetStore: FleetPersistence {
         try persist(changes)
     }
 
-    /// Whether `write(change)` runs exactly one writing statement.
+    /// Whether `write(change)` runs exactly one writing statement (kept beside `write`'s cases:
+    /// a change listed here runs in a batch with no savepoint of its own).
     private static func writesOneStatement(_ change: FleetChange) -> Bool {
         switch change {
         case .deploymentCanceled, .operationUpdated, .hostUpdated, .scheduleUpdated, .scheduleDeleted,
@@ -272,6 +273,8 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
+    /// Each change's statements. `writesOneStatement` lists the changes written by exactly one:
+    /// a change here that comes to need a second statement must leave that list.
     private func write(_ change: FleetChange) throws(SQLiteError) {
         switch change {
         case .deploymentCreated(let deployment):
