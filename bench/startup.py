@@ -16,13 +16,12 @@ Exits 1 (with the server's stderr) when a server does not become ready within 10
 import os
 import re
 import select
-import signal
 import statistics
 import subprocess
 import sys
 import time
 
-from first_response import status_of  # beside this script
+from first_response import status_of, stop  # beside this script
 
 READY_TIMEOUT_S = 10.0
 READY_LINE = re.compile(rb"http://([0-9.]+):([0-9]+)")
@@ -76,13 +75,7 @@ def one_start(binary, db, stderr_path):
         first_ns = time.monotonic_ns() - start
         return ready_ns / 1e6, first_ns / 1e6
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop(server)
         server.stdout.close()
 
 

@@ -464,6 +464,14 @@ def hosts_matching(query: str) -> list[dict]:
     ]
 
 
+# Long enough for every rollout of the bundled fleet to finish.
+THREE_HOURS = 3 * 3600
+# The bundled prod schedule's hosts, those tagged to fail every operation, and the others.
+PROD_HOSTS = {host["hostname"] for host in hosts_matching("env:prod")}
+PROD_FAILING = {host["hostname"] for host in hosts_matching("env:prod") if FAIL_TAG in host["tags"]}
+PROD_HEALTHY = sorted(host for host in PROD_HOSTS if host not in PROD_FAILING)
+
+
 def fixture_schedule(schedule_id: str) -> dict:
     return next(schedule for schedule in FLEET["schedules"] if schedule["id"] == schedule_id)
 

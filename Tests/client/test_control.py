@@ -24,10 +24,14 @@ from datadog_api_client.exceptions import ApiException, ServiceException, Unauth
 from support import (
     FAIL_TAG,
     FLEET,
+    PROD_FAILING,
+    PROD_HEALTHY,
+    PROD_HOSTS,
     SCHEDULE_PROD,
     SCHEDULE_SANDBOX,
     SCHEDULE_STAGING,
     TERMINAL_HOST_STATUSES,
+    THREE_HOURS,
     UNKNOWN_ID,
     advance_clock,
     assert_error_envelope,
@@ -42,10 +46,6 @@ from support import (
     read_clock,
 )
 
-THREE_HOURS = 3 * 3600
-PROD_HOSTS = {host["hostname"] for host in hosts_matching("env:prod")}
-PROD_FAILING = {host["hostname"] for host in hosts_matching("env:prod") if FAIL_TAG in host["tags"]}
-PROD_HEALTHY = sorted(host for host in PROD_HOSTS if host not in PROD_FAILING)
 STAGING_HOSTS = {host["hostname"] for host in hosts_matching("env:staging")}
 SCHEDULES_PATH = "/api/unstable/fleet/schedules"
 FIXTURE_START_MS = 1767225600000  # 2026-01-01T00:00:00Z, the fixtures' clock

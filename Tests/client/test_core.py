@@ -21,12 +21,15 @@ from support import (
     FLEET,
     HOST_STATUSES,
     MALFORMED_ID,
+    PROD_FAILING,
+    PROD_HOSTS,
     READONLY_APP_KEY,
     SCHEDULE_PROD,
     SCHEDULE_SANDBOX,
     SCHEDULE_STAGING,
     SCHEDULE_WEB_INACTIVE,
     TERMINAL_HOST_STATUSES,
+    THREE_HOURS,
     UNKNOWN_ID,
     UPGRADE_APP_KEY,
     advance_clock,
@@ -49,9 +52,6 @@ from support import (
     read_clock,
 )
 
-THREE_HOURS = 3 * 3600
-PROD_HOSTS = {host["hostname"] for host in hosts_matching("env:prod")}
-PROD_FAILING = {host["hostname"] for host in hosts_matching("env:prod") if FAIL_TAG in host["tags"]}
 
 
 def trigger(api, schedule_id: str) -> FleetDeploymentResponse:

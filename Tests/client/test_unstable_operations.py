@@ -36,6 +36,7 @@ from support import (
     READONLY_APP_KEY,
     SCHEDULE_PROD,
     SCHEDULE_SANDBOX,
+    THREE_HOURS,
     UNKNOWN_ID,
     UPGRADE_APP_KEY,
     advance_clock,
@@ -56,7 +57,6 @@ from support import (
     version_key,
 )
 
-THREE_HOURS = 3 * 3600
 ALL_HOSTNAMES = sorted(HOSTS_BY_NAME)
 REPLACE_ME = "REPLACE.ME"  # the feature files' placeholder: not hex digits and dashes, so a 400
 AGENT_SORT_ATTRIBUTES = (

@@ -39,14 +39,15 @@ from datadog_api_client.v2.model.fleet_schedule_response import FleetScheduleRes
 from support import (
     AGENT_PACKAGE,
     ClientFactory,
-    FleetMock,
     DEMO_OWNER,
     FLEET,
+    FleetMock,
     HOSTS_BY_NAME,
     READONLY_APP_KEY,
     SCHEDULE_PROD,
     SCHEDULE_SANDBOX,
     SCHEDULE_STAGING,
+    THREE_HOURS,
     UNKNOWN_AGENT_KEY_V2,
     UNKNOWN_ID,
     UPGRADE_APP_KEY,
@@ -69,7 +70,6 @@ from support import (
     version_key,
 )
 
-THREE_HOURS = 3 * 3600
 ALL_HOSTNAMES = sorted(HOSTS_BY_NAME)
 SEARCH_QA = "env:qa AND service:search"  # 2 hosts, none failing
 KAFKA_DEV = "service:kafka AND env:dev"  # 3 hosts, each with /conf.d/kafka.d/conf.yaml
