@@ -34,9 +34,59 @@ public enum Fixture {
         return Credentials(apiKeys: apiKeys, applicationKeys: applicationKeys)
     }
 
-    /// `fleet.json`: agent versions, hosts and schedules. Deployments start empty.
-    public static func fleet(from document: JSONValue, clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
-        var reader = Reader(document, path: "fleet")
+    /// `fleet.json` as it is on disk: agent versions, hosts and schedules. Deployments start empty.
+    /// Read with a scanner, not parsed whole: a 100,000-host fleet is 45 MB of JSON. The whole text
+    /// is checked first, so a syntax error anywhere is reported before any field's.
+    public static func fleet(fromJSON bytes: [UInt8], clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
+        let path = "fleet"
+        var scanner = JSONScanner(bytes)
+        var members: [String: JSONValue] = [:]
+        var hostsOffset: Int?
+        do {
+            if scanner.kind == .object, try scanner.enterObject() {
+                repeat {
+                    let name = try scanner.key()
+                    if name == "hosts" {
+                        hostsOffset = scanner.offset
+                        try scanner.skip()
+                    } else {
+                        members[name] = try scanner.value()
+                    }
+                } while try scanner.nextMember()
+            } else if scanner.kind != .object {
+                try scanner.skip()
+                try scanner.finish()
+                throw FixtureError(path: path, reason: "must be an object")
+            }
+            try scanner.finish()
+        } catch let error as FixtureError {
+            throw error
+        } catch {
+            throw FixtureError(path: path, reason: "is not valid JSON: \(error)")
+        }
+        return try fleet(Reader(.object(members), path: path), clock: clock, seed: seed) { () throws(FixtureError) in
+            guard let hostsOffset else { throw FixtureError(path: path + ".hosts", reason: "is required") }
+            return try hosts(in: bytes, at: hostsOffset, depth: 1, path: path + ".hosts")
+        }
+    }
+
+    /// A fleet document already parsed (an org's fixture, a snapshot); `path` names it in errors.
+    public static func fleet(
+        from document: JSONValue, clock: SimulationClock, seed: UInt64, path: String = "fleet"
+    ) throws(FixtureError) -> FleetSnapshot {
+        var reader = Reader(document, path: path)
+        return try fleet(reader, clock: clock, seed: seed) { () throws(FixtureError) in
+            // One reader of hosts for both forms: a parsed document's hosts are written out again.
+            let items = try reader.array("hosts")
+            let text = JSONValue.array(items.map(\.value)).serialized
+            return try hosts(in: text, at: 0, depth: 1, path: path + ".hosts")
+        }
+    }
+
+    private static func fleet(
+        _ reader: Reader, clock: SimulationClock, seed: UInt64, hosts readHosts: () throws(FixtureError) -> [SimulatedHost]
+    ) throws(FixtureError) -> FleetSnapshot {
+        var reader = reader
         var versions: [AgentVersion] = []
         for (offset, text) in try reader.stringArray("agent_versions").enumerated() {
             guard let version = AgentVersion(text) else {
@@ -44,20 +94,7 @@ public enum Fixture {
             }
             versions.append(version)
         }
-        var seenKeys = Set<String>()
-        let hosts = try reader.array("hosts").map { (item) throws(FixtureError) -> SimulatedHost in
-            var host = item
-            let agentKey = try host.string("agent_key")
-            guard seenKeys.insert(agentKey).inserted else {
-                throw FixtureError(path: host.path, reason: "agent_key '\(agentKey)' appears twice")
-            }
-            return SimulatedHost(
-                agentKey: agentKey, hostname: try host.string("hostname"),
-                tags: try host.stringArray("tags").map(Tag.init(parsing:)),
-                packages: try host.stringDictionary("packages"),
-                configFiles: try host.optionalObject("config_files") ?? [:],
-                attributes: .object(try host.optionalObject("attributes") ?? [:]))
-        }
+        let hosts = try readHosts()
         let schedules = try reader.array("schedules").map { (item) throws(FixtureError) -> Schedule in
             var schedule = item
             var rule = try schedule.object("rule")
@@ -93,11 +130,14 @@ public enum Fixture {
     /// A cursor over one JSON object that names the path of whatever is missing or mistyped.
     struct Reader {
         let path: String
+        /// The value read, as it is.
+        let value: JSONValue
         private let members: [String: JSONValue]
         private let isObject: Bool
 
         init(_ value: JSONValue, path: String) {
             self.path = path
+            self.value = value
             self.members = value.objectValue ?? [:]
             self.isObject = value.objectValue != nil
         }

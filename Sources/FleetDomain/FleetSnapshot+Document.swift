@@ -107,7 +107,7 @@ extension FleetSnapshot {
             }
             seed = state
         }
-        var snapshot = try Fixture.fleet(from: document, clock: clock, seed: seed)
+        var snapshot = try Fixture.fleet(from: document, clock: clock, seed: seed, path: "snapshot")
         if let text = try reader.optionalString("progress_policy") {
             guard let policy = ProgressPolicy(rawValue: text) else {
                 throw FixtureError(path: "snapshot.progress_policy", reason: "must be immediate, stepped or timed")

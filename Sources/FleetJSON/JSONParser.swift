@@ -7,11 +7,12 @@ public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes. Nesting is bounded so hostile input cannot exhaust the stack.
+/// Its reading steps are internal: `JSONScanner` reads a document piece by piece with them.
 public struct JSONParser {
     public static let maximumDepth = 64
 
-    private let bytes: [UInt8]
-    private var index = 0
+    let bytes: [UInt8]
+    var index = 0
 
     public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
         var parser = JSONParser(bytes: bytes)
@@ -85,20 +86,20 @@ public struct JSONParser {
         guard index == bytes.count else { throw failure("unexpected data after the JSON value") }
     }
 
-    private mutating func parseStringValue() throws(JSONParseError) -> String {
+    mutating func parseStringValue() throws(JSONParseError) -> String {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string") }
         return try parseString()
     }
 
-    private init(bytes: [UInt8]) {
+    init(bytes: [UInt8]) {
         self.bytes = bytes
     }
 
-    private func failure(_ reason: String) -> JSONParseError {
+    func failure(_ reason: String) -> JSONParseError {
         JSONParseError(offset: index, reason: reason)
     }
 
-    private mutating func skipWhitespace() {
+    mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
             case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -107,7 +108,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth < Self.maximumDepth else { throw failure("JSON nested deeper than \(Self.maximumDepth) levels") }
         guard index < bytes.count else { throw failure("unexpected end of JSON") }
         switch bytes[index] {
@@ -122,7 +123,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
+    mutating func expectLiteral(_ literal: String) throws(JSONParseError) {
         for expected in literal.utf8 {
             guard index < bytes.count, bytes[index] == expected else { throw failure("invalid literal") }
             index += 1
@@ -185,7 +186,7 @@ public struct JSONParser {
         }
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    mutating func parseString() throws(JSONParseError) -> String {
         index += 1
         // Most strings have no escape: find the closing quote and make the String from the bytes
         // in place, with no buffer of their own.
@@ -289,7 +290,7 @@ public struct JSONParser {
         UTF8.encode(scalar) { buffer.append($0) }
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+    mutating func parseNumber() throws(JSONParseError) -> JSONValue {
         let start = index
         var isInteger = true
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
@@ -318,7 +319,7 @@ public struct JSONParser {
         return .double(number)
     }
 
-    private func isDigit(_ byte: UInt8) -> Bool {
+    func isDigit(_ byte: UInt8) -> Bool {
         byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
     }
 }

@@ -64,9 +64,10 @@ enum FixtureFiles {
     }
 
     static func fleet(in folder: String, clock: SimulationClock, seed: UInt64) throws(StartupError) -> FleetSnapshot {
-        let document = try readJSON(folder + "/fleet.json")
+        let path = folder + "/fleet.json"
+        guard let bytes = SystemIO.readFile(path) else { throw StartupError("cannot read \(path)") }
         do {
-            return try Fixture.fleet(from: document, clock: clock, seed: seed)
+            return try Fixture.fleet(fromJSON: bytes, clock: clock, seed: seed)
         } catch {
             throw StartupError("\(folder)/fleet.json: \(error)")
         }

@@ -57,12 +57,19 @@ final class ServeCommand {
         do {
             store = try SQLiteFleetStore(path: options.databasePath)
             // An explicit --clock or --progress wins over what the state file says; else it resumes as stored.
+            let started = SystemIO.monotonicMicroseconds()
             if let stored = try store.load(clockMode: options.clockModeGiven ? options.clockMode : nil) {
+                log.message(
+                    .debug, "state loaded from \(options.databasePath) in \((SystemIO.monotonicMicroseconds() - started) / 1000) ms")
                 snapshot = stored
                 if let progress = options.progress { snapshot.progressPolicy = progress }
             } else {
                 snapshot = try loadFixtures()
+                let read = SystemIO.monotonicMicroseconds()
                 try store.seed(snapshot)
+                log.message(
+                    .debug, "fixtures read in \((read - started) / 1000) ms, "
+                        + "seeded into \(options.databasePath) in \((SystemIO.monotonicMicroseconds() - read) / 1000) ms")
             }
         } catch let error as StartupError {
             throw error

@@ -136,5 +136,29 @@ enum FleetSchema {
                 DROP TABLE deployments;
                 ALTER TABLE deployments_v4 RENAME TO deployments;
                 """),
+        // Hosts in chunks: each row a JSON array of up to 1,000 hosts in the fixtures' form, keyed
+        // by the fleet position of its first host (a row per host made seeding 100,000 hosts
+        // 100,000 B-tree inserts, more than half a second). A host a deployment changed has its
+        // packages and configuration files in host_states, which wins over its chunk on loading.
+        // Hosts from before become one-host chunks at their own positions.
+        .init(
+            version: 5,
+            sql: """
+                CREATE TABLE host_chunks (
+                    first_position INTEGER PRIMARY KEY,
+                    hosts TEXT NOT NULL
+                );
+                CREATE TABLE host_states (
+                    agent_key TEXT PRIMARY KEY,
+                    packages TEXT NOT NULL,
+                    config_files TEXT NOT NULL
+                ) WITHOUT ROWID;
+                INSERT INTO host_chunks (first_position, hosts)
+                    SELECT position, json_array(json_object(
+                        'agent_key', agent_key, 'hostname', hostname, 'tags', json(tags), 'packages', json(packages),
+                        'config_files', json(config_files), 'attributes', json(attributes)))
+                    FROM hosts;
+                DROP TABLE hosts;
+                """),
     ])
 }

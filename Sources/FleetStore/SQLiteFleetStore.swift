@@ -59,7 +59,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         do {
             try connection.transaction { () throws(SQLiteError) in
                 let tables = [
-                    "agent_versions", "hosts", "schedules", "deployments", "deployment_cancellations",
+                    "agent_versions", "host_chunks", "host_states", "schedules", "deployments", "deployment_cancellations",
                     "host_operations", "meta",
                 ]
                 for table in tables {
@@ -76,12 +76,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         for version in snapshot.catalog.versions {
             try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
         }
-        // In key order, so each row appends to the table's B-tree instead of splitting a random page;
-        // `position` keeps the fleet's own order.
-        let hosts = snapshot.hosts
-        for position in hosts.indices.sorted(by: { hosts[$0].agentKey < hosts[$1].agentKey }) {
-            try insert(hosts[position], position: position)
-        }
+        try writeHostChunks(snapshot.hosts)
         for (position, schedule) in snapshot.schedules.enumerated() {
             try insert(schedule, position: position)
         }
@@ -105,19 +100,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         while try versionRows.step() {
             if let version = AgentVersion(versionRows.string(at: 0)) { versions.append(version) }
         }
-        var hosts: [SimulatedHost] = []
-        let hostRows = try connection.statement(
-            "SELECT agent_key, hostname, tags, packages, config_files, attributes FROM hosts ORDER BY position")
-        while try hostRows.step() {
-            // Tags and packages as what they are, strings: no `JSONValue` tree to build and discard.
-            let tags = try decodeStrings(hostRows.bytes(at: 2))
-            let packages = try decodeStringObject(hostRows.bytes(at: 3))
-            hosts.append(
-                SimulatedHost(
-                    agentKey: hostRows.string(at: 0), hostname: hostRows.string(at: 1), tags: tags.map(Tag.init(parsing:)),
-                    packages: packages, configFiles: try decode(hostRows.bytes(at: 4)).objectValue ?? [:],
-                    attributes: try decode(hostRows.bytes(at: 5))))
-        }
+        let hosts = try loadHosts()
         var schedules: [Schedule] = []
         let scheduleRows = try connection.statement(
             """
@@ -285,9 +268,13 @@ public final class SQLiteFleetStore: FleetPersistence {
         case .operationUpdated(let id, let position, let operation):
             try upsert(operation, deploymentID: id, position: position)
         case .hostUpdated(let host):
-            try connection.statement("UPDATE hosts SET packages = ?, config_files = ? WHERE agent_key = ?")
-                .run(.text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
-                     .text(host.agentKey))
+            var json = HostsJSONWriter()
+            try connection.statement(
+                """
+                INSERT INTO host_states (agent_key, packages, config_files) VALUES (?, ?, ?)
+                ON CONFLICT(agent_key) DO UPDATE SET packages = excluded.packages, config_files = excluded.config_files
+                """
+            ).run(.text(host.agentKey), .utf8(json.packages(host.packages)), .utf8(json.configFiles(host.configFiles)))
         case .scheduleCreated(let schedule):
             let position = try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
                 .firstRow { $0.int64(at: 0) } ?? 0
@@ -314,17 +301,52 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
-    private func insert(_ host: SimulatedHost, position: Int) throws(SQLiteError) {
-        try connection.statement(
-            """
-            INSERT INTO hosts (agent_key, position, hostname, tags, packages, config_files, attributes)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """
-        ).run(
-            .text(host.agentKey), .integer(Int64(position)), .text(host.hostname),
-            .text(JSONValue.array(host.tags.map { .string($0.description) }).serializedString),
-            .text(encodePackages(host.packages)), .text(JSONValue.object(host.configFiles).serializedString),
-            .text(host.attributes.serializedString))
+    /// Hosts per row of `host_chunks`: big enough that 100,000 hosts are 100 inserts, small
+    /// enough that a chunk is a few hundred kilobytes of text to hold while it is written or read.
+    static let hostsPerChunk = 1_000
+
+    private func writeHostChunks(_ hosts: [SimulatedHost]) throws(SQLiteError) {
+        var json = HostsJSONWriter()
+        var first = 0
+        while first < hosts.count {
+            let end = min(first + Self.hostsPerChunk, hosts.count)
+            var writer = JSONWriter(reservingCapacity: 512 * (end - first))
+            writer.beginArray()
+            for position in first..<end { json.write(hosts[position], into: &writer) }
+            writer.endArray()
+            try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
+                .run(.integer(Int64(first)), .utf8(writer.bytes))
+            first = end
+        }
+    }
+
+    /// The fleet in its order, each host with its latest packages and configuration files.
+    private func loadHosts() throws(SQLiteError) -> [SimulatedHost] {
+        var hosts: [SimulatedHost] = []
+        var reader = FixtureHostsReader()
+        let chunks = try connection.statement("SELECT hosts FROM host_chunks ORDER BY first_position")
+        do {
+            while try chunks.step() {
+                try reader.read(chunks.bytes(at: 0), at: 0, depth: 0, path: "host_chunks", into: &hosts)
+            }
+        } catch let error as FixtureError {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored hosts are unreadable: \(error)", context: "loading")
+        } catch let error as SQLiteError {
+            throw error
+        } catch {
+            throw SQLiteError(code: SQLITE_CORRUPT, message: "\(error)", context: "loading")
+        }
+        let states = try connection.statement("SELECT agent_key, packages, config_files FROM host_states")
+        var positions: [String: Int] = [:]
+        while try states.step() {
+            if positions.isEmpty {
+                positions = Dictionary(uniqueKeysWithValues: hosts.indices.map { (hosts[$0].agentKey, $0) })
+            }
+            guard let position = positions[states.string(at: 0)] else { continue }
+            hosts[position].packages = try decodeStringObject(states.bytes(at: 1))
+            hosts[position].configFiles = try decode(states.string(at: 2)).objectValue ?? [:]
+        }
+        return hosts
     }
 
     private func encodeRule(_ rule: RecurrenceRule) -> String {
@@ -462,26 +484,12 @@ public final class SQLiteFleetStore: FleetPersistence {
         return try statement.firstRow { $0.int64(at: 0) }
     }
 
-    private func encodePackages(_ packages: [String: String]) -> String {
-        JSONValue.object(packages.mapValues(JSONValue.string)).serializedString
-    }
-
-    /// A JSON column straight from its bytes: making a String of it first, then an array of its
-    /// UTF-8, copied every column twice (400,000 of them in a 100,000-host restart).
-    private func decode(_ bytes: [UInt8]) throws(SQLiteError) -> JSONValue {
-        try readingJSON { () throws(JSONParseError) in try JSONParser.parse(bytes) }
-    }
-
-    private func decodeStrings(_ bytes: [UInt8]) throws(SQLiteError) -> [String] {
-        try readingJSON { () throws(JSONParseError) in try JSONParser.parseStringArray(bytes) }
+    private func decode(_ text: String) throws(SQLiteError) -> JSONValue {
+        try readingJSON { () throws(JSONParseError) in try JSONParser.parse(text) }
     }
 
     private func decodeStringObject(_ bytes: [UInt8]) throws(SQLiteError) -> [String: String] {
         try readingJSON { () throws(JSONParseError) in try JSONParser.parseStringObject(bytes) }
-    }
-
-    private func decode(_ text: String) throws(SQLiteError) -> JSONValue {
-        try readingJSON { () throws(JSONParseError) in try JSONParser.parse(text) }
     }
 
     /// Stored JSON that does not parse is a damaged file.

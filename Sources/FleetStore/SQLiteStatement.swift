@@ -47,6 +47,16 @@ public final class SQLiteStatement {
         try connection.check(result, "binding \(index) of \(sql)")
     }
 
+    /// Text already in UTF-8 (JSON written for a column), bound as TEXT without a String made of it.
+    public func bind(_ index: Int32, utf8 bytes: [UInt8]) throws(SQLiteError) {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                CSQLite_bind_text_transient(handle, index, $0.baseAddress, Int32($0.count))
+            }
+        }
+        try connection.check(result, "binding \(index) of \(sql)")
+    }
+
     public func bind(_ index: Int32, _ value: String?) throws(SQLiteError) {
         if let value { try bind(index, value) } else { try bindNull(index) }
     }
@@ -107,6 +117,7 @@ public final class SQLiteStatement {
             case .integer(let number): try bind(index, number)
             case .text(let text): try bind(index, text)
             case .blob(let bytes): try bind(index, bytes)
+            case .utf8(let bytes): try bind(index, utf8: bytes)
             case .null: try bindNull(index)
             }
         }
@@ -119,6 +130,8 @@ public enum SQLiteValue {
     case integer(Int64)
     case text(String)
     case blob([UInt8])
+    /// TEXT given as its UTF-8 bytes.
+    case utf8([UInt8])
     case null
 
     public static func optional(_ number: Int64?) -> SQLiteValue { number.map { .integer($0) } ?? .null }

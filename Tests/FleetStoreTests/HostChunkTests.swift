@@ -1,0 +1,120 @@
+import FleetDomain
+import FleetJSON
+import FleetTestSupport
+import Testing
+
+@testable import FleetStore
+
+/// Hosts kept as chunks of fixture-form JSON (schema 5), with the hosts deployments changed in
+/// `host_states`.
+@Suite struct HostChunkTests {
+    /// 2,500 hosts: three chunks, the last one partial.
+    static let largeFleet: FleetSnapshot = {
+        var snapshot = TestFleet.simulation().snapshot
+        snapshot.hosts = (0..<2_500).map { index in
+            TestFleet.host(
+                "host-\(index)", ["env:\(["prod", "dev"][index % 2])", "service:s\(index % 7)", "Team:Üñï \(index % 3)"],
+                version: index % 5 == 0 ? "6.53.0" : "7.51.0",
+                attributes: .object(["first_seen_at": .int(Int64(index)), "ip_addresses": .array([.string("10.0.\(index)")])]))
+        }
+        return snapshot
+    }()
+
+    private func count(_ table: String, in path: String) throws -> Int64 {
+        let raw = try SQLiteConnection(path: path)
+        defer { raw.close() }
+        return try raw.statement("SELECT count(*) FROM \(table)").firstRow { $0.int64(at: 0) } ?? -1
+    }
+
+    @Test func aLargeFleetIsStoredInChunksAndLoadsBackInOrder() throws {
+        let path = temporaryDatabasePath()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(Self.largeFleet)
+        store.close()
+        #expect(try count("host_chunks", in: path) == 3)
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded.hosts == Self.largeFleet.hosts)
+    }
+
+    @Test func hostsWithTheSameTagsPackagesAndFilesShareOneValueAfterLoading() throws {
+        let path = temporaryDatabasePath()
+        try SQLiteFleetStore(path: path).seed(Self.largeFleet)
+        let hosts = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual)).hosts
+        // Hosts 0 and 42 have the same tags (42 = 0 mod 2, 7 and 3); 1 and 2 have other tags.
+        func storage<Element>(_ array: [Element]) -> UnsafeRawPointer? {
+            array.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
+        #expect(storage(hosts[0].tags) == storage(hosts[42].tags))
+        #expect(storage(hosts[0].tags) != storage(hosts[1].tags))
+        #expect(hosts[0].tags == hosts[42].tags)
+        #expect(hosts[1].packages == hosts[2].packages && hosts[1].configFiles == hosts[2].configFiles)
+    }
+
+    @Test func aChangedHostKeepsItsPackagesAndFilesAcrossReopeningWithoutRewritingItsChunk() throws {
+        let path = temporaryDatabasePath()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(Self.largeFleet)
+        var changed = Self.largeFleet.hosts[1_234]
+        changed.packages[SimulatedHost.agentPackage] = "7.53.0"
+        changed.configFiles["/conf.d/x.yaml"] = .object(["k": .string("v")])
+        try store.persist([.hostUpdated(changed)])
+        changed.packages[SimulatedHost.agentPackage] = "7.52.1"  // a second change of the same host
+        try store.persist([.hostUpdated(changed)])
+        store.close()
+        #expect(try count("host_states", in: path) == 1)
+        var expected = Self.largeFleet.hosts
+        expected[1_234] = changed
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded.hosts == expected)
+    }
+
+    @Test func aResetReplacesChunksAndForgetsHostStates() throws {
+        let path = temporaryDatabasePath()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(Self.largeFleet)
+        var changed = Self.largeFleet.hosts[0]
+        changed.packages[SimulatedHost.agentPackage] = "7.53.0"
+        try store.persist([.hostUpdated(changed)])
+        let small = TestFleet.simulation().snapshot
+        try store.replaceAll(with: small)
+        store.close()
+        #expect(try count("host_states", in: path) == 0)
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual)?.hosts == small.hosts)
+    }
+
+    @Test func aVersionFourDatabaseMovesItsHostsIntoChunksKeepingTheirOrderAndState() throws {
+        let path = temporaryDatabasePath()
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try Migrator(Array(FleetSchema.migrator.migrations.prefix(4))).migrate(connection)
+            // Positions out of key order, as schema 4 inserted them; b's packages were updated.
+            try connection.execute(
+                """
+                INSERT INTO meta VALUES ('seeded', 1), ('random_state', 7);
+                INSERT INTO hosts (agent_key, position, hostname, tags, packages, config_files, attributes) VALUES
+                    ('bbbb', 0, 'b', '["env:prod","solo"]', '{"datadog-agent":"7.53.0"}', '{"/datadog.yaml":{"a":1}}',
+                     '{"os":"linux","ip_addresses":["10.0.0.1"]}'),
+                    ('aaaa', 1, 'a', '["env:dev"]', '{}', '{}', '{}');
+                """)
+            connection.close()
+        }
+        let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
+        #expect(loaded.hosts == [
+            SimulatedHost(
+                agentKey: "bbbb", hostname: "b", tags: [Tag(key: "env", value: "prod"), Tag(key: "", value: "solo")],
+                packages: ["datadog-agent": "7.53.0"], configFiles: ["/datadog.yaml": .object(["a": .int(1)])],
+                attributes: .object(["os": .string("linux"), "ip_addresses": .array([.string("10.0.0.1")])])),
+            SimulatedHost(agentKey: "aaaa", hostname: "a", tags: [Tag(key: "env", value: "dev")], packages: [:]),
+        ])
+        #expect(try count("host_chunks", in: path) == 2)
+    }
+
+    @Test func aDamagedChunkIsReportedAsACorruptFile() throws {
+        let path = temporaryDatabasePath()
+        try SQLiteFleetStore(path: path).seed(TestFleet.simulation().snapshot)
+        let raw = try SQLiteConnection(path: path)
+        try raw.execute(#"UPDATE host_chunks SET hosts = '[{"agent_key": 5}]'"#)
+        raw.close()
+        #expect(throws: SQLiteError.self) { try SQLiteFleetStore(path: path).load(clockMode: .manual) }
+    }
+}
