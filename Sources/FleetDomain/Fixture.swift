@@ -64,10 +64,16 @@ public enum Fixture {
         } catch {
             throw FixtureError(path: path, reason: "is not valid JSON: \(error)")
         }
-        return try fleet(Reader(.object(members), path: path), clock: clock, seed: seed) { () throws(FixtureError) in
+        var hostsText: HostsText?
+        var snapshot = try fleet(Reader(.object(members), path: path), clock: clock, seed: seed) {
+            () throws(FixtureError) in
             guard let hostsOffset else { throw FixtureError(path: path + ".hosts", reason: "is required") }
-            return try hosts(in: bytes, at: hostsOffset, depth: 1, path: path + ".hosts")
+            let read = try hostsAndText(in: bytes, at: hostsOffset, depth: 1, path: path + ".hosts")
+            hostsText = read.text
+            return read.hosts
         }
+        snapshot.hostsText = hostsText
+        return snapshot
     }
 
     /// A fleet document already parsed (an org's fixture, a snapshot); `path` names it in errors.

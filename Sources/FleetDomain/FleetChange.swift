@@ -45,7 +45,12 @@ extension FleetPersistence {
 /// Everything the simulation needs to resume: what the store loads and what fixtures seed.
 public struct FleetSnapshot: Equatable, Sendable {
     public var catalog: AgentVersionCatalog
-    public var hosts: [SimulatedHost]
+    public var hosts: [SimulatedHost] {
+        didSet { hostsText = nil }
+    }
+    /// The JSON text `hosts` were read from (a fixture file), kept while they are unchanged so a
+    /// store can write that text instead of writing 100,000 hosts out again. Not part of equality.
+    public var hostsText: HostsText?
     public var schedules: [Schedule]
     public var deployments: [Deployment]
     public var clock: SimulationClock
@@ -64,5 +69,22 @@ public struct FleetSnapshot: Equatable, Sendable {
         self.clock = clock
         self.randomState = randomState
         self.progressPolicy = progressPolicy
+    }
+
+    public static func == (lhs: FleetSnapshot, rhs: FleetSnapshot) -> Bool {
+        lhs.catalog == rhs.catalog && lhs.hosts == rhs.hosts && lhs.schedules == rhs.schedules
+            && lhs.deployments == rhs.deployments && lhs.clock == rhs.clock && lhs.randomState == rhs.randomState
+            && lhs.progressPolicy == rhs.progressPolicy
+    }
+}
+
+/// Hosts as JSON text: a document's bytes and where each host object is in them, in fleet order.
+public struct HostsText: Sendable {
+    public let bytes: [UInt8]
+    public let hostRanges: [Range<Int>]
+
+    public init(bytes: [UInt8], hostRanges: [Range<Int>]) {
+        self.bytes = bytes
+        self.hostRanges = hostRanges
     }
 }

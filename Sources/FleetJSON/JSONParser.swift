@@ -155,7 +155,9 @@ public struct JSONParser {
                 index += 1
             } else if bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(Dictionary(members, uniquingKeysWith: { _, last in last }))
+                var object = [String: JSONValue](minimumCapacity: members.count)
+                for (key, value) in members { object[key] = value }
+                return .object(object)
             } else {
                 throw failure("expected ',' or '}'")
             }

@@ -76,7 +76,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         for version in snapshot.catalog.versions {
             try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
         }
-        try writeHostChunks(snapshot.hosts)
+        try writeHostChunks(snapshot.hosts, text: snapshot.hostsText)
         for (position, schedule) in snapshot.schedules.enumerated() {
             try insert(schedule, position: position)
         }
@@ -305,17 +305,31 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// enough that a chunk is a few hundred kilobytes of text to hold while it is written or read.
     static let hostsPerChunk = 1_000
 
-    private func writeHostChunks(_ hosts: [SimulatedHost]) throws(SQLiteError) {
+    /// The hosts' own text when they were read from one (a fixture file, as it is: nothing to
+    /// write out again), else the hosts written as JSON.
+    private func writeHostChunks(_ hosts: [SimulatedHost], text: HostsText?) throws(SQLiteError) {
+        let text = text.flatMap { $0.hostRanges.count == hosts.count ? $0 : nil }
         var json = HostsJSONWriter()
         var first = 0
         while first < hosts.count {
             let end = min(first + Self.hostsPerChunk, hosts.count)
-            var writer = JSONWriter(reservingCapacity: 512 * (end - first))
-            writer.beginArray()
-            for position in first..<end { json.write(hosts[position], into: &writer) }
-            writer.endArray()
+            var chunk: [UInt8]
+            if let text {
+                // The elements and the commas between them, as they are in the text.
+                let span = text.hostRanges[first].lowerBound..<text.hostRanges[end - 1].upperBound
+                chunk = [UInt8(ascii: "[")]
+                chunk.reserveCapacity(span.count + 2)
+                chunk.append(contentsOf: text.bytes[span])
+                chunk.append(UInt8(ascii: "]"))
+            } else {
+                var writer = JSONWriter(reservingCapacity: 512 * (end - first))
+                writer.beginArray()
+                for position in first..<end { json.write(hosts[position], into: &writer) }
+                writer.endArray()
+                chunk = writer.bytes
+            }
             try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
-                .run(.integer(Int64(first)), .utf8(writer.bytes))
+                .run(.integer(Int64(first)), .utf8(chunk))
             first = end
         }
     }

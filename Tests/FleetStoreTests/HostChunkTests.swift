@@ -109,6 +109,34 @@ import Testing
         #expect(try count("host_chunks", in: path) == 2)
     }
 
+    static let fixtureText = """
+        {"agent_versions": ["7.1.0"], "schedules": [], "hosts": [
+          {"agent_key": "k1", "hostname": "a", "tags": ["env:prod"], "note": "kept as written"} ,
+          {"agent_key": "k2", "hostname": "b", "tags": [], "attributes": {"os": "linux"}}
+        ]}
+        """
+
+    @Test func hostsReadFromAFixtureAreStoredAsTheirOwnTextAndLoadBackEqual() throws {
+        let snapshot = try Fixture.fleet(fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
+        #expect(snapshot.hostsText?.hostRanges.count == 2)
+        let path = temporaryDatabasePath()
+        try SQLiteFleetStore(path: path).seed(snapshot)
+        let raw = try SQLiteConnection(path: path)
+        let chunk = try raw.statement("SELECT hosts FROM host_chunks").firstRow { $0.string(at: 0) }
+        raw.close()
+        #expect(chunk?.contains("kept as written") == true)
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == snapshot)
+    }
+
+    @Test func changedHostsAreWrittenOutInsteadOfTheTextTheyWereReadFrom() throws {
+        var snapshot = try Fixture.fleet(fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
+        snapshot.hosts[1].packages[SimulatedHost.agentPackage] = "7.1.0"
+        #expect(snapshot.hostsText == nil)
+        let path = temporaryDatabasePath()
+        try SQLiteFleetStore(path: path).seed(snapshot)
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual)?.hosts == snapshot.hosts)
+    }
+
     @Test func aDamagedChunkIsReportedAsACorruptFile() throws {
         let path = temporaryDatabasePath()
         try SQLiteFleetStore(path: path).seed(TestFleet.simulation().snapshot)
