@@ -5,18 +5,10 @@ extension Fixture {
     static func hosts(
         in bytes: [UInt8], at offset: Int, depth: Int, path: String
     ) throws(FixtureError) -> [SimulatedHost] {
-        try hostsAndText(in: bytes, at: offset, depth: depth, path: path).hosts
-    }
-
-    /// The hosts and where each is in `bytes`.
-    static func hostsAndText(
-        in bytes: [UInt8], at offset: Int, depth: Int, path: String
-    ) throws(FixtureError) -> (hosts: [SimulatedHost], text: HostsText) {
         var reader = FixtureHostsReader()
-        reader.recordsRanges = true
         var hosts: [SimulatedHost] = []
         try reader.read(bytes, at: offset, depth: depth, path: path, into: &hosts)
-        return (hosts, HostsText(bytes: bytes, hostRanges: reader.hostRanges))
+        return hosts
     }
 }
 
@@ -35,9 +27,6 @@ public struct FixtureHostsReader {
     private var sharedTags = SharedDecodings<[Tag]>()
     private var sharedPackages = SharedDecodings<[String: String]>()
     private var sharedConfigFiles = SharedDecodings<[String: JSONValue]>()
-    /// Whether to note where each host object is (`hostRanges`), in every text read.
-    public var recordsRanges = false
-    public private(set) var hostRanges: [Range<Int>] = []
 
     public init() {}
 
@@ -66,9 +55,7 @@ public struct FixtureHostsReader {
         }
         guard try scanner.enterArray() else { return }
         repeat {
-            let start = scanner.offset
             let host = try readHost(at: hosts.count)
-            if recordsRanges { hostRanges.append(start..<scanner.offset) }
             guard seenKeys.insert(host.agentKey).inserted else {
                 throw FixtureError(path: hostPath(hosts.count), reason: "agent_key '\(host.agentKey)' appears twice")
             }

@@ -35,44 +35,21 @@ public enum Fixture {
     }
 
     /// `fleet.json` as it is on disk: agent versions, hosts and schedules. Deployments start empty.
-    /// Read with a scanner, not parsed whole: a 100,000-host fleet is 45 MB of JSON. The whole text
-    /// is checked first, so a syntax error anywhere is reported before any field's.
     public static func fleet(fromJSON bytes: [UInt8], clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
-        let path = "fleet"
-        var scanner = JSONScanner(bytes)
-        var members: [String: JSONValue] = [:]
-        var hostsOffset: Int?
-        do {
-            if scanner.kind == .object, try scanner.enterObject() {
-                repeat {
-                    let name = try scanner.key()
-                    if name == "hosts" {
-                        hostsOffset = scanner.offset
-                        try scanner.skip()
-                    } else {
-                        members[name] = try scanner.value()
-                    }
-                } while try scanner.nextMember()
-            } else if scanner.kind != .object {
-                try scanner.skip()
-                try scanner.finish()
-                throw FixtureError(path: path, reason: "must be an object")
-            }
-            try scanner.finish()
-        } catch let error as FixtureError {
-            throw error
-        } catch {
-            throw FixtureError(path: path, reason: "is not valid JSON: \(error)")
-        }
-        var hostsText: HostsText?
-        var snapshot = try fleet(Reader(.object(members), path: path), clock: clock, seed: seed) {
+        try fleet(from: FixtureDocument(json: bytes), clock: clock, seed: seed)
+    }
+
+    /// The fleet of a checked `fleet.json`; its hosts keep their text (`FleetSnapshot.hostsText`).
+    public static func fleet(from document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
+        let path = FixtureDocument.path
+        var snapshot = try fleet(Reader(.object(document.members), path: path), clock: clock, seed: seed) {
             () throws(FixtureError) in
-            guard let hostsOffset else { throw FixtureError(path: path + ".hosts", reason: "is required") }
-            let read = try hostsAndText(in: bytes, at: hostsOffset, depth: 1, path: path + ".hosts")
-            hostsText = read.text
-            return read.hosts
+            guard let hostsOffset = document.hostsOffset else {
+                throw FixtureError(path: path + ".hosts", reason: "is required")
+            }
+            return try hosts(in: document.bytes, at: hostsOffset, depth: 1, path: path + ".hosts")
         }
-        snapshot.hostsText = hostsText
+        snapshot.hostsText = document.hostsText
         return snapshot
     }
 
@@ -230,5 +207,61 @@ public enum Fixture {
             }
             return result
         }
+    }
+}
+
+/// `fleet.json`'s text, checked as JSON and split at its top level without a tree of it (a
+/// 100,000-host fleet is 45 MB): every member but `hosts` parsed, and where each host object is.
+/// The whole text is checked here, so a syntax error anywhere is reported before any field's.
+public struct FixtureDocument: Sendable {
+    static let path = "fleet"
+
+    public let bytes: [UInt8]
+    let members: [String: JSONValue]
+    let hostsOffset: Int?
+    /// Where each host object is, when `hosts` is an array: enough for a store to write the hosts'
+    /// text while they are being read from it.
+    public let hostsText: HostsText?
+
+    public init(json bytes: [UInt8]) throws(FixtureError) {
+        self.bytes = bytes
+        var scanner = JSONScanner(bytes)
+        var members: [String: JSONValue] = [:]
+        var hostsOffset: Int?
+        var hostRanges: [Range<Int>]?
+        do {
+            if scanner.kind == .object, try scanner.enterObject() {
+                repeat {
+                    let name = try scanner.key()
+                    guard name == "hosts" else {
+                        members[name] = try scanner.value()
+                        continue
+                    }
+                    hostsOffset = scanner.offset
+                    hostRanges = nil
+                    guard scanner.kind == .array else {
+                        try scanner.skip()
+                        continue
+                    }
+                    var ranges: [Range<Int>] = []
+                    if try scanner.enterArray() {
+                        repeat { ranges.append(try scanner.skip()) } while try scanner.nextElement()
+                    }
+                    hostRanges = ranges
+                } while try scanner.nextMember()
+            } else if scanner.kind != .object {
+                try scanner.skip()
+                try scanner.finish()
+                throw FixtureError(path: Self.path, reason: "must be an object")
+            }
+            try scanner.finish()
+        } catch let error as FixtureError {
+            throw error
+        } catch {
+            throw FixtureError(path: Self.path, reason: "is not valid JSON: \(error)")
+        }
+        self.members = members
+        self.hostsOffset = hostsOffset
+        hostsText = hostRanges.map { HostsText(bytes: bytes, hostRanges: $0) }
     }
 }

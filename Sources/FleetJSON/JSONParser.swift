@@ -135,6 +135,7 @@ public struct JSONParser {
         // Collected first, so the dictionary is made once at its final size instead of growing
         // (and rehashing) member by member; a repeated name keeps its last value.
         var members: [(String, JSONValue)] = []
+        members.reserveCapacity(8)  // one allocation for most objects, not one per doubling
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1

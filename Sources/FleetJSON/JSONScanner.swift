@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads one JSON document piece by piece, in document order, with no `JSONValue` tree of the
 /// whole: a 100,000-host fleet.json as a tree was 45 MB of text turned into millions of small
 /// allocations, read once into hosts and freed. Every value read or skipped is checked as strictly
@@ -261,8 +263,13 @@ public struct JSONText: Hashable, Sendable {
     }
 
     public static func == (lhs: JSONText, rhs: JSONText) -> Bool {
+        // memcmp: a byte-by-byte comparison was a twentieth of reading 100,000 hosts.
         lhs.bytes.count == rhs.bytes.count
-            && lhs.bytes.withUnsafeBytes { left in rhs.bytes.withUnsafeBytes { right in left.elementsEqual(right) } }
+            && lhs.bytes.withUnsafeBytes { left in
+                rhs.bytes.withUnsafeBytes { right in
+                    left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0
+                }
+            }
     }
 }
 

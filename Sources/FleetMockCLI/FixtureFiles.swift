@@ -63,11 +63,22 @@ enum FixtureFiles {
         }
     }
 
-    static func fleet(in folder: String, clock: SimulationClock, seed: UInt64) throws(StartupError) -> FleetSnapshot {
+    /// `fleet.json` checked and split, its hosts not yet read.
+    static func fleetDocument(in folder: String) throws(StartupError) -> FixtureDocument {
         let path = folder + "/fleet.json"
         guard let bytes = SystemIO.readFile(path) else { throw StartupError("cannot read \(path)") }
         do {
-            return try Fixture.fleet(fromJSON: bytes, clock: clock, seed: seed)
+            return try FixtureDocument(json: bytes)
+        } catch {
+            throw StartupError("\(path): \(error)")
+        }
+    }
+
+    static func fleet(
+        of document: FixtureDocument, in folder: String, clock: SimulationClock, seed: UInt64
+    ) throws(StartupError) -> FleetSnapshot {
+        do {
+            return try Fixture.fleet(from: document, clock: clock, seed: seed)
         } catch {
             throw StartupError("\(folder)/fleet.json: \(error)")
         }

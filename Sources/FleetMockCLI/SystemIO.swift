@@ -64,12 +64,19 @@ enum SystemIO {
         return true
     }
 
+    /// The whole file, read into one buffer of its size (a 45 MB fleet.json read in 64 KB pieces
+    /// into a growing array was copied and page-faulted twice over).
     static func readFile(_ path: String) -> [UInt8]? {
         guard let file = fopen(path, "rb") else { return nil }
         defer { fclose(file) }
-        var bytes: [UInt8] = []
+        var status = stat()
+        let size = fstat(fileno(file), &status) == 0 && status.st_size > 0 ? Int(status.st_size) : 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = size > 0 ? fread(buffer.baseAddress!, 1, size, file) : 0
+        }
+        // A file that grew meanwhile, or one whose size stat cannot tell (a pipe): the rest.
         var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
+        while ferror(file) == 0, feof(file) == 0 {
             let count = fread(&chunk, 1, chunk.count, file)
             if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
             if count < chunk.count { break }

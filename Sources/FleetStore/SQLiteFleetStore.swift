@@ -45,13 +45,54 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     // MARK: Seeding and loading
 
-    /// Writes a whole snapshot (fixtures) into an empty database, in one transaction.
+    /// Writes a whole snapshot (fixtures) into a database never seeded, in one transaction;
+    /// after `beginSeed`, everything but the hosts.
     public func seed(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        if let written = hostsWrittenBySeed {
+            hostsWrittenBySeed = nil
+            guard written == snapshot.hosts.count else {
+                throw SQLiteError(
+                    code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read", context: "seeding")
+            }
+            try connection.transaction { () throws(SQLiteError) in try write(snapshot, hostsWritten: true) }
+            return
+        }
         // A large fleet's tables outgrow the default 2 MB page cache while they are written, and
         // pages evicted midway are read back from disk: keep them all for the seeding, then shrink.
         try connection.execute("PRAGMA cache_size = -262144")
         defer { try? connection.execute("PRAGMA cache_size = -2000") }
-        try connection.transaction { () throws(SQLiteError) in try write(snapshot) }
+        try connection.transaction { () throws(SQLiteError) in
+            try clearHosts()
+            try write(snapshot)
+        }
+    }
+
+    /// Hosts written by `beginSeed`, which `seed` then leaves out.
+    private var hostsWrittenBySeed: Int?
+
+    /// Writes and commits the hosts' text ahead of the rest of the seeding, so that it can happen
+    /// while the hosts are being read from that same text (on another thread: nothing else may use
+    /// the store until this returns). The database counts as seeded only once `seed` has written
+    /// the rest; a start after a crash in between finds it unseeded and seeds it again.
+    public func beginSeed(hostsText: HostsText) throws(SQLiteError) {
+        // The default small page cache: a chunk's pages are written once, in order, so they spill
+        // to the WAL as they are written, on the thread doing this.
+        try connection.transaction { () throws(SQLiteError) in
+            try clearHosts()
+            try writeHostChunks(text: hostsText)
+        }
+        hostsWrittenBySeed = hostsText.hostRanges.count
+    }
+
+    /// Takes back what `beginSeed` wrote (the fixture's hosts turned out unreadable).
+    public func abandonSeed() {
+        hostsWrittenBySeed = nil
+        try? connection.transaction { () throws(SQLiteError) in try clearHosts() }
+    }
+
+    /// Hosts left by a seeding that never finished.
+    private func clearHosts() throws(SQLiteError) {
+        try connection.execute("DELETE FROM host_chunks; DELETE FROM host_states")
     }
 
     /// Reset and restore: everything deleted and the snapshot written, in one transaction.
@@ -72,11 +113,18 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
-    private func write(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+    private func write(_ snapshot: FleetSnapshot, hostsWritten: Bool = false) throws(SQLiteError) {
         for version in snapshot.catalog.versions {
             try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
         }
-        try writeHostChunks(snapshot.hosts, text: snapshot.hostsText)
+        if hostsWritten {
+            // By `beginSeed`.
+        } else if let text = snapshot.hostsText, text.hostRanges.count == snapshot.hosts.count {
+            // The text the hosts were read from, as it is: nothing to write out again.
+            try writeHostChunks(text: text)
+        } else {
+            try writeHostChunks(snapshot.hosts)
+        }
         for (position, schedule) in snapshot.schedules.enumerated() {
             try insert(schedule, position: position)
         }
@@ -305,33 +353,38 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// enough that a chunk is a few hundred kilobytes of text to hold while it is written or read.
     static let hostsPerChunk = 1_000
 
-    /// The hosts' own text when they were read from one (a fixture file, as it is: nothing to
-    /// write out again), else the hosts written as JSON.
-    private func writeHostChunks(_ hosts: [SimulatedHost], text: HostsText?) throws(SQLiteError) {
-        let text = text.flatMap { $0.hostRanges.count == hosts.count ? $0 : nil }
+    /// Each chunk the host objects and the commas between them, as they are in the text.
+    private func writeHostChunks(text: HostsText) throws(SQLiteError) {
+        var first = 0
+        while first < text.hostRanges.count {
+            let end = min(first + Self.hostsPerChunk, text.hostRanges.count)
+            let span = text.hostRanges[first].lowerBound..<text.hostRanges[end - 1].upperBound
+            var chunk = [UInt8(ascii: "[")]
+            chunk.reserveCapacity(span.count + 2)
+            chunk.append(contentsOf: text.bytes[span])
+            chunk.append(UInt8(ascii: "]"))
+            try insertHostChunk(chunk, firstPosition: first)
+            first = end
+        }
+    }
+
+    private func writeHostChunks(_ hosts: [SimulatedHost]) throws(SQLiteError) {
         var json = HostsJSONWriter()
         var first = 0
         while first < hosts.count {
             let end = min(first + Self.hostsPerChunk, hosts.count)
-            var chunk: [UInt8]
-            if let text {
-                // The elements and the commas between them, as they are in the text.
-                let span = text.hostRanges[first].lowerBound..<text.hostRanges[end - 1].upperBound
-                chunk = [UInt8(ascii: "[")]
-                chunk.reserveCapacity(span.count + 2)
-                chunk.append(contentsOf: text.bytes[span])
-                chunk.append(UInt8(ascii: "]"))
-            } else {
-                var writer = JSONWriter(reservingCapacity: 512 * (end - first))
-                writer.beginArray()
-                for position in first..<end { json.write(hosts[position], into: &writer) }
-                writer.endArray()
-                chunk = writer.bytes
-            }
-            try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
-                .run(.integer(Int64(first)), .utf8(chunk))
+            var writer = JSONWriter(reservingCapacity: 512 * (end - first))
+            writer.beginArray()
+            for position in first..<end { json.write(hosts[position], into: &writer) }
+            writer.endArray()
+            try insertHostChunk(writer.bytes, firstPosition: first)
             first = end
         }
+    }
+
+    private func insertHostChunk(_ text: [UInt8], firstPosition: Int) throws(SQLiteError) {
+        try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
+            .run(.integer(Int64(firstPosition)), .utf8(text))
     }
 
     /// The fleet in its order, each host with its latest packages and configuration files.

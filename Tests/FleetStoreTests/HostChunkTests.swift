@@ -137,6 +137,54 @@ import Testing
         #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual)?.hosts == snapshot.hosts)
     }
 
+    /// What `serve` does on a first start: the hosts' text written while the hosts are read.
+    @Test func aSeedingBegunWithTheHostsTextEndsWithTheRestAndLoadsBackEqual() throws {
+        let document = try FixtureDocument(json: Array(Self.fixtureText.utf8))
+        let path = temporaryDatabasePath()
+        let store = try SQLiteFleetStore(path: path)
+        try store.beginSeed(hostsText: try #require(document.hostsText))
+        let snapshot = try Fixture.fleet(from: document, clock: SimulationClock(mode: .manual), seed: 1)
+        try store.seed(snapshot)
+        store.close()
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == snapshot)
+    }
+
+    @Test func anAbandonedOrInterruptedSeedingLeavesADatabaseThatSeedsAgain() throws {
+        let document = try FixtureDocument(json: Array(Self.fixtureText.utf8))
+        let text = try #require(document.hostsText)
+        let snapshot = try Fixture.fleet(from: document, clock: SimulationClock(mode: .manual), seed: 1)
+        let path = temporaryDatabasePath()
+        do {
+            let store = try SQLiteFleetStore(path: path)
+            try store.beginSeed(hostsText: text)
+            store.abandonSeed()
+            store.close()
+        }
+        #expect(try count("host_chunks", in: path) == 0)
+        do {
+            // A crash after the hosts' commit: the chunks are there, the database is not seeded.
+            let store = try SQLiteFleetStore(path: path)
+            try store.beginSeed(hostsText: text)
+            store.close()
+        }
+        #expect(try count("host_chunks", in: path) == 1)
+        let store = try SQLiteFleetStore(path: path)
+        #expect(try store.load(clockMode: .manual) == nil)
+        try store.seed(snapshot)
+        store.close()
+        #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == snapshot)
+    }
+
+    @Test func aSeedingIsRefusedWhenTheHostsReadAreNotTheHostsWritten() throws {
+        let document = try FixtureDocument(json: Array(Self.fixtureText.utf8))
+        var snapshot = try Fixture.fleet(from: document, clock: SimulationClock(mode: .manual), seed: 1)
+        snapshot.hosts.removeLast()
+        let store = try SQLiteFleetStore(path: temporaryDatabasePath())
+        try store.beginSeed(hostsText: try #require(document.hostsText))
+        #expect(throws: SQLiteError.self) { try store.seed(snapshot) }
+        #expect(try store.load(clockMode: .manual) == nil)
+    }
+
     @Test func aDamagedChunkIsReportedAsACorruptFile() throws {
         let path = temporaryDatabasePath()
         try SQLiteFleetStore(path: path).seed(TestFleet.simulation().snapshot)

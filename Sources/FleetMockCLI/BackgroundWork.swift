@@ -1,0 +1,50 @@
+import Glibc
+
+/// One piece of work on a thread of its own while the caller goes on, its error handed back by
+/// `wait`. Whatever the work touches, the caller leaves alone until `wait` returns (the join
+/// orders the two threads' memory). If no thread can be started, the work runs inside `wait`.
+final class BackgroundWork: @unchecked Sendable {
+    private let work: () throws -> Void
+    private var failure: (any Error)?
+    private var thread: pthread_t?
+    private var finished = false
+
+    private init(_ work: @escaping () throws -> Void) {
+        self.work = work
+    }
+
+    static func start(_ work: @escaping () throws -> Void) -> BackgroundWork {
+        let background = BackgroundWork(work)
+        var handle = pthread_t()
+        // The thread holds a reference until it has run the work.
+        let context = Unmanaged.passRetained(background).toOpaque()
+        if pthread_create(&handle, nil, backgroundWorkMain, context) == 0 {
+            background.thread = handle
+        } else {
+            Unmanaged<BackgroundWork>.fromOpaque(context).release()
+        }
+        return background
+    }
+
+    fileprivate func run() {
+        do { try work() } catch { failure = error }
+        finished = true
+    }
+
+    /// Waits for the work to end and rethrows its error.
+    func wait() throws {
+        if let thread {
+            pthread_join(thread, nil)
+            self.thread = nil
+        }
+        if !finished { run() }
+        if let failure { throw failure }
+    }
+}
+
+private func backgroundWorkMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    guard let context else { return nil }
+    let work = Unmanaged<BackgroundWork>.fromOpaque(context).takeRetainedValue()
+    work.run()
+    return nil
+}
