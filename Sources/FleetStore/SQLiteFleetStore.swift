@@ -390,7 +390,7 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// The fleet in its order, each host with its latest packages and configuration files.
     private func loadHosts() throws(SQLiteError) -> [SimulatedHost] {
         var hosts: [SimulatedHost] = []
-        var reader = FixtureHostsReader()
+        var reader = FixtureHostsReader(checksUniqueKeys: false)
         let chunks = try connection.statement("SELECT hosts FROM host_chunks ORDER BY first_position")
         do {
             while try chunks.step() {
