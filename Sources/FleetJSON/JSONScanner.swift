@@ -246,23 +246,25 @@ extension JSONParser {
 
 /// The text of one JSON value, compared and hashed as bytes: the key under which a reader of a
 /// large document shares one decoded value among identical texts (a fleet's hosts repeat the same
-/// tags, packages and configuration files thousands of times).
+/// tags, packages and configuration files thousands of times). Inlinable, as `SharedDecodings` is:
+/// called from another module unspecialised, a lookup went through run-time generic metadata and
+/// cost a microsecond.
 public struct JSONText: Hashable, Sendable {
     public let bytes: ArraySlice<UInt8>
 
-    public init(_ bytes: ArraySlice<UInt8>) {
+    @inlinable public init(_ bytes: ArraySlice<UInt8>) {
         self.bytes = bytes
     }
 
-    public init(_ bytes: [UInt8]) {
+    @inlinable public init(_ bytes: [UInt8]) {
         self.bytes = bytes[...]
     }
 
-    public func hash(into hasher: inout Hasher) {
+    @inlinable public func hash(into hasher: inout Hasher) {
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 
-    public static func == (lhs: JSONText, rhs: JSONText) -> Bool {
+    @inlinable public static func == (lhs: JSONText, rhs: JSONText) -> Bool {
         // memcmp: a byte-by-byte comparison was a twentieth of reading 100,000 hosts.
         lhs.bytes.count == rhs.bytes.count
             && lhs.bytes.withUnsafeBytes { left in
@@ -276,11 +278,11 @@ public struct JSONText: Hashable, Sendable {
 /// Decoded values by the text they were decoded from: identical texts decode once and share one
 /// value (one array or dictionary buffer, copied on write like any other).
 public struct SharedDecodings<Value> {
-    private var byText: [JSONText: Value] = [:]
+    @usableFromInline var byText: [JSONText: Value] = [:]
 
-    public init() {}
+    @inlinable public init() {}
 
-    public mutating func value<Failure: Error>(
+    @inlinable public mutating func value<Failure: Error>(
         for text: JSONText, decode: () throws(Failure) -> Value
     ) throws(Failure) -> Value {
         if let known = byText[text] { return known }

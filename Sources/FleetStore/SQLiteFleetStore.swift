@@ -176,7 +176,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
         return FleetSnapshot(
             catalog: AgentVersionCatalog(versions), hosts: hosts, schedules: schedules,
-            deployments: try loadDeployments(),
+            deployments: try loadDeployments(hosts: hosts),
             clock: SimulationClock(
                 mode: clockMode ?? storedFrozen.map { $0 == 1 ? ClockMode.manual : .wall } ?? .wall,
                 offsetMilliseconds: try readMeta("clock_offset_ms") ?? 0,
@@ -187,7 +187,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             randomState: UInt64(bitPattern: try readMeta("random_state") ?? 0), progressPolicy: storedPolicy)
     }
 
-    private func loadDeployments() throws(SQLiteError) -> [Deployment] {
+    private func loadDeployments(hosts: [SimulatedHost]) throws(SQLiteError) -> [Deployment] {
         // Rows of hosts whose state changed, by deployment and position; they override the plan.
         var changedByDeployment: [String: [Int: HostOperation]] = [:]
         let operationRows = try connection.statement(
@@ -215,6 +215,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             canceledAtByDeployment[cancellationRows.string(at: 0)] = canceledAt
         }
         var deployments: [Deployment] = []
+        var sharedTexts = OperationPlanCoding.SharedTexts(hosts: hosts)
         let rows = try connection.statement(
             """
             SELECT id, sequence, kind, payload, filter_query, created_at_ms, schedule_id, concurrency,
@@ -227,7 +228,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             // Deployments stored before schema 3 have no plan: every host has its own row.
             let plan = rows.bytes(at: 10)
             var operations = plan.isEmpty
-                ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan)
+                ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan, sharing: &sharedTexts)
             if !plan.isEmpty {
                 for (position, operation) in changed where position < operations.count {
                     operations[position] = operations[position].withProgress(of: operation)

@@ -39,6 +39,38 @@ import Testing
             ])
     }
 
+    /// Plans decoded with the fleet take its hosts' own key and name strings, in fleet order or
+    /// not; an operation of no host of the fleet (or of a host renamed) gets strings of its own.
+    @Test func plansShareTheFleetsKeyAndNameStrings() throws {
+        let hosts = TestFleet.hosts
+        func operation(_ key: String, _ name: String) -> HostOperation {
+            HostOperation(hostKey: key, hostname: name, plannedDurationMilliseconds: 1, plannedToFail: false, initialVersions: ["7.51.0"])
+        }
+        let inOrder = hosts.map { operation($0.agentKey, $0.hostname) }
+        let shuffled = [hosts[9], hosts[2], hosts[11], hosts[0]].map { operation($0.agentKey, $0.hostname) }
+        let strangers = [operation("unknown", hosts[1].hostname), operation(hosts[1].agentKey, "renamed"), inOrder[1]]
+        func storage(_ text: String) -> UnsafeRawPointer? {
+            var text = text
+            return text.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+        }
+        var shared = OperationPlanCoding.SharedTexts(hosts: hosts)
+        for plan in [inOrder, shuffled, strangers, inOrder] {
+            let decoded = try OperationPlanCoding.decode(OperationPlanCoding.encode(plan), sharing: &shared)
+            #expect(decoded == plan)
+            for operation in decoded {
+                let host = hosts.first { $0.agentKey == operation.hostKey && $0.hostname == operation.hostname }
+                // Keys of 32 bytes live in storage of their own, so sharing is visible; names under
+                // 16 bytes are stored inline and have no storage to share.
+                if let host {
+                    #expect(storage(operation.hostKey) == storage(host.agentKey), "\(operation.hostKey)")
+                } else {
+                    #expect(hosts.allSatisfy { storage($0.agentKey) != storage(operation.hostKey) })
+                }
+            }
+            #expect(decoded.dropFirst().allSatisfy { $0.initialVersions == decoded[0].initialVersions })
+        }
+    }
+
     @Test func aDamagedPlanIsAnErrorNotACrash() throws {
         let stored = OperationPlanCoding.encode(operations)
         // Cut anywhere: refused.
