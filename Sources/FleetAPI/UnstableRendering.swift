@@ -129,7 +129,7 @@ enum UnstableRendering {
             writer.endObject()
             return
         }
-        let current = fleet.packageVersion(agentKey: deployment.operations[position].hostKey, package: packages[0].name)
+        let current = fleet.packageVersion(of: deployment.operations[position], package: packages[0].name)
         // By position: `first(where:)` copied each tail it looked at (three references retained).
         for index in tails.indices
         where tails[index].state == state && tails[index].currentVersion == current

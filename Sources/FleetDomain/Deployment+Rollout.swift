@@ -91,7 +91,9 @@ extension Deployment {
     /// Lays a change decided elsewhere (a cancel's interruption, a stored row) over the plan.
     mutating func replaceOperation(at position: Int, with operation: HostOperation) {
         let old = operations[position].progress
+        let hostPosition = operations[position].hostPosition
         operations[position] = operation
+        if operation.hostPosition < 0 { operations[position].hostPosition = hostPosition }
         // Outside the rollout's own steps the plan may change, unless the deployment is canceled
         // (then nothing is planned any more).
         rolloutIndex.record(position: position, from: old, in: operations, planChanged: canceledAt == nil)

@@ -117,6 +117,10 @@ public struct ConfigOperation: Equatable, Sendable {
 public struct HostOperation: Equatable, Sendable {
     public let hostKey: String
     public let hostname: String
+    /// The host's place in the fleet (`FleetSimulation.hosts`), -1 when not known: the simulation
+    /// sets it for every deployment it holds, so a page of hosts reads each host by position, and
+    /// the store keeps a plan as positions rather than keys and names. Not part of equality.
+    public internal(set) var hostPosition: Int
     public internal(set) var state: HostOperationState
     public internal(set) var startedAt: Instant?
     public internal(set) var finishedAt: Instant?
@@ -129,12 +133,13 @@ public struct HostOperation: Equatable, Sendable {
     public let initialVersions: [String]
 
     public init(
-        hostKey: String, hostname: String, state: HostOperationState = .pending, startedAt: Instant? = nil,
-        finishedAt: Instant? = nil, plannedDurationMilliseconds: Int64, plannedToFail: Bool, plannedError: String? = nil,
-        error: String = "", initialVersions: [String]
+        hostKey: String, hostname: String, hostPosition: Int = -1, state: HostOperationState = .pending,
+        startedAt: Instant? = nil, finishedAt: Instant? = nil, plannedDurationMilliseconds: Int64, plannedToFail: Bool,
+        plannedError: String? = nil, error: String = "", initialVersions: [String]
     ) {
         self.hostKey = hostKey
         self.hostname = hostname
+        self.hostPosition = hostPosition
         self.state = state
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -164,6 +169,14 @@ public struct HostOperation: Equatable, Sendable {
         merged.finishedAt = other.finishedAt
         merged.error = other.error
         return merged
+    }
+
+    public static func == (lhs: HostOperation, rhs: HostOperation) -> Bool {
+        lhs.hostKey == rhs.hostKey && lhs.hostname == rhs.hostname && lhs.state == rhs.state
+            && lhs.startedAt == rhs.startedAt && lhs.finishedAt == rhs.finishedAt
+            && lhs.plannedDurationMilliseconds == rhs.plannedDurationMilliseconds
+            && lhs.plannedToFail == rhs.plannedToFail && lhs.plannedError == rhs.plannedError && lhs.error == rhs.error
+            && lhs.initialVersions == rhs.initialVersions
     }
 
     /// When a running operation completes if nothing interrupts it.

@@ -51,8 +51,22 @@ public struct FleetSimulation: Sendable {
         deploymentIndexByID.reserveCapacity(deployments.count)
         for (index, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = index }
         for index in deployments.indices {
+            locateHosts(ofDeploymentAt: index)
             deploymentIndexByID[deployments[index].id] = index
             enqueueNextEvent(of: index)
+        }
+    }
+
+    /// Sets each operation's `hostPosition` where it is not already right (a deployment from a
+    /// snapshot document, or stored before positions were).
+    private mutating func locateHosts(ofDeploymentAt index: Int) {
+        for position in deployments[index].operations.indices {
+            let known = deployments[index].operations[position].hostPosition
+            if known >= 0, known < hosts.count, hosts[known].agentKey == deployments[index].operations[position].hostKey {
+                continue
+            }
+            deployments[index].operations[position].hostPosition =
+                hostIndexByKey[deployments[index].operations[position].hostKey] ?? -1
         }
     }
 
@@ -80,6 +94,14 @@ public struct FleetSimulation: Sendable {
     /// this once per host, and copying the whole host each time was a quarter of a GET's work.
     public func packageVersion(agentKey: String, package: String) -> String? {
         guard let index = hostIndexByKey[agentKey] else { return nil }
+        return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
+    }
+
+    /// The same for the host of one of this simulation's operations, found by position: a page of
+    /// 50 hosts hashed 50 keys.
+    public func packageVersion(of operation: HostOperation, package: String) -> String? {
+        let index = operation.hostPosition
+        guard index >= 0, index < hosts.count else { return nil }
         return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
     }
 
@@ -165,7 +187,7 @@ public struct FleetSimulation: Sendable {
             let forcedError = forcedFailures.isEmpty ? nil : forcedFailures[hosts[index].agentKey]
             operations.append(
                 HostOperation(
-                    hostKey: hosts[index].agentKey, hostname: hosts[index].hostname,
+                    hostKey: hosts[index].agentKey, hostname: hosts[index].hostname, hostPosition: index,
                     plannedDurationMilliseconds: duration,
                     plannedToFail: hosts[index].failsEveryOperation || randomFailure || forcedError != nil,
                     plannedError: forcedError, initialVersions: initialVersions))
@@ -251,6 +273,9 @@ public struct FleetSimulation: Sendable {
             switch change {
             case .deploymentCreated(let deployment):
                 deployments.append(deployment)
+                if deployment.operations.contains(where: { $0.hostPosition < 0 }) {
+                    locateHosts(ofDeploymentAt: deployments.count - 1)
+                }
                 deploymentIndexByID[deployment.id] = deployments.count - 1
                 enqueueNextEvent(of: deployments.count - 1)
                 learnMatches(of: deployment)

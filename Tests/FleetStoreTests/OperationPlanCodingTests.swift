@@ -20,7 +20,7 @@ import Testing
 
     @Test func aPlanReadsBackAsWritten() throws {
         let stored = OperationPlanCoding.encode(operations)
-        #expect(stored.first == OperationPlanCoding.binaryFormat)
+        #expect(stored.first == OperationPlanCoding.keyedFormat)  // no host positions known
         #expect(try OperationPlanCoding.decode(stored) == operations)
         #expect(try OperationPlanCoding.decode(OperationPlanCoding.encode([])) == [])
     }
@@ -37,6 +37,31 @@ import Testing
                     plannedError: "boom",
                     initialVersions: []),
             ])
+    }
+
+    /// Operations planned by the simulation know their host's place in the fleet: the plan stores
+    /// that instead of the key and name, and reads back the fleet's own strings.
+    @Test func aPlanOfKnownHostPositionsIsStoredByPositionAndReadsBackTheFleetsHosts() throws {
+        let hosts = TestFleet.hosts
+        let plan = [hosts[3], hosts[0], hosts[11]].enumerated().map { offset, host in
+            HostOperation(
+                hostKey: host.agentKey, hostname: host.hostname, hostPosition: hosts.firstIndex(of: host)!,
+                plannedDurationMilliseconds: Int64(offset) * 1_000, plannedToFail: offset == 1,
+                plannedError: offset == 1 ? "boom" : nil, initialVersions: ["7.51.0"])
+        }
+        let stored = OperationPlanCoding.encode(plan)
+        #expect(stored.first == OperationPlanCoding.positionalFormat)
+        #expect(stored.count < OperationPlanCoding.encode(plan.map {
+            HostOperation(hostKey: $0.hostKey, hostname: $0.hostname, plannedDurationMilliseconds: $0.plannedDurationMilliseconds,
+                          plannedToFail: $0.plannedToFail, plannedError: $0.plannedError, initialVersions: $0.initialVersions)
+        }).count / 2)
+        var shared = OperationPlanCoding.SharedTexts(hosts: hosts)
+        let decoded = try OperationPlanCoding.decode(stored, sharing: &shared)
+        #expect(decoded == plan)
+        #expect(decoded.map(\.hostPosition) == [3, 0, 11])
+        // A position past the fleet's end is a damaged plan.
+        var fewer = OperationPlanCoding.SharedTexts(hosts: Array(hosts.prefix(5)))
+        #expect(throws: SQLiteError.self) { try OperationPlanCoding.decode(stored, sharing: &fewer) }
     }
 
     /// Plans decoded with the fleet take its hosts' own key and name strings, in fleet order or
