@@ -109,7 +109,8 @@ enum UnstableRendering {
     }
 
     /// Tails kept while one page renders; beyond this many distinct ones, the oldest gives way.
-    private static let tailsKept = 8
+    /// A fleet on a dozen versions has about as many pending tails: 8 evicted one per host.
+    private static let tailsKept = 32
 
     private static func writeHost(
         at position: Int, of deployment: Deployment, packages: [PackageTarget], fleet: FleetSimulation,
@@ -129,7 +130,7 @@ enum UnstableRendering {
             writer.endObject()
             return
         }
-        let current = fleet.packageVersion(of: deployment.operations[position], package: packages[0].name)
+        let current = fleet.packageVersion(atHost: deployment.operations[position].hostPosition, package: packages[0].name)
         // By position: `first(where:)` copied each tail it looked at (three references retained).
         for index in tails.indices
         where tails[index].state == state && tails[index].currentVersion == current

@@ -97,10 +97,9 @@ public struct FleetSimulation: Sendable {
         return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
     }
 
-    /// The same for the host of one of this simulation's operations, found by position: a page of
-    /// 50 hosts hashed 50 keys.
-    public func packageVersion(of operation: HostOperation, package: String) -> String? {
-        let index = operation.hostPosition
+    /// The same for the host at a position an operation of this simulation gives (`hostPosition`,
+    /// -1 for none): a page of 50 hosts hashed 50 keys.
+    public func packageVersion(atHost index: Int, package: String) -> String? {
         guard index >= 0, index < hosts.count else { return nil }
         return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
     }
@@ -156,6 +155,7 @@ public struct FleetSimulation: Sendable {
         }
         var operations: [HostOperation] = []
         operations.reserveCapacity(targets.count)
+        var firstVersionLists: [[String]] = []
         var sharedVersionLists: [String: [String]] = [:]
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
@@ -174,11 +174,19 @@ public struct FleetSimulation: Sendable {
                     if !operations.isEmpty, operations[operations.count - 1].initialVersions.first == version {
                         // Neighbours often share a version: no lookup (and no copy of `last`).
                         initialVersions = operations[operations.count - 1].initialVersions
+                    } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
+                        // A fleet runs a handful of versions: comparing a few short strings is
+                        // cheaper than hashing one (a twentieth of a 100-host trigger).
+                        initialVersions = firstVersionLists[found]
                     } else if let shared = sharedVersionLists[version] {
                         initialVersions = shared
                     } else {
                         initialVersions = [version]
-                        sharedVersionLists[version] = initialVersions
+                        if firstVersionLists.count < 16 {
+                            firstVersionLists.append(initialVersions)
+                        } else {
+                            sharedVersionLists[version] = initialVersions
+                        }
                     }
                 } else {
                     initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }

@@ -20,7 +20,7 @@ import Testing
             for operation in operations {
                 #expect(simulation.hosts[operation.hostPosition].agentKey == operation.hostKey)
                 #expect(
-                    simulation.packageVersion(of: operation, package: SimulatedHost.agentPackage)
+                    simulation.packageVersion(atHost: operation.hostPosition, package: SimulatedHost.agentPackage)
                         == simulation.packageVersion(agentKey: operation.hostKey, package: SimulatedHost.agentPackage))
             }
         }
@@ -35,7 +35,7 @@ import Testing
         let simulation = FleetSimulation(snapshot: snapshot, settings: TestFleet.settings)
         let operation = simulation.deployments[0].operations[0]
         #expect(operation.hostPosition == -1)
-        #expect(simulation.packageVersion(of: operation, package: SimulatedHost.agentPackage) == nil)
+        #expect(simulation.packageVersion(atHost: operation.hostPosition, package: SimulatedHost.agentPackage) == nil)
         #expect(simulation.deployments[0].operations.dropFirst().allSatisfy {
             simulation.hosts[$0.hostPosition].agentKey == $0.hostKey
         })
