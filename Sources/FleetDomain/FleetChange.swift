@@ -77,14 +77,3 @@ public struct FleetSnapshot: Equatable, Sendable {
             && lhs.progressPolicy == rhs.progressPolicy
     }
 }
-
-/// Hosts as JSON text: a document's bytes and where each host object is in them, in fleet order.
-public struct HostsText: Sendable {
-    public let bytes: [UInt8]
-    public let hostRanges: [Range<Int>]
-
-    public init(bytes: [UInt8], hostRanges: [Range<Int>]) {
-        self.bytes = bytes
-        self.hostRanges = hostRanges
-    }
-}

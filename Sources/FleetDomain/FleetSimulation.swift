@@ -93,8 +93,7 @@ public struct FleetSimulation: Sendable {
     /// A host's installed version of a package, read in place: rendering a deployment's hosts asks
     /// this once per host, and copying the whole host each time was a quarter of a GET's work.
     public func packageVersion(agentKey: String, package: String) -> String? {
-        guard let index = hostIndexByKey[agentKey] else { return nil }
-        return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
+        packageVersion(atHost: hostIndexByKey[agentKey] ?? -1, package: package)
     }
 
     /// The same for the host at a position an operation of this simulation gives (`hostPosition`,
@@ -281,9 +280,9 @@ public struct FleetSimulation: Sendable {
             switch change {
             case .deploymentCreated(let deployment):
                 deployments.append(deployment)
-                if deployment.operations.contains(where: { $0.hostPosition < 0 }) {
-                    locateHosts(ofDeploymentAt: deployments.count - 1)
-                }
+                // Checked, not trusted: a position is a public field, and a wrong one would show
+                // another host's versions (a string comparison each, when they are right).
+                locateHosts(ofDeploymentAt: deployments.count - 1)
                 deploymentIndexByID[deployment.id] = deployments.count - 1
                 enqueueNextEvent(of: deployments.count - 1)
                 learnMatches(of: deployment)

@@ -1,7 +1,8 @@
 import CSQLite
 
 /// One SQLite database handle with a cache of prepared statements. Every raw call goes through
-/// `check(_:_:)`, so a result code never goes unread. Used from one thread only.
+/// `check(_:_:)`, so a result code never goes unread. Used from one thread at a time (seeding writes
+/// the hosts on a second thread while the first waits for it).
 public final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statementCache: [String: SQLiteStatement] = [:]

@@ -19,7 +19,20 @@ public final class SQLiteFleetStore: FleetPersistence {
             PRAGMA busy_timeout = 5000;
             PRAGMA journal_size_limit = 16777216;
             """)
+        let versionBefore = try connection.userVersion
         try FleetSchema.migrator.migrate(connection)
+        if versionBefore > 0, versionBefore < 5 { try regroupHostChunks() }
+    }
+
+    /// Schema 5's migration makes each host of an older file a chunk of its own (SQL's grouping
+    /// promises no order inside a group): regrouped here, 1,000 to a row, as a seeding writes them.
+    private func regroupHostChunks() throws(SQLiteError) {
+        let hosts = try loadHosts()
+        guard hosts.count > 1 else { return }
+        try connection.transaction { () throws(SQLiteError) in
+            try clearHosts()
+            try writeHostChunks(hosts)
+        }
     }
 
     /// Moves WAL checkpoints to a background thread with its own connection. A file database only;
@@ -54,7 +67,7 @@ public final class SQLiteFleetStore: FleetPersistence {
                 throw SQLiteError(
                     code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read", context: "seeding")
             }
-            try connection.transaction { () throws(SQLiteError) in try write(snapshot, hostsWritten: true) }
+            try connection.transaction { () throws(SQLiteError) in try writeAllButHosts(snapshot) }
             return
         }
         // A large fleet's tables outgrow the default 2 MB page cache while they are written, and
@@ -113,17 +126,20 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
-    private func write(_ snapshot: FleetSnapshot, hostsWritten: Bool = false) throws(SQLiteError) {
-        for version in snapshot.catalog.versions {
-            try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
-        }
-        if hostsWritten {
-            // By `beginSeed`.
-        } else if let text = snapshot.hostsText, text.hostRanges.count == snapshot.hosts.count {
+    private func write(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        if let text = snapshot.hostsText, text.hostRanges.count == snapshot.hosts.count {
             // The text the hosts were read from, as it is: nothing to write out again.
             try writeHostChunks(text: text)
         } else {
             try writeHostChunks(snapshot.hosts)
+        }
+        try writeAllButHosts(snapshot)
+    }
+
+    /// The snapshot but its hosts, and the mark that makes the database seeded.
+    private func writeAllButHosts(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+        for version in snapshot.catalog.versions {
+            try connection.statement("INSERT INTO agent_versions (version) VALUES (?)").run(.text(version.text))
         }
         for (position, schedule) in snapshot.schedules.enumerated() {
             try insert(schedule, position: position)
@@ -408,7 +424,8 @@ public final class SQLiteFleetStore: FleetPersistence {
         var positions: [String: Int] = [:]
         while try states.step() {
             if positions.isEmpty {
-                positions = Dictionary(uniqueKeysWithValues: hosts.indices.map { (hosts[$0].agentKey, $0) })
+                // A damaged file could name a host twice: the first one, not a trap.
+                positions = Dictionary(hosts.indices.map { (hosts[$0].agentKey, $0) }, uniquingKeysWith: { first, _ in first })
             }
             guard let position = positions[states.string(at: 0)] else { continue }
             hosts[position].packages = try decodeStringObject(states.bytes(at: 1))

@@ -39,6 +39,53 @@ import Testing
         #expect(accepted > 1_000)
     }
 
+    /// Walking a document member by member fails where parsing it fails, at the same byte.
+    @Test func walkingAcceptsAndRefusesExactlyWhatParseDoes() {
+        func walk(_ scanner: inout JSONScanner) throws(JSONParseError) {
+            switch scanner.kind {
+            case .object:
+                guard try scanner.enterObject() else { return }
+                repeat {
+                    _ = try scanner.key()
+                    try walk(&scanner)
+                } while try scanner.nextMember()
+            case .array:
+                guard try scanner.enterArray() else { return }
+                repeat { try walk(&scanner) } while try scanner.nextElement()
+            case .string: _ = try scanner.string()
+            default: _ = try scanner.value()
+            }
+        }
+        var random = SeededRandom(seed: 12)
+        let seed = Array(#" {"a" : [ 1 , "two" , { "x" : null } ] , "b":{},"c" : [ ] } "#.utf8)
+        let bytes: [UInt8] = Array("{}[]\":, 0-.x\\n".utf8) + [0x00, 0xC3]
+        var accepted = 0
+        for _ in 0..<20_000 {
+            var document = seed
+            for _ in 0...(random.next() % 3) {
+                let position = Int(random.next() % UInt64(document.count))
+                switch random.next() % 3 {
+                case 0: document[position] = bytes[Int(random.next() % UInt64(bytes.count))]
+                case 1: document.remove(at: position)
+                default: document.insert(bytes[Int(random.next() % UInt64(bytes.count))], at: position)
+                }
+            }
+            var parseError: JSONParseError?
+            do { _ = try JSONParser.parse(document) } catch { parseError = error }
+            var walkError: JSONParseError?
+            do {
+                var scanner = JSONScanner(document)
+                try walk(&scanner)
+                try scanner.finish()
+            } catch {
+                walkError = error
+            }
+            #expect(walkError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)")
+            if parseError == nil { accepted += 1 }
+        }
+        #expect(accepted > 1_000)
+    }
+
     @Test func membersAndElementsReadInDocumentOrder() throws {
         var scanner = JSONScanner(Array(#" {"a": [1, "two", {"x": null}], "b": {}, "c": []} "#.utf8))
         var seen: [String] = []
@@ -114,6 +161,8 @@ import Testing
     /// Each mistake is named by its path, as the parsed-document reader named it.
     @Test(arguments: [
         (#"[]"#, "fleet: must be an object"),
+        (#"{}"#, "fleet.agent_versions: is required"),
+        (#" { } "#, "fleet.agent_versions: is required"),
         (#"{"agent_versions": [], "schedules": []}"#, "fleet.hosts: is required"),
         (#"{"agent_versions": [], "schedules": [], "hosts": {}}"#, "fleet.hosts: must be an array, not an object"),
         (#"{"agent_versions": [], "schedules": [], "hosts": [7]}"#, "fleet.hosts[0]: must be an object"),
@@ -144,6 +193,13 @@ import Testing
         } catch {
             #expect(error.path == "fleet")
             #expect(error.reason.hasPrefix("is not valid JSON"))
+        }
+    }
+
+    @Test func aSnapshotsVersionMistakeIsNamedUnderSnapshot() throws {
+        let document = try JSONParser.parse(#"{"agent_versions": ["7"], "schedules": [], "hosts": []}"#)
+        #expect(throws: FixtureError(path: "snapshot.agent_versions[0]", reason: "'7' is not a MAJOR.MINOR.PATCH version")) {
+            _ = try FleetSnapshot(document: document, defaultClock: clock, defaultSeed: 1)
         }
     }
 

@@ -106,7 +106,8 @@ import Testing
                 attributes: .object(["os": .string("linux"), "ip_addresses": .array([.string("10.0.0.1")])])),
             SimulatedHost(agentKey: "aaaa", hostname: "a", tags: [Tag(key: "env", value: "dev")], packages: [:]),
         ])
-        #expect(try count("host_chunks", in: path) == 2)
+        // Moved row by row, then regrouped: one chunk for both.
+        #expect(try count("host_chunks", in: path) == 1)
     }
 
     static let fixtureText = """
@@ -183,6 +184,27 @@ import Testing
         try store.beginSeed(hostsText: try #require(document.hostsText))
         #expect(throws: SQLiteError.self) { try store.seed(snapshot) }
         #expect(try store.load(clockMode: .manual) == nil)
+    }
+
+    /// What the store does not expect but must survive: a host state of no host, and (a damaged
+    /// file) a key twice, with a state for it.
+    @Test func aStateOfNoHostIsIgnoredAndARepeatedKeyTakesTheFirstHost() throws {
+        let path = temporaryDatabasePath()
+        try SQLiteFleetStore(path: path).seed(TestFleet.simulation().snapshot)
+        let first = TestFleet.hosts[0]
+        let raw = try SQLiteConnection(path: path)
+        try raw.execute(
+            """
+            INSERT INTO host_states VALUES ('no-such-host', '{"datadog-agent":"1.0.0"}', '{}');
+            INSERT INTO host_states VALUES ('\(first.agentKey)', '{"datadog-agent":"7.53.0"}', '{}');
+            INSERT INTO host_chunks VALUES (100000, '[{"agent_key":"\(first.agentKey)","hostname":"copy","tags":[]}]');
+            """)
+        raw.close()
+        let hosts = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual)).hosts
+        #expect(hosts.count == TestFleet.hosts.count + 1)
+        #expect(hosts[0].agentVersion == "7.53.0" && hosts[0].configFiles.isEmpty)
+        #expect(hosts.last?.agentVersion == nil)
+        #expect(!hosts.contains { $0.agentKey == "no-such-host" })
     }
 
     @Test func aDamagedChunkIsReportedAsACorruptFile() throws {
