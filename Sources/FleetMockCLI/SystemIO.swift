@@ -37,6 +37,12 @@ enum SystemIO {
         _ = CMalloc_trim(0)
     }
 
+    /// Blocks of 1 MB and more (a large reply, the fixture's text) are mapped on their own and
+    /// given back when freed, instead of staying in the heap (see `CMalloc_fixMmapThreshold`).
+    static func returnLargeBlocksWhenFreed() {
+        _ = CMalloc_fixMmapThreshold(1 << 20)
+    }
+
     static func wallNow() -> Instant {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
