@@ -116,12 +116,7 @@ public struct FixtureHostsReader {
         guard scanner.kind == .array else {
             throw FixtureError(path: path(), reason: "must be an array, not \(try kindName())")
         }
-        let start = scanner.offset
-        let text = JSONText(scanner.bytes[try scanner.skip()])
-        let depth = scanner.nestingDepth
-        let bytes = scanner.bytes
-        return try sharedTags.value(for: text) { () throws -> [Tag] in
-            var items = JSONScanner(bytes, at: start, depth: depth)
+        return try sharedDecoding(\.sharedTags) { (items) throws -> [Tag] in
             var tags: [Tag] = []
             guard try items.enterArray() else { return tags }
             repeat {
@@ -140,12 +135,7 @@ public struct FixtureHostsReader {
         guard scanner.kind == .object else {
             throw FixtureError(path: path(), reason: "must be an object, not \(try kindName())")
         }
-        let start = scanner.offset
-        let text = JSONText(scanner.bytes[try scanner.skip()])
-        let depth = scanner.nestingDepth
-        let bytes = scanner.bytes
-        return try sharedPackages.value(for: text) { () throws -> [String: String] in
-            var members = JSONScanner(bytes, at: start, depth: depth)
+        return try sharedDecoding(\.sharedPackages) { (members) throws -> [String: String] in
             var packages: [String: String] = [:]
             guard try members.enterObject() else { return packages }
             repeat {
@@ -165,13 +155,23 @@ public struct FixtureHostsReader {
             throw FixtureError(path: path(), reason: "must be an object, not \(try kindName())")
         }
         guard sharing else { return try scanner.value().objectValue ?? [:] }
+        return try sharedDecoding(\.sharedConfigFiles) { (value) throws -> [String: JSONValue] in
+            try value.value().objectValue ?? [:]
+        }
+    }
+
+    /// The value here, stepped over: decoded by `decode` from a scanner of its own the first time
+    /// its text is met, and the same value again for the same text.
+    private mutating func sharedDecoding<Value>(
+        _ table: WritableKeyPath<FixtureHostsReader, SharedDecodings<Value>>,
+        decode: (inout JSONScanner) throws -> Value
+    ) throws -> Value {
         let start = scanner.offset
         let text = JSONText(scanner.bytes[try scanner.skip()])
-        let depth = scanner.nestingDepth
-        let bytes = scanner.bytes
-        return try sharedConfigFiles.value(for: text) { () throws -> [String: JSONValue] in
+        let (bytes, depth) = (scanner.bytes, scanner.nestingDepth)
+        return try self[keyPath: table].value(for: text) { () throws -> Value in
             var value = JSONScanner(bytes, at: start, depth: depth)
-            return try value.value().objectValue ?? [:]
+            return try decode(&value)
         }
     }
 

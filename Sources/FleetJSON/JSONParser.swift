@@ -62,28 +62,36 @@ public struct JSONParser {
     ) throws(JSONParseError) {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == open else { throw failure("unexpected character") }
+        try readContainer(close: close, element: element)
+        skipWhitespace()
+        guard index == bytes.count else { throw failure("unexpected data after the JSON value") }
+    }
+
+    /// The array or object whose opening byte is at `index`, up to and including `close`, each
+    /// element (or member) read by `element`.
+    mutating func readContainer(
+        close: UInt8, element: (inout JSONParser) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
         index += 1
         skipWhitespace()
         if index < bytes.count, bytes[index] == close {
             index += 1
-        } else {
-            while true {
-                skipWhitespace()
-                try element(&self)
-                skipWhitespace()
-                guard index < bytes.count else { throw failure("unexpected end of JSON") }
-                if bytes[index] == UInt8(ascii: ",") {
-                    index += 1
-                } else if bytes[index] == close {
-                    index += 1
-                    break
-                } else {
-                    throw failure(close == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'")
-                }
+            return
+        }
+        while true {
+            skipWhitespace()
+            try element(&self)
+            skipWhitespace()
+            guard index < bytes.count else { throw failure("unexpected end of JSON") }
+            if bytes[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if bytes[index] == close {
+                index += 1
+                return
+            } else {
+                throw failure(close == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'")
             }
         }
-        skipWhitespace()
-        guard index == bytes.count else { throw failure("unexpected data after the JSON value") }
     }
 
     mutating func parseStringValue() throws(JSONParseError) -> String {

@@ -170,7 +170,7 @@ extension JSONParser {
         guard index < bytes.count else { throw failure("unexpected end of JSON") }
         switch bytes[index] {
         case UInt8(ascii: "{"):
-            try skipContainer(close: UInt8(ascii: "}"), depth: depth, what: "expected ',' or '}'") {
+            try readContainer(close: UInt8(ascii: "}")) {
                 (parser) throws(JSONParseError) in
                 guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
                     throw parser.failure("expected a string key")
@@ -185,7 +185,7 @@ extension JSONParser {
                 try parser.skipValue(depth: depth + 1)
             }
         case UInt8(ascii: "["):
-            try skipContainer(close: UInt8(ascii: "]"), depth: depth, what: "expected ',' or ']'") {
+            try readContainer(close: UInt8(ascii: "]")) {
                 (parser) throws(JSONParseError) in try parser.skipValue(depth: depth + 1)
             }
         case UInt8(ascii: "\""): try skipString()
@@ -194,31 +194,6 @@ extension JSONParser {
         case UInt8(ascii: "n"): try expectLiteral("null")
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
         default: throw failure("unexpected character")
-        }
-    }
-
-    private mutating func skipContainer(
-        close: UInt8, depth: Int, what: String, element: (inout JSONParser) throws(JSONParseError) -> Void
-    ) throws(JSONParseError) {
-        index += 1
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == close {
-            index += 1
-            return
-        }
-        while true {
-            skipWhitespace()
-            try element(&self)
-            skipWhitespace()
-            guard index < bytes.count else { throw failure("unexpected end of JSON") }
-            if bytes[index] == UInt8(ascii: ",") {
-                index += 1
-            } else if bytes[index] == close {
-                index += 1
-                return
-            } else {
-                throw failure(what)
-            }
         }
     }
 

@@ -8,20 +8,10 @@ import Testing
 @Suite struct JSONScannerTests {
     /// Skipping a document accepts exactly what parsing accepts, and fails at the same byte.
     @Test func skipAcceptsAndRefusesExactlyWhatParseDoes() {
-        var random = SeededRandom(seed: 11)
         let seed = Array(#"{"a": {"b": ["x\u00e9", "é", 1, 2.5, -3e2, true, false, null, {}, []], "c\"d": "e\\f"}}"#.utf8)
-        let bytes: [UInt8] = Array("{}[]\":,0-.eE\\ntuf\u{7f}".utf8) + [0x00, 0x0A, 0xFF, 0xC3, 0x80]
+        let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntuf\u{7f}".utf8) + [0x00, 0x0A, 0xFF, 0xC3, 0x80]
         var accepted = 0
-        for _ in 0..<20_000 {
-            var document = seed
-            for _ in 0...(random.next() % 4) {
-                let position = Int(random.next() % UInt64(document.count))
-                switch random.next() % 3 {
-                case 0: document[position] = bytes[Int(random.next() % UInt64(bytes.count))]
-                case 1: document.remove(at: position)
-                default: document.insert(bytes[Int(random.next() % UInt64(bytes.count))], at: position)
-                }
-            }
+        for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 4, randomSeed: 11) {
             var parseError: JSONParseError?
             do { _ = try JSONParser.parse(document) } catch { parseError = error }
             var skipError: JSONParseError?
@@ -56,20 +46,10 @@ import Testing
             default: _ = try scanner.value()
             }
         }
-        var random = SeededRandom(seed: 12)
         let seed = Array(#" {"a" : [ 1 , "two" , { "x" : null } ] , "b":{},"c" : [ ] } "#.utf8)
-        let bytes: [UInt8] = Array("{}[]\":, 0-.x\\n".utf8) + [0x00, 0xC3]
+        let alphabet: [UInt8] = Array("{}[]\":, 0-.x\\n".utf8) + [0x00, 0xC3]
         var accepted = 0
-        for _ in 0..<20_000 {
-            var document = seed
-            for _ in 0...(random.next() % 3) {
-                let position = Int(random.next() % UInt64(document.count))
-                switch random.next() % 3 {
-                case 0: document[position] = bytes[Int(random.next() % UInt64(bytes.count))]
-                case 1: document.remove(at: position)
-                default: document.insert(bytes[Int(random.next() % UInt64(bytes.count))], at: position)
-                }
-            }
+        for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 3, randomSeed: 12) {
             var parseError: JSONParseError?
             do { _ = try JSONParser.parse(document) } catch { parseError = error }
             var walkError: JSONParseError?

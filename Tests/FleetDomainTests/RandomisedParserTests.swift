@@ -30,19 +30,9 @@ import Testing
     }
 
     @Test func theJSONParserRejectsMutatedDocumentsWithATypedError() {
-        var random = SeededRandom(seed: 7)
         let seed = Array(#"{"data": {"type": "schedule", "attributes": {"name": "n", "list": [1, 2.5, -3e2, true, null, "x\u00e9"]}}}"#.utf8)
-        let bytes: [UInt8] = Array("{}[]\":,0-.eE\\ntu\u{7f}".utf8) + [0x00, 0xFF, 0xC3, 0x80]
-        for _ in 0..<20_000 {
-            var document = seed
-            for _ in 0...(random.next() % 5) {
-                let position = Int(random.next() % UInt64(document.count))
-                switch random.next() % 3 {
-                case 0: document[position] = bytes[Int(random.next() % UInt64(bytes.count))]
-                case 1: document.remove(at: position)
-                default: document.insert(bytes[Int(random.next() % UInt64(bytes.count))], at: position)
-                }
-            }
+        let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntu\u{7f}".utf8) + [0x00, 0xFF, 0xC3, 0x80]
+        for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 5, randomSeed: 7) {
             do {
                 let value = try JSONParser.parse(document)
                 // Whatever parses serialises to text that parses back to the same value.
