@@ -31,6 +31,16 @@ final class BackgroundWork: @unchecked Sendable {
         finished = true
     }
 
+    /// Waits for the work if it was started, without running it if it was not (no thread could
+    /// be started): for when its result is no longer wanted.
+    func abandon() {
+        if let thread {
+            pthread_join(thread, nil)
+            self.thread = nil
+        }
+        finished = true
+    }
+
     /// Waits for the work to end and rethrows its error.
     func wait() throws {
         if let thread {

@@ -77,7 +77,7 @@ final class ServeCommand {
                 do {
                     snapshot = try fleetOfDocument(document)
                 } catch {
-                    try? hostsWriting?.wait()
+                    hostsWriting?.abandon()
                     store.abandonSeed()
                     throw error
                 }

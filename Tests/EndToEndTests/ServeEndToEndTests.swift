@@ -287,6 +287,37 @@ import Testing
         #expect(total == 125)  // every fourth host is in prod
         #expect(server.stop() == 0)
     }
+
+    /// A host mistake found while the hosts' text is already going into the store on another
+    /// thread: the start fails naming the field and leaves the file unseeded, and a start with the
+    /// mistake fixed seeds that same file whole.
+    @Test func aFixtureMistakeFailsTheStartAndTheFixedFixtureSeedsTheSameFile() throws {
+        let fixtures = FleetMockProcess.temporaryFolder()
+        #expect(try Self.runFleetmock(["fixtures", "generate", "--hosts", "300", "--out", fixtures]) == 0)
+        let path = fixtures + "/fleet.json"
+        let good = try String(contentsOfFile: path, encoding: .utf8)
+        let lastTags = try #require(good.range(of: #""tags":["#, options: .backwards))
+        try good.replacingCharacters(in: lastTags, with: #""tags":[7,"#).write(toFile: path, atomically: true, encoding: .utf8)
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+        process.arguments = ["serve", "--port", "0", "--db", database, "--fixtures", fixtures]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("fleet.hosts[299].tags[0]: must be a string"), "\(text)")
+
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        let server = try FleetMockProcess(databasePath: database, fixtures: fixtures)
+        let agents = try server.json("GET", "/api/unstable/fleet/agents?page_size=1")
+        #expect(agents["meta"] as? [String: Any] as NSDictionary? == ["total_filtered_count": 300] as NSDictionary)
+        #expect(server.stop() == 0)
+    }
 }
 
 /// A value computed on another thread, waited for.
