@@ -44,13 +44,7 @@ public struct JSONParser {
         var parser = JSONParser(bytes: bytes)
         var members: [String: String] = [:]
         try parser.parseWhole(open: UInt8(ascii: "{"), close: UInt8(ascii: "}")) { (parser) throws(JSONParseError) in
-            let key = try parser.parseStringValue()
-            parser.skipWhitespace()
-            guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
-                throw parser.failure("expected ':'")
-            }
-            parser.index += 1
-            parser.skipWhitespace()
+            let key = try parser.parseMemberName()
             members[key] = try parser.parseStringValue()
         }
         return members
@@ -92,6 +86,22 @@ public struct JSONParser {
                 throw failure(close == UInt8(ascii: "]") ? "expected ',' or ']'" : "expected ',' or '}'")
             }
         }
+    }
+
+    /// A member's name and the colon after it; the index is left at the member's value.
+    mutating func parseMemberName() throws(JSONParseError) -> String {
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
+        let name = try parseString()
+        try skipColon()
+        return name
+    }
+
+    /// The colon between a member's name and its value, with the whitespace around it.
+    mutating func skipColon() throws(JSONParseError) {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+        index += 1
+        skipWhitespace()
     }
 
     mutating func parseStringValue() throws(JSONParseError) -> String {
@@ -151,12 +161,7 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a string key") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
-            index += 1
-            skipWhitespace()
+            let key = try parseMemberName()
             members.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of JSON") }

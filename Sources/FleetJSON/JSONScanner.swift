@@ -81,17 +81,7 @@ public struct JSONScanner {
 
     /// A member's name and its colon; the member's value comes next.
     public mutating func key() throws(JSONParseError) -> String {
-        guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: "\"") else {
-            throw parser.failure("expected a string key")
-        }
-        let name = try parser.parseString()
-        parser.skipWhitespace()
-        guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
-            throw parser.failure("expected ':'")
-        }
-        parser.index += 1
-        parser.skipWhitespace()
-        return name
+        try parser.parseMemberName()
     }
 
     /// After a member's value: true when another member follows, false when the object closed.
@@ -176,12 +166,7 @@ extension JSONParser {
                     throw parser.failure("expected a string key")
                 }
                 try parser.skipString()
-                parser.skipWhitespace()
-                guard parser.index < parser.bytes.count, parser.bytes[parser.index] == UInt8(ascii: ":") else {
-                    throw parser.failure("expected ':'")
-                }
-                parser.index += 1
-                parser.skipWhitespace()
+                try parser.skipColon()
                 try parser.skipValue(depth: depth + 1)
             }
         case UInt8(ascii: "["):
