@@ -27,17 +27,6 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
-    /// A document that must be an array of strings, read without building a `JSONValue` for it (a
-    /// 100,000-host state stores each host's tags so). Anything else is an error, as in `parse`.
-    public static func parseStringArray(_ bytes: [UInt8]) throws(JSONParseError) -> [String] {
-        var parser = JSONParser(bytes: bytes)
-        var strings: [String] = []
-        try parser.parseWhole(open: UInt8(ascii: "["), close: UInt8(ascii: "]")) { (parser) throws(JSONParseError) in
-            strings.append(try parser.parseStringValue())
-        }
-        return strings
-    }
-
     /// A document that must be an object of strings, read without building `JSONValue`s (each
     /// host's packages). A repeated name keeps its last value, as in `parse`.
     public static func parseStringObject(_ bytes: [UInt8]) throws(JSONParseError) -> [String: String] {

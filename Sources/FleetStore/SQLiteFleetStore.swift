@@ -70,10 +70,6 @@ public final class SQLiteFleetStore: FleetPersistence {
             try connection.transaction { () throws(SQLiteError) in try writeAllButHosts(snapshot) }
             return
         }
-        // A large fleet's tables outgrow the default 2 MB page cache while they are written, and
-        // pages evicted midway are read back from disk: keep them all for the seeding, then shrink.
-        try connection.execute("PRAGMA cache_size = -262144")
-        defer { try? connection.execute("PRAGMA cache_size = -2000") }
         try connection.transaction { () throws(SQLiteError) in
             try clearHosts()
             try write(snapshot)
@@ -88,8 +84,8 @@ public final class SQLiteFleetStore: FleetPersistence {
     /// the store until this returns). The database counts as seeded only once `seed` has written
     /// the rest; a start after a crash in between finds it unseeded and seeds it again.
     public func beginSeed(hostsText: HostsText) throws(SQLiteError) {
-        // The default small page cache: a chunk's pages are written once, in order, so they spill
-        // to the WAL as they are written, on the thread doing this.
+        // A chunk's pages are written once, in order: with the default small page cache they spill
+        // to the WAL as they are written, on the thread doing this, rather than all at the commit.
         try connection.transaction { () throws(SQLiteError) in
             try clearHosts()
             try writeHostChunks(text: hostsText)
@@ -372,36 +368,35 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     /// Each chunk the host objects and the commas between them, as they are in the text.
     private func writeHostChunks(text: HostsText) throws(SQLiteError) {
-        var first = 0
-        while first < text.hostRanges.count {
-            let end = min(first + Self.hostsPerChunk, text.hostRanges.count)
-            let span = text.hostRanges[first].lowerBound..<text.hostRanges[end - 1].upperBound
+        try writeHostChunks(count: text.hostRanges.count) { positions in
+            let span = text.hostRanges[positions.lowerBound].lowerBound..<text.hostRanges[positions.upperBound - 1].upperBound
             var chunk = [UInt8(ascii: "[")]
             chunk.reserveCapacity(span.count + 2)
             chunk.append(contentsOf: text.bytes[span])
             chunk.append(UInt8(ascii: "]"))
-            try insertHostChunk(chunk, firstPosition: first)
-            first = end
+            return chunk
         }
     }
 
     private func writeHostChunks(_ hosts: [SimulatedHost]) throws(SQLiteError) {
         var json = HostsJSONWriter()
-        var first = 0
-        while first < hosts.count {
-            let end = min(first + Self.hostsPerChunk, hosts.count)
-            var writer = JSONWriter(reservingCapacity: 512 * (end - first))
+        try writeHostChunks(count: hosts.count) { positions in
+            var writer = JSONWriter(reservingCapacity: 512 * positions.count)
             writer.beginArray()
-            for position in first..<end { json.write(hosts[position], into: &writer) }
+            for position in positions { json.write(hosts[position], into: &writer) }
             writer.endArray()
-            try insertHostChunk(writer.bytes, firstPosition: first)
-            first = end
+            return writer.bytes
         }
     }
 
-    private func insertHostChunk(_ text: [UInt8], firstPosition: Int) throws(SQLiteError) {
-        try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
-            .run(.integer(Int64(firstPosition)), .utf8(text))
+    /// One row per `hostsPerChunk` hosts, keyed by the position of its first, its JSON text made
+    /// by `text` from the positions it holds.
+    private func writeHostChunks(count: Int, text: (Range<Int>) -> [UInt8]) throws(SQLiteError) {
+        for first in stride(from: 0, to: count, by: Self.hostsPerChunk) {
+            let positions = first..<min(first + Self.hostsPerChunk, count)
+            try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
+                .run(.integer(Int64(first)), .utf8(text(positions)))
+        }
     }
 
     /// The fleet in its order, each host with its latest packages and configuration files.

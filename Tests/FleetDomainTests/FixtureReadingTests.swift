@@ -6,27 +6,45 @@ import Testing
 /// The scanner the fixture reader walks fleet.json with, and the reader itself against the parsed
 /// document path it replaced.
 @Suite struct JSONScannerTests {
-    /// Skipping a document accepts exactly what parsing accepts, and fails at the same byte.
-    @Test func skipAcceptsAndRefusesExactlyWhatParseDoes() {
-        let seed = Array(#"{"a": {"b": ["x\u00e9", "é", 1, 2.5, -3e2, true, false, null, {}, []], "c\"d": "e\\f"}}"#.utf8)
-        let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntuf\u{7f}".utf8) + [0x00, 0x0A, 0xFF, 0xC3, 0x80]
+    /// Reads each document with `scan` and with `JSONParser.parse`: both accept it, or both fail
+    /// at the same byte. Most documents must be refused and a good share accepted, so both ways
+    /// are exercised.
+    private func expectScanningAgreesWithParse(
+        _ documents: [[UInt8]], scan: (inout JSONScanner) throws(JSONParseError) -> Void
+    ) {
         var accepted = 0
-        for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 4, randomSeed: 11) {
+        for document in documents {
             var parseError: JSONParseError?
             do { _ = try JSONParser.parse(document) } catch { parseError = error }
-            var skipError: JSONParseError?
+            var scanError: JSONParseError?
             do {
                 var scanner = JSONScanner(document)
-                let range = try scanner.skip()
+                try scan(&scanner)
                 try scanner.finish()
-                #expect(range.lowerBound <= range.upperBound)
             } catch {
-                skipError = error
+                scanError = error
             }
-            #expect(skipError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)")
+            #expect(scanError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)")
             if parseError == nil { accepted += 1 }
         }
-        #expect(accepted > 1_000)
+        #expect(accepted > documents.count / 20)
+    }
+
+    /// Skipping a document accepts exactly what parsing accepts, fails at the same byte, and spans
+    /// the value without the whitespace around it.
+    @Test func skipAcceptsAndRefusesExactlyWhatParseDoes() {
+        let seed = Array(#" {"a": {"b": ["x\u00e9", "é", 1, 2.5, -3e2, true, false, null, {}, []], "c\"d": "e\\f"}} "#.utf8)
+        let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntuf\u{7f}".utf8) + [0x00, 0x0A, 0xFF, 0xC3, 0x80]
+        let whitespace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
+        expectScanningAgreesWithParse(mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 4, randomSeed: 11)) {
+            (scanner) throws(JSONParseError) in
+            let range = try scanner.skip()
+            try scanner.finish()  // only a whole document has nothing but whitespace around its value
+            let bytes = scanner.bytes
+            #expect(bytes[..<range.lowerBound].allSatisfy(whitespace.contains))
+            #expect(bytes[range.upperBound...].allSatisfy(whitespace.contains))
+            #expect(!whitespace.contains(bytes[range.lowerBound]) && !whitespace.contains(bytes[range.upperBound - 1]))
+        }
     }
 
     /// Walking a document member by member fails where parsing it fails, at the same byte.
@@ -48,22 +66,8 @@ import Testing
         }
         let seed = Array(#" {"a" : [ 1 , "two" , { "x" : null } ] , "b":{},"c" : [ ] } "#.utf8)
         let alphabet: [UInt8] = Array("{}[]\":, 0-.x\\n".utf8) + [0x00, 0xC3]
-        var accepted = 0
-        for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 3, randomSeed: 12) {
-            var parseError: JSONParseError?
-            do { _ = try JSONParser.parse(document) } catch { parseError = error }
-            var walkError: JSONParseError?
-            do {
-                var scanner = JSONScanner(document)
-                try walk(&scanner)
-                try scanner.finish()
-            } catch {
-                walkError = error
-            }
-            #expect(walkError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)")
-            if parseError == nil { accepted += 1 }
-        }
-        #expect(accepted > 1_000)
+        expectScanningAgreesWithParse(
+            mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 3, randomSeed: 12), scan: walk)
     }
 
     @Test func membersAndElementsReadInDocumentOrder() throws {

@@ -20,6 +20,27 @@ import Testing
         return snapshot
     }()
 
+    /// A new file seeded with `largeFleet`, and its store, still open.
+    private func seededLargeFleet() throws -> (path: String, store: SQLiteFleetStore) {
+        let path = temporaryDatabasePath()
+        let store = try SQLiteFleetStore(path: path)
+        try store.seed(Self.largeFleet)
+        return (path, store)
+    }
+
+    /// `host` with the Agent at `version`, as a finished upgrade leaves it.
+    private func upgraded(_ host: SimulatedHost, to version: String) -> SimulatedHost {
+        var host = host
+        host.packages[SimulatedHost.agentPackage] = version
+        return host
+    }
+
+    private func chunkText(at firstPosition: Int, in path: String) throws -> String? {
+        let raw = try SQLiteConnection(path: path)
+        defer { raw.close() }
+        return try raw.statement("SELECT hosts FROM host_chunks WHERE first_position = \(firstPosition)").firstRow { $0.string(at: 0) }
+    }
+
     private func count(_ table: String, in path: String) throws -> Int64 {
         let raw = try SQLiteConnection(path: path)
         defer { raw.close() }
@@ -27,9 +48,7 @@ import Testing
     }
 
     @Test func aLargeFleetIsStoredInChunksAndLoadsBackInOrder() throws {
-        let path = temporaryDatabasePath()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(Self.largeFleet)
+        let (path, store) = try seededLargeFleet()
         store.close()
         #expect(try count("host_chunks", in: path) == 3)
         let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
@@ -37,8 +56,8 @@ import Testing
     }
 
     @Test func hostsWithTheSameTagsPackagesAndFilesShareOneValueAfterLoading() throws {
-        let path = temporaryDatabasePath()
-        try SQLiteFleetStore(path: path).seed(Self.largeFleet)
+        let (path, store) = try seededLargeFleet()
+        store.close()
         let hosts = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual)).hosts
         // Hosts 0 and 42 have the same tags (42 = 0 mod 2, 7 and 3); 1 and 2 have other tags.
         func storage<Element>(_ array: [Element]) -> UnsafeRawPointer? {
@@ -51,17 +70,17 @@ import Testing
     }
 
     @Test func aChangedHostKeepsItsPackagesAndFilesAcrossReopeningWithoutRewritingItsChunk() throws {
-        let path = temporaryDatabasePath()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(Self.largeFleet)
-        var changed = Self.largeFleet.hosts[1_234]
-        changed.packages[SimulatedHost.agentPackage] = "7.53.0"
+        let (path, store) = try seededLargeFleet()
+        let chunkBefore = try chunkText(at: 1_000, in: path)
+        var changed = upgraded(Self.largeFleet.hosts[1_234], to: "7.53.0")
         changed.configFiles["/conf.d/x.yaml"] = .object(["k": .string("v")])
         try store.persist([.hostUpdated(changed)])
-        changed.packages[SimulatedHost.agentPackage] = "7.52.1"  // a second change of the same host
+        changed = upgraded(changed, to: "7.52.1")  // a second change of the same host
         try store.persist([.hostUpdated(changed)])
         store.close()
         #expect(try count("host_states", in: path) == 1)
+        #expect(chunkBefore != nil)
+        #expect(try chunkText(at: 1_000, in: path) == chunkBefore)
         var expected = Self.largeFleet.hosts
         expected[1_234] = changed
         let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
@@ -69,12 +88,8 @@ import Testing
     }
 
     @Test func aResetReplacesChunksAndForgetsHostStates() throws {
-        let path = temporaryDatabasePath()
-        let store = try SQLiteFleetStore(path: path)
-        try store.seed(Self.largeFleet)
-        var changed = Self.largeFleet.hosts[0]
-        changed.packages[SimulatedHost.agentPackage] = "7.53.0"
-        try store.persist([.hostUpdated(changed)])
+        let (path, store) = try seededLargeFleet()
+        try store.persist([.hostUpdated(upgraded(Self.largeFleet.hosts[0], to: "7.53.0"))])
         let small = TestFleet.simulation().snapshot
         try store.replaceAll(with: small)
         store.close()
