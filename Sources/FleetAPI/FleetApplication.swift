@@ -49,8 +49,16 @@ public final class FleetApplication {
     public var groupsCommits = false
     /// Orgs with writes not yet committed, in the order they first wrote.
     var orgsWithOpenBatch: [Org] = []
-    /// Set when a batch's writes were lost since the last `finishPass()`.
+    /// Set when a batch's writes were lost since the held replies were last sent.
     var batchLost = false
+    /// Background commit (`commitInBackground`): writes wait here, unwritten, until the pass ends;
+    /// then `commitThread` writes and commits them while the loop goes on.
+    var commitThread: CommitThread?
+    var unwrittenChanges: [(org: Org, changes: [FleetChange])] = []
+    /// The orgs of the batch the commit thread holds, nil when it holds none.
+    var batchInFlight: [Org]?
+    /// Outcomes of batches in flight that a control operation waited for, not yet reported.
+    var drainedBatches: [APIResponse?] = []
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
@@ -264,9 +272,14 @@ public final class FleetApplication {
         simulation.apply(changes)
     }
 
-    /// Writes changes to the current org's store: committed at once, or into its open batch.
+    /// Writes changes to the current org's store: committed at once, into its open batch, or (in
+    /// the background) at the end of the pass.
     func write(_ changes: [FleetChange]) throws(FleetError) {
         guard groupsCommits else { return try persistence.persist(changes) }
+        if commitThread != nil {
+            if !changes.isEmpty { unwrittenChanges.append((current, changes)) }
+            return
+        }
         // Noted before writing: even a write that fails may have opened the batch, which the end of
         // the pass must then close (and, if the failure lost it, report).
         if !orgsWithOpenBatch.contains(where: { $0 === current }) { orgsWithOpenBatch.append(current) }
@@ -276,7 +289,9 @@ public final class FleetApplication {
     // MARK: Group commit
 
     /// True while some write is not yet committed: every reply must wait for `finishPass()`.
-    public var hasUncommittedWrites: Bool { !orgsWithOpenBatch.isEmpty }
+    public var hasUncommittedWrites: Bool {
+        !orgsWithOpenBatch.isEmpty || !unwrittenChanges.isEmpty || batchInFlight != nil
+    }
 
     /// Commits every open batch. Returns nil when every write since the last call is durable; else
     /// (its org's memory is then reloaded from what the store holds) the reply each reply held
@@ -288,7 +303,9 @@ public final class FleetApplication {
     }
 
     /// Commits each org's open batch; an org whose writes were lost gets its committed state back.
+    /// In the background mode, waits for the batch in flight and commits the unwritten writes here.
     func commitOpenBatches() {
+        if commitThread != nil { return commitEverythingNow() }
         let orgs = orgsWithOpenBatch
         orgsWithOpenBatch.removeAll(keepingCapacity: true)
         for org in orgs {
@@ -297,16 +314,21 @@ public final class FleetApplication {
             } catch {
                 batchLost = true
                 log("storage failure: \(error); org \(org.id) goes back to its last committed state")
-                do {
-                    if var committed = try org.persistence.loadCommitted() {
-                        // The clock keeps its mode: an explicit --clock may differ from the file's.
-                        committed.clock.mode = org.simulation.clock.mode
-                        org.simulation = FleetSimulation(snapshot: committed, settings: org.simulation.standardSettings)
-                    }
-                } catch {
-                    log("cannot reload org \(org.id) from its store: \(error)")
-                }
+                returnToCommittedState(org)
             }
+        }
+    }
+
+    /// Puts the org's memory back in step with what its store holds.
+    func returnToCommittedState(_ org: Org) {
+        do {
+            if var committed = try org.persistence.loadCommitted() {
+                // The clock keeps its mode: an explicit --clock may differ from the file's.
+                committed.clock.mode = org.simulation.clock.mode
+                org.simulation = FleetSimulation(snapshot: committed, settings: org.simulation.standardSettings)
+            }
+        } catch {
+            log("cannot reload org \(org.id) from its store: \(error)")
         }
     }
 

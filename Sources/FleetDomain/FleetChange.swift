@@ -30,6 +30,9 @@ public protocol FleetPersistence: AnyObject {
     /// last call is lost (the commit failed, or a write error rolled the transaction back); what
     /// the store holds is then its state before them (plus any later batch, which is committed).
     func commitBatch() throws(FleetError)
+    /// Takes back every write since the last commit (the open transaction), for a batch one of whose
+    /// writes failed: the whole batch is then reported lost, so none of it may stay.
+    func rollbackBatch()
     /// The state as last committed, to put memory back in step after writes were lost; nil when
     /// the store cannot say.
     func loadCommitted() throws(FleetError) -> FleetSnapshot?
@@ -39,6 +42,7 @@ extension FleetPersistence {
     /// A store without batches commits each write at once.
     public func persistInBatch(_ changes: [FleetChange]) throws(FleetError) { try persist(changes) }
     public func commitBatch() throws(FleetError) {}
+    public func rollbackBatch() {}
     public func loadCommitted() throws(FleetError) -> FleetSnapshot? { nil }
 }
 

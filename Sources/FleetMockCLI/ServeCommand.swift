@@ -163,6 +163,13 @@ final class ServeCommand {
             server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
                 [unowned self] in self.finishPass()
             }
+            // The writes then go to SQLite on the second core while this loop reads the next requests.
+            if options.backgroundCommit,
+                let wakeUp = server.makeWakeUp({ [unowned self] in self.settleBackgroundCommits() }),
+                !application.commitInBackground(finished: { wakeUp.signal() })
+            {
+                log.message(.warn, "no thread for background commits: they stay on the loop")
+            }
         }
         server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
         server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
@@ -203,6 +210,7 @@ final class ServeCommand {
         log.holdsLines = application.groupsCommits
         server.run()
         // Writes no pass ended (a timer's, late in the shutdown) are committed before the store closes.
+        application.stopCommittingInBackground()
         _ = application.finishPass()
         log.holdsLines = false
         stopping.store(true, ordering: .relaxed)
@@ -249,15 +257,39 @@ final class ServeCommand {
             delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection)
     }
 
-    /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
-    /// replies as they are; a reply instead of each when the writes were lost.
-    private func finishPass() -> HTTPResponse? {
-        let failure = application?.finishPass()
+    /// The end of a loop pass with held replies: one commit for the pass's writes (or, in the
+    /// background, the hand-over of them), and what becomes of the replies.
+    private func finishPass() -> HeldReplies.Settlement {
+        guard let application else { return HeldReplies.Settlement(held: .send(replacement: nil)) }
+        let settlement = application.settleCommits()
         log.flush()
-        guard let failure else { return nil }
+        return transportSettlement(settlement)
+    }
+
+    /// The commit thread finished a batch: its replies (and those waiting behind it) can go.
+    private func settleBackgroundCommits() {
+        guard let application, let server else { return }
+        server.settleHeldReplies(transportSettlement(application.settleCommits()))
+        log.flush()
+    }
+
+    private func transportSettlement(_ settlement: CommitSettlement) -> HeldReplies.Settlement {
+        var lost = false
+        func reply(_ failure: APIResponse?) -> HTTPResponse? {
+            guard let failure else { return nil }
+            lost = true
+            return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
+        }
+        let finished = settlement.finishedBatches.map(reply)
+        let held: HeldReplies.Fate
+        switch settlement.heldReplies {
+        case .keepHolding: held = .keepHolding
+        case .sealForCommit: held = .seal
+        case .send(let replacement): held = .send(replacement: reply(replacement))
+        }
         // An org went back to its committed state: its next rollout event may have moved.
-        rescheduleWakeUp()
-        return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
+        if lost { rescheduleWakeUp() }
+        return HeldReplies.Settlement(finishedBatches: finished, held: held)
     }
 
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even

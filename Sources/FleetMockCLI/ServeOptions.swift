@@ -22,6 +22,7 @@ struct ServeOptions: Equatable {
     var logLevel = RequestLog.Level.info
     var loops = 1
     var groupCommit = true
+    var backgroundCommit = true
 
     /// The clock a new state starts with: stepped progress freezes it, timed runs it.
     var initialClockMode: ClockMode {
@@ -138,6 +139,15 @@ struct ServeOptions: Equatable {
             case "on": options.groupCommit = true
             case "off": options.groupCommit = false
             default: throw UsageError("--group-commit must be on or off, got '\(value)'")
+            }
+        },
+        Flag(name: "background-commit", environment: "FLEETMOCK_BACKGROUND_COMMIT", valueName: "on|off",
+             help: "on (default): with group commit, a pass's writes are written and committed on a thread of their own while the loop goes on (replies still wait for the commit); off: on the loop.") {
+            (options, value) throws(UsageError) in
+            switch value {
+            case "on": options.backgroundCommit = true
+            case "off": options.backgroundCommit = false
+            default: throw UsageError("--background-commit must be on or off, got '\(value)'")
             }
         },
         Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",

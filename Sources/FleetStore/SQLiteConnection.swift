@@ -161,6 +161,15 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Rolls the open batch back, if any, and forgets a lost one: nothing since the last commit stays.
+    public func rollbackBatch() {
+        batchLost = false
+        guard batchOpen else { return }
+        batchOpen = false
+        resetStatements()
+        try? statement("ROLLBACK").run()
+    }
+
     private func resetStatements() {
         for statement in statementCache.values { statement.reset() }
     }

@@ -309,6 +309,10 @@ public final class SQLiteFleetStore: FleetPersistence {
         }
     }
 
+    public func rollbackBatch() {
+        connection.rollbackBatch()
+    }
+
     public func loadCommitted() throws(FleetError) -> FleetSnapshot? {
         do {
             return try load(clockMode: nil)

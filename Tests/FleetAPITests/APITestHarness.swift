@@ -50,6 +50,14 @@ final class RecordingPersistence: FleetPersistence {
         persisted += batch
     }
 
+    /// Batches taken back whole (a write inside them failed).
+    var rollbacks = 0
+
+    func rollbackBatch() {
+        open = []
+        rollbacks += 1
+    }
+
     func loadCommitted() throws(FleetError) -> FleetSnapshot? { committedState }
 }
 
