@@ -44,6 +44,7 @@ public final class HTTPServer {
     private var wakeUpEvent: OpaquePointer?
     private var wakeUpAction: (() -> Void)?
     private var wakeUpDescriptor: Int32 = -1
+    private var settleAfter = Int.max
 
     public init(handler: @escaping Handler) throws(HTTPServerError) {
         guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
@@ -143,13 +144,18 @@ public final class HTTPServer {
     /// The pass's end is an event made active by the first held reply: libevent runs active
     /// events in order, so it runs after every request already read in this pass (group commit:
     /// one durable commit for all of them, and no reply before it).
+    ///
+    /// With `settleAfter`, the pass's end also comes early, as soon as that many replies are held
+    /// (for writes committed elsewhere, while the loop goes on: smaller batches, replies sooner).
     public func holdRepliesUntilPassEnd(
-        while holds: @escaping () -> Bool, passEnded: @escaping () -> HeldReplies.Settlement
+        while holds: @escaping () -> Bool, settleAfter: Int = .max,
+        passEnded: @escaping () -> HeldReplies.Settlement
     ) {
         guard passEndEvent == nil,
             let event = event_new(base, -1, 0, httpServerPassEndCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
         passEndEvent = event
+        self.settleAfter = max(1, settleAfter)
         holdsReply = holds
         self.passEnded = passEnded
     }
@@ -267,6 +273,8 @@ public final class HTTPServer {
         if let holdsReply, holdsReply() {
             heldReplies.append((request, response))
             endPassSoon()
+            // A batch also ends once this many replies wait for it, mid-pass.
+            if heldReplies.count >= settleAfter, let passEnded { settleHeldReplies(passEnded()) }
             return
         }
         dispatch(response, to: request)
