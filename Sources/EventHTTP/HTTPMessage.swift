@@ -27,15 +27,19 @@ public struct HTTPResponse: Sendable {
     public var delayMilliseconds: Int64
     /// Close the connection instead of replying (after the delay, if any).
     public var dropConnection: Bool
+    /// When set, the body, called on the loop when the reply is sent (it was rendered elsewhere
+    /// while the reply was held); `body` is then unused.
+    public var lateBody: (@Sendable () -> [UInt8])?
 
     public init(
         status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], delayMilliseconds: Int64 = 0,
-        dropConnection: Bool = false
+        dropConnection: Bool = false, lateBody: (@Sendable () -> [UInt8])? = nil
     ) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delayMilliseconds = delayMilliseconds
         self.dropConnection = dropConnection
+        self.lateBody = lateBody
     }
 }

@@ -338,8 +338,9 @@ public final class HTTPServer {
                 evhttp_add_header(headers, name, value)
             }
         }
-        if !response.body.isEmpty, let output = evhttp_request_get_output_buffer(request) {
-            response.body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
+        let body = response.lateBody?() ?? response.body
+        if !body.isEmpty, let output = evhttp_request_get_output_buffer(request) {
+            body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
         }
         evhttp_send_reply(request, Int32(response.status), nil, nil)
     }

@@ -29,6 +29,8 @@ public struct APIResponse: Sendable {
     /// Set by a fault: answer this much later, or close the connection instead of answering.
     public var delayMilliseconds: Int64 = 0
     public var dropConnection = false
+    /// When set, the body is this, rendered later (`body` is then empty).
+    public var deferredBody: DeferredBody?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status
@@ -44,7 +46,10 @@ public struct APIResponse: Sendable {
         headers.first { ASCII.equalIgnoringCase($0.name, name) }?.value
     }
 
-    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+    /// The body, deferred or not.
+    public var bodyBytes: [UInt8] { deferredBody?.bytes ?? body }
+
+    public var bodyText: String { String(decoding: bodyBytes, as: UTF8.self) }
 }
 
 enum ASCII {

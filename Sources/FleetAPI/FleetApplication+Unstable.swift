@@ -17,7 +17,7 @@ extension FleetApplication {
             // Newest first.
             let page: [Deployment] = offset < all.count
                 ? Array(all[..<(all.count - offset)].suffix(pageSize).reversed()) : []
-            return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: all.count, fleet: simulation))
+            return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: all.count))
 
         case .getFleetDeployment:
             let id = try input.identifier("deployment_id")
@@ -48,8 +48,7 @@ extension FleetApplication {
             let id = try input.identifier("id")
             let deployment = try commitDeployment(try simulation.planTrigger(
                 scheduleID: id, by: caller.owner, forcedFailures: faults.forcedFailures(inOrg: current.id), now: now))
-            return .json(201, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
+            return createdDeploymentResponse(deployment)
 
         case .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade:
             let draft = operation == .createFleetDeploymentConfigure
@@ -58,8 +57,7 @@ extension FleetApplication {
                 kind: draft.kind, filterQuery: draft.filterQuery, author: caller.owner,
                 forcedFailures: faults.forcedFailures(inOrg: current.id), now: now)
             let deployment = try commitDeployment(changes)
-            return .json(201, UnstableRendering.deploymentResponse(
-                deployment, hosts: .init(page: 0, limit: 50), fleet: simulation))
+            return createdDeploymentResponse(deployment)
 
         case .createFleetSchedule:
             let changes = try simulation.planCreateSchedule(
@@ -106,6 +104,13 @@ extension FleetApplication {
         default:
             throw FleetError.routeNotFound(method: "GET", path: operation.rawValue)
         }
+    }
+
+    /// A created deployment with its first page of hosts (201). The page's versions are read from
+    /// the fleet now; the body may render later, off the loop.
+    private func createdDeploymentResponse(_ deployment: Deployment) -> APIResponse {
+        let hosts = UnstableRendering.PageVersions(deployment, page: .init(page: 0, limit: 50), fleet: simulation)
+        return deferredJSON(201) { UnstableRendering.deploymentResponse(deployment, hosts: hosts) }
     }
 
     // MARK: Parameters shared by both surfaces

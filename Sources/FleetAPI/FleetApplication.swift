@@ -55,6 +55,8 @@ public final class FleetApplication {
     /// then `commitThread` writes and commits them while the loop goes on.
     var commitThread: CommitThread?
     var unwrittenChanges: [(org: Org, changes: [FleetChange])] = []
+    /// Reply bodies the next batch renders once committed.
+    var unrenderedBodies: [DeferredBody] = []
     /// The orgs of the batch the commit thread holds, nil when it holds none.
     var batchInFlight: [Org]?
     /// Outcomes of batches in flight that a control operation waited for, not yet reported.
@@ -205,7 +207,8 @@ public final class FleetApplication {
                 time: wallNow, method: request.method, target: request.target, operation: operation?.rawValue,
                 org: current.id, status: response.dropConnection ? 0 : response.status,
                 durationMicroseconds: monotonicMicroseconds() - started, requestBody: request.body,
-                responseBody: response.body, nearMatch: nearMatch, fault: faultID)
+                responseBody: response.body, deferredResponseBody: response.deferredBody, nearMatch: nearMatch,
+                fault: faultID)
         }
         return response
     }
@@ -290,7 +293,7 @@ public final class FleetApplication {
 
     /// True while some write is not yet committed: every reply must wait for `finishPass()`.
     public var hasUncommittedWrites: Bool {
-        !orgsWithOpenBatch.isEmpty || !unwrittenChanges.isEmpty || batchInFlight != nil
+        !orgsWithOpenBatch.isEmpty || !unwrittenChanges.isEmpty || !unrenderedBodies.isEmpty || batchInFlight != nil
     }
 
     /// Commits every open batch. Returns nil when every write since the last call is durable; else

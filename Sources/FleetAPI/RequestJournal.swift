@@ -52,12 +52,15 @@ public struct RequestJournal: Sendable {
 
     public mutating func record(
         time: Instant, method: String, target: String, operation: String?, org: String, status: Int,
-        durationMicroseconds: Int64, requestBody: [UInt8], responseBody: [UInt8], nearMatch: String?, fault: String?
+        durationMicroseconds: Int64, requestBody: [UInt8], responseBody: [UInt8], deferredResponseBody: DeferredBody? = nil,
+        nearMatch: String?, fault: String?
     ) {
         let entry = Entry(
             sequence: nextSequence, time: time, method: method, target: target, operation: operation, org: org,
             status: status, durationMicroseconds: durationMicroseconds,
-            requestBytes: Body(requestBody, limit: bodyLimit), responseBytes: Body(responseBody, limit: bodyLimit),
+            requestBytes: Body(requestBody, limit: bodyLimit),
+            responseBytes: deferredResponseBody.map { Body(deferred: $0, limit: bodyLimit) }
+                ?? Body(responseBody, limit: bodyLimit),
             nearMatch: nearMatch, fault: fault)
         nextSequence += 1
         if entries.count < capacity {
@@ -71,7 +74,10 @@ public struct RequestJournal: Sendable {
     /// A body's first `limit` bytes and how many there were in all.
     struct Body: Sendable {
         /// The body, or its first `limit` bytes when it is longer than `sharedUpTo`.
-        let kept: [UInt8]
+        private let kept: [UInt8]
+        /// A body rendered later, read only when the journal is (a control request, which waits
+        /// for every batch in flight, so it is rendered by then).
+        private let deferred: DeferredBody?
         let limit: Int
 
         init(_ body: [UInt8], limit: Int) {
@@ -79,14 +85,25 @@ public struct RequestJournal: Sendable {
             // page is not copied at all); only a longer one is cut here, so the journal stays
             // bounded. Either way the text shows `limit` bytes.
             kept = body.count > max(limit, Self.sharedUpTo) ? Array(body[..<limit]) : body
-            totalCount = body.count
+            ownCount = body.count
+            deferred = nil
             self.limit = limit
         }
 
-        let totalCount: Int
+        /// Holds the whole deferred body: the deployments it is used for stay under `sharedUpTo`.
+        init(deferred: DeferredBody, limit: Int) {
+            kept = []
+            ownCount = 0
+            self.deferred = deferred
+            self.limit = limit
+        }
+
+        private let ownCount: Int
         static let sharedUpTo = 16 << 10
 
         var text: String {
+            let kept = deferred?.bytes ?? kept
+            let totalCount = deferred == nil ? ownCount : kept.count
             let shown = kept.prefix(limit)
             let text = String(decoding: shown, as: UTF8.self)
             return totalCount > shown.count ? text + "…[\(totalCount - shown.count) more bytes]" : text

@@ -9,13 +9,52 @@ enum UnstableRendering {
         let limit: Int
     }
 
+    /// The current versions a page of a deployment's hosts shows, read from the fleet when the page
+    /// is asked for: with them the page renders without the fleet, on any thread.
+    struct PageVersions: Sendable {
+        let page: HostPage
+        let firstPosition: Int
+        let packageCount: Int
+        /// Host by host from `firstPosition`, package by package within a host.
+        private let versions: [String?]
+
+        init(_ deployment: Deployment, page: HostPage, fleet: FleetSimulation) {
+            self.page = page
+            let packages = deployment.packages
+            firstPosition = page.page * page.limit
+            packageCount = packages.count
+            let end = max(firstPosition, min(firstPosition + page.limit, deployment.operations.count))
+            var versions: [String?] = []
+            versions.reserveCapacity((end - firstPosition) * packages.count)
+            for position in firstPosition..<end {
+                for package in packages {
+                    // One package, the usual case, by position; several by key, as the v2 surface reads them.
+                    versions.append(
+                        packages.count == 1
+                            ? fleet.packageVersion(atHost: deployment.operations[position].hostPosition, package: package.name)
+                            : fleet.packageVersion(agentKey: deployment.operations[position].hostKey, package: package.name))
+                }
+            }
+            self.versions = versions
+        }
+
+        func current(atPosition position: Int, package offset: Int) -> String? {
+            versions[(position - firstPosition) * packageCount + offset]
+        }
+    }
+
     static func deploymentResponse(_ deployment: Deployment, hosts page: HostPage, fleet: FleetSimulation) -> [UInt8] {
+        deploymentResponse(deployment, hosts: PageVersions(deployment, page: page, fleet: fleet))
+    }
+
+    static func deploymentResponse(_ deployment: Deployment, hosts versions: PageVersions) -> [UInt8] {
         // About 220 bytes a host: sized once rather than grown (and copied) twice for a full page.
+        let page = versions.page
         let hostsOnPage = max(0, min(page.limit, deployment.operations.count - page.page * page.limit))
         var writer = JSONWriter(reservingCapacity: 1024 + 256 * hostsOnPage)
         writer.beginObject()
         writer.key("data")
-        writeDeployment(deployment, hostsPage: page, fleet: fleet, into: &writer)
+        writeDeployment(deployment, hosts: versions, into: &writer)
         let total = deployment.operations.count
         writer.key("meta")
         writer.beginObject()
@@ -31,13 +70,13 @@ enum UnstableRendering {
         return writer.bytes
     }
 
-    static func deploymentsResponse(_ deployments: [Deployment], totalCount: Int, fleet: FleetSimulation) -> [UInt8] {
+    static func deploymentsResponse(_ deployments: [Deployment], totalCount: Int) -> [UInt8] {
         var writer = JSONWriter(reservingCapacity: 512 * max(1, deployments.count))
         writer.beginObject()
         writer.key("data")
         writer.beginArray()
         for deployment in deployments {
-            writeDeployment(deployment, hostsPage: nil, fleet: fleet, into: &writer)
+            writeDeployment(deployment, hosts: nil, into: &writer)
         }
         writer.endArray()
         writer.key("meta")
@@ -51,9 +90,7 @@ enum UnstableRendering {
         return writer.bytes
     }
 
-    private static func writeDeployment(
-        _ deployment: Deployment, hostsPage: HostPage?, fleet: FleetSimulation, into writer: inout JSONWriter
-    ) {
+    private static func writeDeployment(_ deployment: Deployment, hosts: PageVersions?, into writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("attributes")
         writer.beginObject()
@@ -64,17 +101,18 @@ enum UnstableRendering {
         writer.field("estimated_end_time_unix", deployment.estimatedEndTime.unixSeconds)
         writer.field("filter_query", deployment.filterQuery)
         writer.field("high_level_status", deployment.status.rawValue)
-        if let hostsPage {
+        if let hosts {
             writer.key("hosts")
             writer.beginArray()
-            let start = hostsPage.page * hostsPage.limit
+            let start = hosts.firstPosition
             if start < deployment.operations.count {
                 // By position: binding each operation would copy it (five references retained).
                 let packages = deployment.packages
                 var tails: [HostTail] = []
-                for position in start..<min(start + hostsPage.limit, deployment.operations.count) {
+                for position in start..<min(start + hosts.page.limit, deployment.operations.count) {
                     writeHost(
-                        at: position, of: deployment, packages: packages, fleet: fleet, reusing: &tails, into: &writer)
+                        at: position, of: deployment, packages: packages, versions: hosts, reusing: &tails,
+                        into: &writer)
                 }
             }
             writer.endArray()
@@ -113,7 +151,7 @@ enum UnstableRendering {
     private static let tailsKept = 32
 
     private static func writeHost(
-        at position: Int, of deployment: Deployment, packages: [PackageTarget], fleet: FleetSimulation,
+        at position: Int, of deployment: Deployment, packages: [PackageTarget], versions: PageVersions,
         reusing tails: inout [HostTail], into writer: inout JSONWriter
     ) {
         writer.beginObject()
@@ -124,13 +162,13 @@ enum UnstableRendering {
         guard packages.count == 1 else {
             writer.field("status", state.rawValue)
             writer.key("versions")
-            writeVersions(
-                hostKey: deployment.operations[position].hostKey, initialVersions: initialVersions, packages: packages,
-                fleet: fleet, into: &writer)
+            writeVersions(initialVersions: initialVersions, packages: packages, into: &writer) {
+                versions.current(atPosition: position, package: $0)
+            }
             writer.endObject()
             return
         }
-        let current = fleet.packageVersion(atHost: deployment.operations[position].hostPosition, package: packages[0].name)
+        let current = versions.current(atPosition: position, package: 0)
         // By position: `first(where:)` copied each tail it looked at (three references retained).
         for index in tails.indices
         where tails[index].state == state && tails[index].currentVersion == current
@@ -165,14 +203,14 @@ enum UnstableRendering {
 
     /// A host's `versions`: per deployed package, its version before, now, and the target.
     static func writeVersions(
-        hostKey: String, initialVersions: [String], packages: [PackageTarget], fleet: FleetSimulation,
-        into writer: inout JSONWriter
+        initialVersions: [String], packages: [PackageTarget], into writer: inout JSONWriter,
+        current: (_ packageOffset: Int) -> String?
     ) {
         writer.beginArray()
         for (offset, target) in packages.enumerated() {
             writeVersion(
                 of: target, initial: offset < initialVersions.count ? initialVersions[offset] : "",
-                current: fleet.packageVersion(agentKey: hostKey, package: target.name), into: &writer)
+                current: current(offset), into: &writer)
         }
         writer.endArray()
     }

@@ -104,8 +104,8 @@ enum V2Rendering {
             writer.field("status_details", "")
             writer.key("versions")
             UnstableRendering.writeVersions(
-                hostKey: operation.hostKey, initialVersions: operation.initialVersions, packages: packages,
-                fleet: fleet, into: &writer)
+                initialVersions: operation.initialVersions, packages: packages, into: &writer
+            ) { fleet.packageVersion(agentKey: operation.hostKey, package: packages[$0].name) }
             writer.endObject()
         }
         writer.endArray()

@@ -265,7 +265,13 @@ final class ServeCommand {
             apiKey: request.header("DD-API-KEY"))
         return HTTPResponse(
             status: response.status, headers: response.headers, body: response.body,
-            delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection)
+            delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection,
+            lateBody: Self.lateBody(response.deferredBody))
+    }
+
+    private static func lateBody(_ deferred: DeferredBody?) -> (@Sendable () -> [UInt8])? {
+        guard let deferred else { return nil }
+        return { deferred.bytes }
     }
 
     /// The end of a loop pass with held replies: one commit for the pass's writes (or, in the

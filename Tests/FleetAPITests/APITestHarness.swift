@@ -115,12 +115,12 @@ struct APIHarness {
     }
 
     func json(_ response: APIResponse) throws -> JSONValue {
-        try JSONParser.parse(response.body)
+        try JSONParser.parse(response.bodyBytes)
     }
 
     /// The single message of an error envelope, or nil if the body is not one.
     func errorMessage(_ response: APIResponse) -> String? {
-        guard let value = try? JSONParser.parse(response.body), let errors = value["errors"]?.arrayValue,
+        guard let value = try? JSONParser.parse(response.bodyBytes), let errors = value["errors"]?.arrayValue,
             errors.count == 1
         else { return nil }
         return errors[0].stringValue

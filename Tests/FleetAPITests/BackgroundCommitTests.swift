@@ -1,5 +1,6 @@
 import FleetAPI
 import FleetDomain
+import FleetJSON
 import FleetTestSupport
 import Glibc
 import Testing
@@ -140,6 +141,30 @@ import Testing
         let settlement = api.application.settleCommits()
         #expect(settlement.finishedBatches.count == 1)
         #expect(settlement.finishedBatches.first.map { $0 == nil } == true)
+    }
+
+    @Test func aCreatedDeploymentsBodyIsRenderedByTheThreadAsAReadRendersIt() throws {
+        let api = try backgroundHarness()
+        defer { api.application.stopCommittingInBackground() }
+        let response = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
+        #expect(response.status == 201)
+        let deferred = try #require(response.deferredBody, "the trigger's body was rendered on the loop")
+        #expect(response.body.isEmpty)
+        #expect(!deferred.isRendered)
+        _ = api.application.settleCommits()
+        _ = try #require(settleUntilFinished(api))
+        #expect(deferred.isRendered)
+
+        // What the thread rendered is what a read of the same page renders from the fleet.
+        let id = try #require(api.application.simulation.deployments.last?.id)
+        let read = api.send("GET", "/api/unstable/fleet/deployments/\(id)?page=0&limit=50")
+        #expect(read.status == 200)
+        #expect(!deferred.bytes.isEmpty)
+        #expect(try JSONParser.parse(deferred.bytes) == JSONParser.parse(read.bodyBytes))
+        // The journal shows it too.
+        let journal = api.send("GET", "/__fleetmock/requests?operation=TriggerFleetSchedule", appKey: nil, apiKey: nil)
+        let entry = try api.json(journal)["requests"]?.arrayValue?.first
+        #expect(entry?["response_body"]?.stringValue == String(decoding: deferred.bytes, as: UTF8.self))
     }
 
     @Test func stoppingCommitsWhatIsLeft() throws {
