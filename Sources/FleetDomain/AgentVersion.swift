@@ -70,12 +70,12 @@ public struct AgentVersionCatalog: Equatable, Sendable {
     /// The version a schedule's `version_to_latest` selects: the newest release whose major is the
     /// latest major minus `versionToLatest`. Pre-releases are never chosen by a strategy.
     public func version(forVersionToLatest versionToLatest: Int) throws(FleetError) -> AgentVersion {
-        let releases = versions.filter { !$0.isPrerelease }
-        guard let latestMajor = releases.first?.major else {
+        // Searched in place: a filtered copy of the catalogue cost every trigger an allocation.
+        guard let latestMajor = versions.first(where: { !$0.isPrerelease })?.major else {
             throw FleetError.noVersionForStrategy(versionToLatest: versionToLatest, major: -1)
         }
         let major = latestMajor - versionToLatest
-        guard let chosen = releases.first(where: { $0.major == major }) else {
+        guard let chosen = versions.first(where: { !$0.isPrerelease && $0.major == major }) else {
             throw FleetError.noVersionForStrategy(versionToLatest: versionToLatest, major: major)
         }
         return chosen

@@ -21,7 +21,8 @@ extension DeploymentKind {
                 if target.name.trimmingWhitespace().isEmpty {
                     throw FleetError.invalidField(path: itemPath + ".name", reason: "must not be empty")
                 }
-                if !seen.insert(target.name).inserted {
+                // One package, as every trigger has, cannot repeat: no set to build.
+                if targets.count > 1, !seen.insert(target.name).inserted {
                     throw FleetError.invalidField(path: itemPath + ".name", reason: "'\(target.name)' is named twice")
                 }
                 if target.version.trimmingWhitespace().isEmpty {
