@@ -16,7 +16,6 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <time.h>
-#include <sys/eventfd.h>
 
 #include <event2/event.h>
 #include <event2/http.h>

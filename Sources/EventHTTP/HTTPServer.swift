@@ -34,17 +34,11 @@ public final class HTTPServer {
     private var tickAction: (() -> Void)?
     /// Group commit: replies held until the end of the loop pass, and what decides their fate.
     private var holdsReply: (() -> Bool)?
-    private var passEnded: (() -> HeldReplies.Settlement)?
-    private var heldReplies: [HeldReply] = []
-    private var spareHeldReplies: [HeldReply] = []
-    /// Replies sealed with a batch of writes still being committed elsewhere, oldest batch first.
-    private var sealedReplies: [[HeldReply]] = []
+    private var passEnded: (() -> HTTPResponse?)?
+    private var heldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
+    private var spareHeldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
     private var passEndEvent: OpaquePointer?
     private var passEndScheduled = false
-    private var wakeUpEvent: OpaquePointer?
-    private var wakeUpAction: (() -> Void)?
-    private var wakeUpDescriptor: Int32 = -1
-    private var settleAfter = Int.max
 
     public init(handler: @escaping Handler) throws(HTTPServerError) {
         guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
@@ -76,8 +70,6 @@ public final class HTTPServer {
         if let timerEvent { event_free(timerEvent) }
         if let tickEvent { event_free(tickEvent) }
         if let passEndEvent { event_free(passEndEvent) }
-        if let wakeUpEvent { event_free(wakeUpEvent) }
-        if wakeUpDescriptor >= 0 { close(wakeUpDescriptor) }
         evhttp_free(http)
         event_base_free(base)
     }
@@ -137,25 +129,17 @@ public final class HTTPServer {
     }
 
     /// Holds each reply for which `holds()` answers true after its request was handled, until the
-    /// end of the current loop pass, when `passEnded()` runs once for all of them and says their
-    /// fate: send them as they are, or a reply instead of each (their writes were not kept); or seal
-    /// them with a batch committed elsewhere, to go when `settleHeldReplies` reports it finished.
+    /// end of the current loop pass, when `passEnded()` runs once for all of them: it returns nil
+    /// to send them as they are, or a reply to send instead of each (their writes were not kept).
     ///
     /// The pass's end is an event made active by the first held reply: libevent runs active
     /// events in order, so it runs after every request already read in this pass (group commit:
     /// one durable commit for all of them, and no reply before it).
-    ///
-    /// With `settleAfter`, the pass's end also comes early, as soon as that many replies are held
-    /// (for writes committed elsewhere, while the loop goes on: smaller batches, replies sooner).
-    public func holdRepliesUntilPassEnd(
-        while holds: @escaping () -> Bool, settleAfter: Int = .max,
-        passEnded: @escaping () -> HeldReplies.Settlement
-    ) {
+    public func holdRepliesUntilPassEnd(while holds: @escaping () -> Bool, passEnded: @escaping () -> HTTPResponse?) {
         guard passEndEvent == nil,
             let event = event_new(base, -1, 0, httpServerPassEndCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
         passEndEvent = event
-        self.settleAfter = max(1, settleAfter)
         holdsReply = holds
         self.passEnded = passEnded
     }
@@ -166,49 +150,6 @@ public final class HTTPServer {
         guard let passEndEvent, !passEndScheduled else { return }
         passEndScheduled = true
         event_active(passEndEvent, 0, 0)
-    }
-
-    /// Acts on what became of the held and sealed replies (a batch committed elsewhere finished).
-    public func settleHeldReplies(_ settlement: HeldReplies.Settlement) {
-        for replacement in settlement.finishedBatches {
-            guard !sealedReplies.isEmpty else { break }
-            send(sealedReplies.removeFirst(), replacement: replacement)
-        }
-        switch settlement.held {
-        case .keepHolding:
-            break
-        case .seal:
-            var held = spareHeldReplies
-            swap(&held, &heldReplies)
-            sealedReplies.append(held)
-            spareHeldReplies = []
-        case .send(let replacement):
-            var held = spareHeldReplies
-            swap(&held, &heldReplies)
-            send(held, replacement: replacement)
-            held.removeAll(keepingCapacity: true)
-            spareHeldReplies = held
-        }
-    }
-
-    /// Returns a function any thread may call to run `action` on this loop soon after (an eventfd
-    /// the loop watches); nil if none can be made. Several calls before the loop looks run it once.
-    public func makeWakeUp(_ action: @escaping () -> Void) -> LoopWakeUp? {
-        guard wakeUpEvent == nil else { return nil }
-        let descriptor = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
-        guard descriptor >= 0 else { return nil }
-        guard let event = event_new(
-            base, descriptor, Int16(EV_READ | EV_PERSIST), httpServerWakeUpCallback,
-            Unmanaged.passUnretained(self).toOpaque())
-        else {
-            close(descriptor)
-            return nil
-        }
-        event_add(event, nil)
-        wakeUpEvent = event
-        wakeUpDescriptor = descriptor
-        wakeUpAction = action
-        return LoopWakeUp(descriptor: descriptor)
     }
 
     /// Runs `action` on the loop whenever `signal` arrives.
@@ -273,8 +214,6 @@ public final class HTTPServer {
         if let holdsReply, holdsReply() {
             heldReplies.append((request, response))
             endPassSoon()
-            // A batch also ends once this many replies wait for it, mid-pass.
-            if heldReplies.count >= settleAfter, let passEnded { settleHeldReplies(passEnded()) }
             return
         }
         dispatch(response, to: request)
@@ -282,18 +221,15 @@ public final class HTTPServer {
 
     fileprivate func endPass() {
         passEndScheduled = false
-        guard let passEnded else { return }
-        settleHeldReplies(passEnded())
-    }
-
-    fileprivate func wakeUp() {
-        var count: UInt64 = 0
-        _ = Glibc.read(wakeUpDescriptor, &count, MemoryLayout<UInt64>.size)
-        wakeUpAction?()
-    }
-
-    /// Sends held replies, or `replacement` instead of each.
-    private func send(_ held: [HeldReply], replacement: HTTPResponse?) {
+        let replacement = passEnded?()
+        // Swapped with a spare list, so neither is ever copied (removing all from a list still
+        // shared would allocate a new one each pass).
+        var held = spareHeldReplies
+        swap(&held, &heldReplies)
+        defer {
+            held.removeAll(keepingCapacity: true)
+            spareHeldReplies = held
+        }
         for (request, response) in held {
             var reply = replacement ?? response
             let closes = response.headers.contains { $0.name == "Connection" && $0.value == "close" }
@@ -398,42 +334,6 @@ public final class HTTPServer {
 @available(*, unavailable)
 extension HTTPServer: Sendable {}
 
-private typealias HeldReply = (request: OpaquePointer, response: HTTPResponse)
-
-/// The fate of held replies, decided by whoever holds them back (group commit).
-public enum HeldReplies {
-    public enum Fate {
-        /// Keep holding the replies held since the last seal.
-        case keepHolding
-        /// Seal them with the batch of writes just handed over: they go when it finishes.
-        case seal
-        /// Send them, or this reply instead of each.
-        case send(replacement: HTTPResponse?)
-    }
-
-    public struct Settlement {
-        /// One entry per sealed batch finished since the last settlement, oldest first: nil sends
-        /// its replies as they are, else the reply each must become.
-        public var finishedBatches: [HTTPResponse?]
-        public var held: Fate
-
-        public init(finishedBatches: [HTTPResponse?] = [], held: Fate) {
-            self.finishedBatches = finishedBatches
-            self.held = held
-        }
-    }
-}
-
-/// Wakes a server's loop from another thread (see `HTTPServer.makeWakeUp`).
-public struct LoopWakeUp: Sendable {
-    let descriptor: Int32
-
-    public func signal() {
-        var one: UInt64 = 1
-        _ = Glibc.write(descriptor, &one, MemoryLayout<UInt64>.size)
-    }
-}
-
 // C callbacks capture nothing (a capturing @convention(c) closure crashes the 6.3 compiler): the
 // server arrives through the `void *` argument.
 
@@ -469,11 +369,6 @@ private func httpServerDelayedReplyCallback(_ fd: Int32, _ events: Int16, _ argu
 private func httpServerPassEndCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
     Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().endPass()
-}
-
-private func httpServerWakeUpCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
-    guard let argument else { return }
-    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().wakeUp()
 }
 
 private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {

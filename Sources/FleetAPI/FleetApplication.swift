@@ -51,16 +51,11 @@ public final class FleetApplication {
     var orgsWithOpenBatch: [Org] = []
     /// Set when a batch's writes were lost since the held replies were last sent.
     var batchLost = false
-    /// Background commit (`commitInBackground`): writes wait here, unwritten, until the pass ends;
-    /// then `commitThread` writes and commits them while the loop goes on.
-    var commitThread: CommitThread?
-    var unwrittenChanges: [(org: Org, changes: [FleetChange])] = []
-    /// Reply bodies the next batch renders once committed.
-    var unrenderedBodies: [DeferredBody] = []
-    /// The orgs of the batch the commit thread holds, nil when it holds none.
-    var batchInFlight: [Org]?
-    /// Outcomes of batches in flight that a control operation waited for, not yet reported.
-    var drainedBatches: [APIResponse?] = []
+    /// Background commit (`commitInBackground`): the thread that writes, and what it was given
+    /// since the last commit.
+    var writerThread: WriterThread?
+    var passHasBackgroundWork = false
+    var orgsWrittenInBackground: [Org] = []
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
@@ -275,14 +270,11 @@ public final class FleetApplication {
         simulation.apply(changes)
     }
 
-    /// Writes changes to the current org's store: committed at once, into its open batch, or (in
-    /// the background) at the end of the pass.
+    /// Writes changes to the current org's store: committed at once, or into its open batch (by
+    /// the writer thread, in the background).
     func write(_ changes: [FleetChange]) throws(FleetError) {
         guard groupsCommits else { return try persistence.persist(changes) }
-        if commitThread != nil {
-            if !changes.isEmpty { unwrittenChanges.append((current, changes)) }
-            return
-        }
+        if let writerThread { return writeInBackground(changes, on: writerThread) }
         // Noted before writing: even a write that fails may have opened the batch, which the end of
         // the pass must then close (and, if the failure lost it, report).
         if !orgsWithOpenBatch.contains(where: { $0 === current }) { orgsWithOpenBatch.append(current) }
@@ -293,7 +285,7 @@ public final class FleetApplication {
 
     /// True while some write is not yet committed: every reply must wait for `finishPass()`.
     public var hasUncommittedWrites: Bool {
-        !orgsWithOpenBatch.isEmpty || !unwrittenChanges.isEmpty || !unrenderedBodies.isEmpty || batchInFlight != nil
+        !orgsWithOpenBatch.isEmpty || passHasBackgroundWork
     }
 
     /// Commits every open batch. Returns nil when every write since the last call is durable; else
@@ -306,9 +298,9 @@ public final class FleetApplication {
     }
 
     /// Commits each org's open batch; an org whose writes were lost gets its committed state back.
-    /// In the background mode, waits for the batch in flight and commits the unwritten writes here.
+    /// In the background, waits for the writer thread's commit.
     func commitOpenBatches() {
-        if commitThread != nil { return commitEverythingNow() }
+        if let writerThread { return commitBackgroundWork(on: writerThread) }
         let orgs = orgsWithOpenBatch
         orgsWithOpenBatch.removeAll(keepingCapacity: true)
         for org in orgs {

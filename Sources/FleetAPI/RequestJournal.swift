@@ -75,8 +75,7 @@ public struct RequestJournal: Sendable {
     struct Body: Sendable {
         /// The body, or its first `limit` bytes when it is longer than `sharedUpTo`.
         private let kept: [UInt8]
-        /// A body rendered later, read only when the journal is (a control request, which waits
-        /// for every batch in flight, so it is rendered by then).
+        /// A body rendered later (by the writer thread), read only when the journal is.
         private let deferred: DeferredBody?
         let limit: Int
 

@@ -160,24 +160,13 @@ final class ServeCommand {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.
             // The pass's log lines go out then too, in one write.
             application.groupsCommits = true
-            // The writes then go to SQLite on the second core while this loop reads the next requests.
-            var inBackground = false
-            if options.backgroundCommit {
-                if let wakeUp = server.makeWakeUp({ [unowned self] in self.settleBackgroundCommits() }),
-                    application.commitInBackground(finished: { wakeUp.signal() })
-                {
-                    inBackground = true
-                } else {
-                    log.message(.warn, "no thread for background commits: they stay on the loop")
-                }
+            server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
+                [unowned self] in self.finishPass()
             }
-            // In the background a batch also closes after 8 held replies, mid-pass: a commit then costs
-            // this loop nothing, and smaller batches free replies sooner (and, measured with
-            // bench/profile.sh, a fifth less CPU per trigger than batches of a whole pass).
-            server.holdRepliesUntilPassEnd(
-                while: { [unowned application] in application.hasUncommittedWrites },
-                settleAfter: inBackground ? Self.backgroundBatchReplies : .max
-            ) { [unowned self] in self.finishPass() }
+            // The writes then go to SQLite on the second core while this loop handles the next requests.
+            if options.backgroundCommit, !application.commitInBackground() {
+                log.message(.warn, "no thread for background commits: they stay on the loop")
+            }
         }
         server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
         server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
@@ -227,9 +216,6 @@ final class ServeCommand {
         log.message(.info, "stopped")
     }
 
-    /// Held replies after which a background batch closes without waiting for the pass's end.
-    static let backgroundBatchReplies = 8
-
     /// Starts each loop on its own thread; if one cannot start, stops and joins those that did.
     private func startLoops(_ loops: [(server: HTTPServer, thread: EventLoopThread)]) throws(StartupError) {
         for (index, (server, thread)) in loops.enumerated() {
@@ -274,39 +260,15 @@ final class ServeCommand {
         return { deferred.bytes }
     }
 
-    /// The end of a loop pass with held replies: one commit for the pass's writes (or, in the
-    /// background, the hand-over of them), and what becomes of the replies.
-    private func finishPass() -> HeldReplies.Settlement {
-        guard let application else { return HeldReplies.Settlement(held: .send(replacement: nil)) }
-        let settlement = application.settleCommits()
+    /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
+    /// replies as they are; a reply instead of each when the writes were lost.
+    private func finishPass() -> HTTPResponse? {
+        let failure = application?.finishPass()
         log.flush()
-        return transportSettlement(settlement)
-    }
-
-    /// The commit thread finished a batch: its replies (and those waiting behind it) can go.
-    private func settleBackgroundCommits() {
-        guard let application, let server else { return }
-        server.settleHeldReplies(transportSettlement(application.settleCommits()))
-        log.flush()
-    }
-
-    private func transportSettlement(_ settlement: CommitSettlement) -> HeldReplies.Settlement {
-        var lost = false
-        func reply(_ failure: APIResponse?) -> HTTPResponse? {
-            guard let failure else { return nil }
-            lost = true
-            return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
-        }
-        let finished = settlement.finishedBatches.map(reply)
-        let held: HeldReplies.Fate
-        switch settlement.heldReplies {
-        case .keepHolding: held = .keepHolding
-        case .sealForCommit: held = .seal
-        case .send(let replacement): held = .send(replacement: reply(replacement))
-        }
+        guard let failure else { return nil }
         // An org went back to its committed state: its next rollout event may have moved.
-        if lost { rescheduleWakeUp() }
-        return HeldReplies.Settlement(finishedBatches: finished, held: held)
+        rescheduleWakeUp()
+        return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
     }
 
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even

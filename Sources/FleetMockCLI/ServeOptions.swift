@@ -142,7 +142,7 @@ struct ServeOptions: Equatable {
             }
         },
         Flag(name: "background-commit", environment: "FLEETMOCK_BACKGROUND_COMMIT", valueName: "on|off",
-             help: "on (default): with group commit, a pass's writes are written and committed on a thread of their own while the loop goes on (replies still wait for the commit); off: on the loop.") {
+             help: "on (default): with group commit, each request's writes (and a created deployment's reply body) are made on a thread of their own while the loop handles the next requests; the pass's replies still wait for its commit. off: all on the loop.") {
             (options, value) throws(UsageError) in
             switch value {
             case "on": options.backgroundCommit = true

@@ -1,0 +1,146 @@
+import FleetDomain
+import Glibc
+
+/// The thread that makes a pass's writes while the loop goes on handling the pass's requests: each
+/// request's changes are handed over as soon as it has planned them, reply bodies deferred to it
+/// are rendered in turn, and at the pass's end the loop asks for the commit and waits for it.
+///
+/// The one place FleetAPI crosses threads. Work goes in under the mutex and the commit's outcome
+/// comes back the same way. The stores are not Sendable: the loop leaves them alone while the
+/// thread has work (it touches them only after `commitAndWait`, before handing over more).
+final class WriterThread: @unchecked Sendable {
+    enum Work {
+        case write(orgID: String, persistence: FleetPersistence, changes: [FleetChange])
+        case render(DeferredBody)
+        /// Commit every store written since the last commit; an org one of whose writes failed
+        /// has all of them rolled back instead.
+        case commit
+    }
+
+    // Allocated: a pthread object must not move, and a stored property's address is not fixed.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let workArrived = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let committed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var thread: pthread_t?
+    // Guarded by `mutex`.
+    private var queue: [Work] = []
+    private var idle = false
+    private var outcome: Set<String>?
+    private var stopping = false
+    // The thread's own, between commits.
+    private var storesWritten: [(orgID: String, persistence: FleetPersistence)] = []
+    private var orgsLost: Set<String> = []
+
+    /// nil if no thread can be started.
+    init?() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(workArrived, nil)
+        pthread_cond_init(committed, nil)
+        var handle = pthread_t()
+        // The thread holds a reference until it ends.
+        let context = Unmanaged.passRetained(self).toOpaque()
+        guard pthread_create(&handle, nil, writerThreadMain, context) == 0 else {
+            Unmanaged<WriterThread>.fromOpaque(context).release()
+            return nil
+        }
+        thread = handle
+    }
+
+    deinit {
+        pthread_cond_destroy(committed)
+        pthread_cond_destroy(workArrived)
+        pthread_mutex_destroy(mutex)
+        committed.deallocate()
+        workArrived.deallocate()
+        mutex.deallocate()
+    }
+
+    func enqueue(_ work: Work) {
+        pthread_mutex_lock(mutex)
+        queue.append(work)
+        // A busy thread finds the work when it looks next: no wake-up (a system call) per request.
+        if idle { pthread_cond_signal(workArrived) }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Commits everything handed over so far and returns the orgs whose writes were lost.
+    func commitAndWait() -> Set<String> {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        queue.append(.commit)
+        if idle { pthread_cond_signal(workArrived) }
+        while outcome == nil { pthread_cond_wait(committed, mutex) }
+        let lost = outcome ?? []
+        outcome = nil
+        return lost
+    }
+
+    /// Ends the thread once it has done what it was given; waits for it.
+    func stop() {
+        pthread_mutex_lock(mutex)
+        stopping = true
+        pthread_cond_signal(workArrived)
+        pthread_mutex_unlock(mutex)
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+    }
+
+    fileprivate func run() {
+        var taken: [Work] = []
+        pthread_mutex_lock(mutex)
+        while true {
+            while queue.isEmpty && !stopping {
+                idle = true
+                pthread_cond_wait(workArrived, mutex)
+                idle = false
+            }
+            if queue.isEmpty { break }
+            swap(&taken, &queue)
+            pthread_mutex_unlock(mutex)
+            for work in taken { perform(work) }
+            taken.removeAll(keepingCapacity: true)
+            pthread_mutex_lock(mutex)
+        }
+        pthread_mutex_unlock(mutex)
+    }
+
+    private func perform(_ work: Work) {
+        switch work {
+        case .write(let orgID, let persistence, let changes):
+            if !storesWritten.contains(where: { $0.orgID == orgID }) { storesWritten.append((orgID, persistence)) }
+            guard !orgsLost.contains(orgID) else { return }
+            do {
+                try persistence.persistInBatch(changes)
+            } catch {
+                orgsLost.insert(orgID)
+            }
+        case .render(let body):
+            body.renderIfNeeded()
+        case .commit:
+            for (orgID, persistence) in storesWritten {
+                if orgsLost.contains(orgID) {
+                    persistence.rollbackBatch()
+                    continue
+                }
+                do {
+                    try persistence.commitBatch()
+                } catch {
+                    orgsLost.insert(orgID)
+                }
+            }
+            let lost = orgsLost
+            storesWritten.removeAll(keepingCapacity: true)
+            orgsLost.removeAll()
+            pthread_mutex_lock(mutex)
+            outcome = lost
+            pthread_cond_signal(committed)
+            pthread_mutex_unlock(mutex)
+        }
+    }
+}
+
+private func writerThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    guard let context else { return nil }
+    Unmanaged<WriterThread>.fromOpaque(context).takeRetainedValue().run()
+    return nil
+}
