@@ -15,6 +15,17 @@ final class WriterThread: @unchecked Sendable {
         /// Commit every store written since the last commit; an org one of whose writes failed
         /// has all of them rolled back instead.
         case commit
+
+        /// A created deployment (its plan to encode) or a body to render: more work than waking
+        /// the thread costs.
+        var isHeavy: Bool {
+            switch self {
+            case .write(_, _, let changes):
+                return changes.contains { if case .deploymentCreated = $0 { true } else { false } }
+            case .render, .commit:
+                return true
+            }
+        }
     }
 
     // Allocated: a pthread object must not move, and a stored property's address is not fixed.
@@ -58,10 +69,14 @@ final class WriterThread: @unchecked Sendable {
     func enqueue(_ work: Work) {
         pthread_mutex_lock(mutex)
         queue.append(work)
-        // A busy thread finds the work when it looks next: no wake-up (a system call) per request.
-        if idle { pthread_cond_signal(workArrived) }
+        // A busy thread finds the work when it looks next. An idle one is woken (a system call, and
+        // the caches of two cores to bring in step) for work worth it: a cancel's one statement
+        // costs less than the wake-up, so light work waits for a pile of it or the commit.
+        if idle, work.isHeavy || queue.count >= Self.lightWorkPerWakeUp { pthread_cond_signal(workArrived) }
         pthread_mutex_unlock(mutex)
     }
+
+    static let lightWorkPerWakeUp = 32
 
     /// Commits everything handed over so far and returns the orgs whose writes were lost.
     func commitAndWait() -> Set<String> {

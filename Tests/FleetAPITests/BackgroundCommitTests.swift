@@ -35,6 +35,22 @@ import Testing
         #expect(stored == [first, second])
     }
 
+    @Test func lightWritesAloneWaitForThePassesEndAndAreCommittedThen() throws {
+        let api = backgroundHarness()
+        defer { api.application.stopCommittingInBackground() }
+        let id = try api.trigger()
+        #expect(api.application.finishPass() == nil)
+        // A cancel is one statement: the thread is not woken for it, the commit takes it.
+        #expect(api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel").status == 204)
+        #expect(api.application.hasUncommittedWrites)
+        #expect(api.application.finishPass() == nil)
+        guard case .deploymentCanceled(let canceled, _)? = api.persistence.persisted.last?.first else {
+            Issue.record("the cancel was not committed")
+            return
+        }
+        #expect(canceled == id)
+    }
+
     @Test func readsHoldNothingWhenNothingIsUncommitted() {
         let api = backgroundHarness()
         defer { api.application.stopCommittingInBackground() }
