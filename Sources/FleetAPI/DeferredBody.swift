@@ -4,11 +4,17 @@ import Synchronization
 /// so the loop spends no time on it. Whoever reads it first renders it, under a lock: the loop
 /// normally reads it only after the pass's commit, by when the writer thread has rendered it.
 public final class DeferredBody: Sendable {
-    private let render: @Sendable () -> [UInt8]
-    private let rendered = Mutex<[UInt8]?>(nil)
+    private struct State {
+        /// Dropped once rendered: it holds what it renders from (a whole deployment), and the
+        /// journal keeps the body long after.
+        var render: (@Sendable () -> [UInt8])?
+        var bytes: [UInt8]?
+    }
 
-    init(_ render: @escaping @Sendable () -> [UInt8]) {
-        self.render = render
+    private let state: Mutex<State>
+
+    public init(_ render: @escaping @Sendable () -> [UInt8]) {
+        state = Mutex(State(render: render, bytes: nil))
     }
 
     func renderIfNeeded() {
@@ -16,14 +22,15 @@ public final class DeferredBody: Sendable {
     }
 
     /// Whether it was rendered (by the writer thread, or by reading `bytes`).
-    public var isRendered: Bool { rendered.withLock { $0 != nil } }
+    public var isRendered: Bool { state.withLock { $0.bytes != nil } }
 
     /// The body, rendered now if it was not yet.
     public var bytes: [UInt8] {
-        rendered.withLock { rendered in
-            if let rendered { return rendered }
-            let bytes = render()
-            rendered = bytes
+        state.withLock { state in
+            if let bytes = state.bytes { return bytes }
+            let bytes = state.render?() ?? []
+            state.bytes = bytes
+            state.render = nil
             return bytes
         }
     }

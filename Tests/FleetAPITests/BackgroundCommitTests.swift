@@ -133,3 +133,24 @@ import Testing
         #expect(api.persistence.persisted.count == 2)
     }
 }
+
+@Suite struct DeferredBodyTests {
+    private final class Captured: Sendable {}
+
+    @Test func renderingOnceLetsGoOfWhatItRendersFrom() {
+        weak var captured: Captured?
+        let body: DeferredBody
+        do {
+            let value = Captured()
+            captured = value
+            body = DeferredBody { withExtendedLifetime(value) { Array("rendered".utf8) } }
+        }
+        // Held until rendered (a deployment, for a created one's reply)...
+        #expect(captured != nil)
+        #expect(!body.isRendered)
+        #expect(body.bytes == Array("rendered".utf8))
+        // ...and not after: the journal keeps bodies long after their replies.
+        #expect(captured == nil)
+        #expect(body.bytes == Array("rendered".utf8))
+    }
+}
