@@ -44,8 +44,9 @@ extension FleetApplication {
         passHasBackgroundWork = true
     }
 
-    /// Waits for the writer thread to commit the pass; an org whose writes were lost gets its
-    /// committed state back, and the replies held for the pass fail (`batchLost`).
+    /// Waits for the writer thread to commit the pass; an org whose writes were lost (all of them,
+    /// when a write failed) gets its committed state back, and the replies held for the pass fail
+    /// (`batchLost`).
     func commitBackgroundWork(on writerThread: WriterThread) {
         guard passHasBackgroundWork else { return }
         let lost = writerThread.commitAndWait()
@@ -60,9 +61,10 @@ extension FleetApplication {
         }
     }
 
-    /// Drops the org's writes not yet committed (its store is closing): a background write to it
-    /// must be finished first, so the pass is committed now.
-    func forgetUncommittedWrites(of org: Org) {
+    /// Before the org's store closes: a write the writer thread may still be making to it is
+    /// finished (the pass is committed now); on the loop, the org's open batch is dropped (closing
+    /// the store rolls it back).
+    func settleWritesBeforeClosingStore(of org: Org) {
         if let writerThread { commitBackgroundWork(on: writerThread) }
         orgsWithOpenBatch.removeAll { $0 === org }
     }

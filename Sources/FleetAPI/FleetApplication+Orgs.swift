@@ -89,7 +89,7 @@ extension FleetApplication {
         do {
             try orgHosting.saveRecord(record)
         } catch {
-            forgetUncommittedWrites(of: org)  // its store closes now: nothing to commit
+            settleWritesBeforeClosingStore(of: org)
             orgHosting.removeStore(org: id)
             throw error
         }
@@ -106,7 +106,7 @@ extension FleetApplication {
         clearFaults(of: org)
         unregister(org)
         // Its store closes now: nothing of it is left to commit at the end of the pass.
-        forgetUncommittedWrites(of: org)
+        settleWritesBeforeClosingStore(of: org)
         orgHosting.removeStore(org: id)
     }
 

@@ -6,8 +6,11 @@ import FleetJSON
 /// Every `/api/` request runs the same pipeline, in the documented order: route (404) →
 /// credentials (401) → permission (403) → rate limit (429) → input (400) → existence (404) → command
 /// → persist (all or nothing: its own transaction, or a savepoint in the pass's batch with group
-/// commit) → apply → encode. A failure at any step leaves state untouched.
-/// Single-threaded: the transport calls it on one loop.
+/// commit) → apply → encode. A failure at any step leaves state untouched. With background commit
+/// the persist step is handed to the writer thread and memory is applied at once; a write that
+/// then fails takes the whole pass back at its end, before any of its replies leaves.
+/// Single-threaded: the transport calls it on one loop (the writer thread sees only the values
+/// handed to it).
 public final class FleetApplication {
     /// Every org by id, the default one (the fixtures' keys) included.
     private(set) var orgs: [String: Org]
@@ -264,7 +267,8 @@ public final class FleetApplication {
     }
 
     /// Persists planned changes, then applies them: memory never gets ahead of the store's writes
-    /// (with group commit, no reply leaves before they are committed).
+    /// (with group commit, no reply leaves before they are committed; in the background, the writes
+    /// are only handed over here, and a failure puts memory back at the pass's end).
     func commit(_ changes: [FleetChange]) throws(FleetError) {
         try write(changes)
         simulation.apply(changes)

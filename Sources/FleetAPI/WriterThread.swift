@@ -12,8 +12,8 @@ final class WriterThread: @unchecked Sendable {
     enum Work {
         case write(orgID: String, persistence: FleetPersistence, changes: [FleetChange])
         case render(DeferredBody)
-        /// Commit every store written since the last commit; an org one of whose writes failed
-        /// has all of them rolled back instead.
+        /// Commit every store written since the last commit; if any write failed, roll them all
+        /// back instead.
         case commit
 
         /// A created deployment (its plan to encode) or a body to render: more work than waking
@@ -112,44 +112,59 @@ final class WriterThread: @unchecked Sendable {
             if queue.isEmpty { break }
             swap(&taken, &queue)
             pthread_mutex_unlock(mutex)
-            for work in taken { perform(work) }
+            var commitOutcome: Set<String>?
+            for work in taken {
+                if let lost = perform(work) { commitOutcome = lost }
+            }
+            // Let go of the stores and bodies before the loop hears of the commit: from then on
+            // it may close a store, and must be the one to free it.
             taken.removeAll(keepingCapacity: true)
             pthread_mutex_lock(mutex)
+            if let commitOutcome {
+                outcome = commitOutcome
+                pthread_cond_signal(committed)
+            }
         }
         pthread_mutex_unlock(mutex)
     }
 
-    private func perform(_ work: Work) {
+    /// Does one piece of work; for a commit, returns the orgs whose writes were lost.
+    private func perform(_ work: Work) -> Set<String>? {
         switch work {
         case .write(let orgID, let persistence, let changes):
             if !storesWritten.contains(where: { $0.orgID == orgID }) { storesWritten.append((orgID, persistence)) }
-            guard !orgsLost.contains(orgID) else { return }
+            guard orgsLost.isEmpty else { return nil }
             do {
                 try persistence.persistInBatch(changes)
             } catch {
                 orgsLost.insert(orgID)
             }
+            return nil
         case .render(let body):
             body.renderIfNeeded()
+            return nil
         case .commit:
-            for (orgID, persistence) in storesWritten {
-                if orgsLost.contains(orgID) {
+            defer {
+                storesWritten.removeAll(keepingCapacity: true)
+                orgsLost.removeAll()
+            }
+            // A failed write fails every reply of the pass, so the whole pass is taken back, in
+            // every org it wrote to: no 500 reports a change that was kept.
+            if !orgsLost.isEmpty {
+                for (orgID, persistence) in storesWritten {
                     persistence.rollbackBatch()
-                    continue
+                    orgsLost.insert(orgID)
                 }
+                return orgsLost
+            }
+            for (orgID, persistence) in storesWritten {
                 do {
                     try persistence.commitBatch()
                 } catch {
                     orgsLost.insert(orgID)
                 }
             }
-            let lost = orgsLost
-            storesWritten.removeAll(keepingCapacity: true)
-            orgsLost.removeAll()
-            pthread_mutex_lock(mutex)
-            outcome = lost
-            pthread_cond_signal(committed)
-            pthread_mutex_unlock(mutex)
+            return orgsLost
         }
     }
 }

@@ -135,20 +135,12 @@ struct ServeOptions: Equatable {
         Flag(name: "group-commit", environment: "FLEETMOCK_GROUP_COMMIT", valueName: "on|off",
              help: "on (default): the writes of one event-loop pass share one commit, and no reply leaves before it; off: one commit per request. Always off with --loops above 1.") {
             (options, value) throws(UsageError) in
-            switch value {
-            case "on": options.groupCommit = true
-            case "off": options.groupCommit = false
-            default: throw UsageError("--group-commit must be on or off, got '\(value)'")
-            }
+            options.groupCommit = try onOrOff(value, flag: "group-commit")
         },
         Flag(name: "background-commit", environment: "FLEETMOCK_BACKGROUND_COMMIT", valueName: "on|off",
              help: "on (default): with group commit, each request's writes (and a created deployment's reply body) are made on a thread of their own while the loop handles the next requests; the pass's replies still wait for its commit. off: all on the loop.") {
             (options, value) throws(UsageError) in
-            switch value {
-            case "on": options.backgroundCommit = true
-            case "off": options.backgroundCommit = false
-            default: throw UsageError("--background-commit must be on or off, got '\(value)'")
-            }
+            options.backgroundCommit = try onOrOff(value, flag: "background-commit")
         },
         Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
              help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {
@@ -214,6 +206,15 @@ struct ServeOptions: Equatable {
         }
         lines.append("  -h, --help".padding(toLength: 34) + "Show this help.")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// An on|off flag's value.
+private func onOrOff(_ value: String, flag: String) throws(UsageError) -> Bool {
+    switch value {
+    case "on": return true
+    case "off": return false
+    default: throw UsageError("--\(flag) must be on or off, got '\(value)'")
     }
 }
 

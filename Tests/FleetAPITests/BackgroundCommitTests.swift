@@ -35,12 +35,12 @@ import Testing
         #expect(stored == [first, second])
     }
 
-    @Test func lightWritesAloneWaitForThePassesEndAndAreCommittedThen() throws {
+    @Test func aCancelAloneIsCommittedAtThePassesEnd() throws {
         let api = backgroundHarness()
         defer { api.application.stopCommittingInBackground() }
         let id = try api.trigger()
         #expect(api.application.finishPass() == nil)
-        // A cancel is one statement: the thread is not woken for it, the commit takes it.
+        // A cancel is one statement, too light to wake the thread for: the commit brings it along.
         #expect(api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel").status == 204)
         #expect(api.application.hasUncommittedWrites)
         #expect(api.application.finishPass() == nil)
@@ -89,6 +89,36 @@ import Testing
         #expect(failure.status == 500)
         #expect(api.persistence.rollbacks == 1)
         #expect(api.persistence.persisted.isEmpty)
+        #expect(api.application.simulation.deployments.isEmpty)
+    }
+
+    @Test func aFailedWriteInOneOrgTakesBackTheOtherOrgsWritesOfThePass() throws {
+        let api = backgroundHarness()
+        defer { api.application.stopCommittingInBackground() }
+        let created = try api.json(api.send("POST", "/__fleetmock/orgs", appKey: nil, apiKey: nil))
+        let orgID = try #require(created["org"]?.stringValue)
+        let (orgAPIKey, orgAppKey) = (created["api_key"]?.stringValue, created["app_key"]?.stringValue)
+        let orgStore = try #require(api.orgHosting.stores[orgID])
+        orgStore.committedState = TestFleet.simulation().snapshot
+
+        // The default org's write fails on the thread; the other org's, in the same pass, was fine.
+        api.persistence.failNextWrite = true
+        _ = try api.trigger()
+        let other = api.send(
+            "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: orgAppKey,
+            apiKey: orgAPIKey)
+        #expect(other.status == 201)
+        let otherID = try #require(try api.json(other)["data"]?["id"]?.stringValue)
+
+        // Every reply of the pass fails, so none of its writes may stay, in either org.
+        let failure = try #require(api.application.finishPass())
+        #expect(failure.status == 500)
+        #expect(orgStore.rollbacks == 1)
+        #expect(orgStore.persisted.isEmpty)
+        #expect(api.persistence.persisted.isEmpty)
+        #expect(
+            api.send("GET", "/api/unstable/fleet/deployments/\(otherID)", appKey: orgAppKey, apiKey: orgAPIKey).status
+                == 404)
         #expect(api.application.simulation.deployments.isEmpty)
     }
 
