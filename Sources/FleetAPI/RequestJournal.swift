@@ -17,7 +17,7 @@ public struct RequestJournal: Sendable {
         /// Kept as the bytes received and sent (cut at the journal's limit), turned into text only
         /// when someone reads the journal: recording runs on every request, reading rarely.
         let requestBytes: Body
-        let responseBytes: Body
+        var responseBytes: Body
         public var requestBody: String { requestBytes.text }
         public var responseBody: String { responseBytes.text }
         /// For a request no route served: the route it came closest to.
@@ -42,6 +42,8 @@ public struct RequestJournal: Sendable {
     /// Where the oldest entry is once the ring is full.
     private var start = 0
     private var nextSequence = 1
+    /// Entries whose response body is still deferred, by index and sequence.
+    private var entriesWithDeferredBodies: [(index: Int, sequence: Int)] = []
 
     public init(capacity: Int = 1_000, bodyLimit: Int = 4_096) {
         self.capacity = max(1, capacity)
@@ -63,11 +65,31 @@ public struct RequestJournal: Sendable {
                 ?? Body(responseBody, limit: bodyLimit),
             nearMatch: nearMatch, fault: fault)
         nextSequence += 1
+        cutRenderedBodies()
+        let index: Int
         if entries.count < capacity {
+            index = entries.count
             entries.append(entry)
         } else {
+            index = start
             entries[start] = entry
             start = (start + 1) % capacity
+        }
+        if deferredResponseBody != nil { entriesWithDeferredBodies.append((index, entry.sequence)) }
+    }
+
+    /// Deferred bodies are kept whole until rendered; once they are, they are cut to the journal's
+    /// limit like any other, so the journal stays bounded (a page of hosts with many packages
+    /// runs to tens of kilobytes).
+    private mutating func cutRenderedBodies() {
+        entriesWithDeferredBodies.removeAll { index, sequence in
+            // The ring may have put a newer entry there since.
+            guard index < entries.count, entries[index].sequence == sequence,
+                let deferred = entries[index].responseBytes.deferred
+            else { return true }
+            guard deferred.isRendered else { return false }
+            entries[index].responseBytes = Body(deferred.bytes, limit: bodyLimit)
+            return true
         }
     }
 
@@ -76,7 +98,7 @@ public struct RequestJournal: Sendable {
         /// The body, or its first `limit` bytes when it is longer than `sharedUpTo`.
         private let kept: [UInt8]
         /// A body rendered later (by the writer thread), read only when the journal is.
-        private let deferred: DeferredBody?
+        let deferred: DeferredBody?
         let limit: Int
 
         init(_ body: [UInt8], limit: Int) {
@@ -89,7 +111,7 @@ public struct RequestJournal: Sendable {
             self.limit = limit
         }
 
-        /// Holds the whole deferred body: the deployments it is used for stay under `sharedUpTo`.
+        /// Holds the whole deferred body until the journal cuts it, once rendered.
         init(deferred: DeferredBody, limit: Int) {
             kept = []
             ownCount = 0
@@ -125,6 +147,7 @@ public struct RequestJournal: Sendable {
 
     public mutating func clear() {
         entries.removeAll()
+        entriesWithDeferredBodies.removeAll()
         start = 0
     }
 

@@ -183,4 +183,27 @@ import Testing
         #expect(captured == nil)
         #expect(body.bytes == Array("rendered".utf8))
     }
+
+    @Test func theJournalCutsADeferredBodyOnceItIsRendered() {
+        var journal = RequestJournal(capacity: 10, bodyLimit: 8)
+        weak var kept: DeferredBody?
+        func record(_ body: DeferredBody?) {
+            journal.record(
+                time: TestFleet.start, method: "POST", target: "/t", operation: nil, org: "default", status: 201,
+                durationMicroseconds: 1, requestBody: [], responseBody: [], deferredResponseBody: body, nearMatch: nil,
+                fault: nil)
+        }
+        do {
+            let body = DeferredBody { Array(repeating: UInt8(ascii: "x"), count: 100) }
+            kept = body
+            record(body)
+            _ = body.bytes  // rendered, as the writer thread does before the reply goes
+        }
+        // The journal held the whole body until the next request; then only its first 8 bytes.
+        #expect(kept != nil)
+        record(nil)
+        #expect(kept == nil)
+        let entries = journal.entries(matching: RequestJournal.Filter())
+        #expect(entries.first?.responseBody == "xxxxxxxx…[92 more bytes]")
+    }
 }
