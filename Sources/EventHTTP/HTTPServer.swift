@@ -281,8 +281,9 @@ public final class HTTPServer {
         let events = evhttp_request_get_connection(request).flatMap { evhttp_connection_get_bufferevent($0) }
         evhttp_send_reply(request, Int32(response.status), nil, nil)
         // libevent writes a reply at the socket's next write event, after every other event of
-        // this loop pass: written here instead, it leaves while its bytes are still in the cache
-        // (a tenth more triggers a second, bench/profile.sh). Whatever the socket does not take now
+        // this loop pass: written here instead, it leaves at once (a tenth more triggers a second
+        // under load, bench/alternate_loads.sh; a client sending one request at a time went 3.8x
+        // faster, bench/soak.py). Whatever the socket does not take now
         // the write event sends as before; when it finds nothing left it still tells evhttp the
         // reply is out (libevent 2.1's writecb runs the callback on `res || !connected`), so the
         // connection reads its next request as usual. (Checked on 2.1.12 by logging the output
