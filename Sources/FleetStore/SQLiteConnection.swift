@@ -162,12 +162,13 @@ public final class SQLiteConnection {
     }
 
     /// Rolls the open batch back, if any, and forgets a lost one: nothing since the last commit stays.
+    /// Any transaction still open goes, even one a failed ROLLBACK left behind, which would
+    /// otherwise make every later BEGIN fail.
     public func rollbackBatch() {
         batchLost = false
-        guard batchOpen else { return }
         batchOpen = false
         resetStatements()
-        try? statement("ROLLBACK").run()
+        if let handle, sqlite3_get_autocommit(handle) == 0 { try? statement("ROLLBACK").run() }
     }
 
     private func resetStatements() {

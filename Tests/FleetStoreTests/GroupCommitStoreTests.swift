@@ -107,4 +107,33 @@ import Testing
         while try rows.step() { values.append(rows.int64(at: 0)) }
         #expect(values == [1, 2])
     }
+
+    @Test func rollingABatchBackTakesEveryWriteAndEvenAStrayTransaction() throws {
+        let connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+        func insert(_ value: Int64) throws(SQLiteError) {
+            try connection.singleStatement { () throws(SQLiteError) in
+                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
+            }
+        }
+        func count() throws -> Int64 {
+            try connection.statement("SELECT count(*) FROM t").firstRow { $0.int64(at: 0) } ?? -1
+        }
+        try connection.beginBatch()
+        try insert(1)
+        try insert(2)
+        connection.rollbackBatch()
+        #expect(!connection.batchOpen)
+        #expect(try count() == 0)
+
+        // A transaction left open behind the batch's back (as a ROLLBACK that failed would leave
+        // one) is rolled back too, so the next batch can begin.
+        try connection.execute("BEGIN")
+        try connection.execute("INSERT INTO t (x) VALUES (3)")
+        connection.rollbackBatch()
+        try connection.beginBatch()
+        try insert(4)
+        try connection.commitBatch()
+        #expect(try count() == 1)
+    }
 }
