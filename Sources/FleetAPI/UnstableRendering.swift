@@ -13,20 +13,23 @@ enum UnstableRendering {
     /// is asked for: with them the page renders without the fleet, on any thread.
     struct PageVersions: Sendable {
         let page: HostPage
-        let firstPosition: Int
+        /// The positions of the operations on the page (empty past the last page).
+        let positions: Range<Int>
         let packageCount: Int
-        /// Host by host from `firstPosition`, package by package within a host.
+        /// Host by host over `positions`, package by package within a host.
         private let versions: [String?]
 
         init(_ deployment: Deployment, page: HostPage, fleet: FleetSimulation) {
             self.page = page
             let packages = deployment.packages
-            firstPosition = page.page * page.limit
+            // Any page number is accepted: one whose first position overflows is past the end.
+            let (product, overflows) = page.page.multipliedReportingOverflow(by: page.limit)
+            let first = overflows ? deployment.operations.count : min(product, deployment.operations.count)
+            positions = first..<min(first + page.limit, deployment.operations.count)
             packageCount = packages.count
-            let end = max(firstPosition, min(firstPosition + page.limit, deployment.operations.count))
             var versions: [String?] = []
-            versions.reserveCapacity((end - firstPosition) * packages.count)
-            for position in firstPosition..<end {
+            versions.reserveCapacity(positions.count * packages.count)
+            for position in positions {
                 for package in packages {
                     // One package, the usual case, by position; several by key, as the v2 surface reads them.
                     versions.append(
@@ -39,7 +42,7 @@ enum UnstableRendering {
         }
 
         func current(atPosition position: Int, package offset: Int) -> String? {
-            versions[(position - firstPosition) * packageCount + offset]
+            versions[(position - positions.lowerBound) * packageCount + offset]
         }
     }
 
@@ -50,8 +53,7 @@ enum UnstableRendering {
     static func deploymentResponse(_ deployment: Deployment, hosts versions: PageVersions) -> [UInt8] {
         // About 220 bytes a host: sized once rather than grown (and copied) twice for a full page.
         let page = versions.page
-        let hostsOnPage = max(0, min(page.limit, deployment.operations.count - page.page * page.limit))
-        var writer = JSONWriter(reservingCapacity: 1024 + 256 * hostsOnPage)
+        var writer = JSONWriter(reservingCapacity: 1024 + 256 * versions.positions.count)
         writer.beginObject()
         writer.key("data")
         writeDeployment(deployment, hosts: versions, into: &writer)
@@ -104,16 +106,12 @@ enum UnstableRendering {
         if let hosts {
             writer.key("hosts")
             writer.beginArray()
-            let start = hosts.firstPosition
-            if start < deployment.operations.count {
-                // By position: binding each operation would copy it (five references retained).
-                let packages = deployment.packages
-                var tails: [HostTail] = []
-                for position in start..<min(start + hosts.page.limit, deployment.operations.count) {
-                    writeHost(
-                        at: position, of: deployment, packages: packages, versions: hosts, reusing: &tails,
-                        into: &writer)
-                }
+            // By position: binding each operation would copy it (five references retained).
+            let packages = deployment.packages
+            var tails: [HostTail] = []
+            for position in hosts.positions {
+                writeHost(
+                    at: position, of: deployment, packages: packages, versions: hosts, reusing: &tails, into: &writer)
             }
             writer.endArray()
         }

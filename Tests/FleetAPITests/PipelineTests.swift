@@ -127,6 +127,10 @@ import Testing
         ]))
         let past = try api.json(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=4&page=9"))
         #expect(past["data"]?["attributes"]?["hosts"] == .array([]))
+        // A page whose first host's position overflows is past the end too (it trapped the server).
+        let far = api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=50&page=\(Int.max)")
+        #expect(far.status == 200)
+        #expect(try api.json(far)["data"]?["attributes"]?["hosts"] == .array([]))
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=0").status == 400)
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=101").status == 400)
     }
