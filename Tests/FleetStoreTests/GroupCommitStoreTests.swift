@@ -50,21 +50,10 @@ import Testing
     }
 
     @Test func aBatchSQLiteRolledBackIsReportedAtCommitAndNoWriteBuildsOnItBefore() throws {
-        let connection = try SQLiteConnection(path: ":memory:")
-        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-        func insert(_ value: Int64) throws(SQLiteError) {
-            try connection.transaction { () throws(SQLiteError) in
-                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
-            }
-        }
-        func values() throws -> [Int64] {
-            let rows = try connection.statement("SELECT x FROM t ORDER BY x")
-            var values: [Int64] = []
-            while try rows.step() { values.append(rows.int64(at: 0)) }
-            return values
-        }
+        let table = try IntegerTable()
+        let connection = table.connection
         try connection.beginBatch()
-        try insert(1)
+        try table.insertInTransaction(1)
         // As SQLite does on a full disk or an I/O error: the whole transaction ends with the error.
         #expect(throws: SQLiteError.self) {
             try connection.transaction { () throws(SQLiteError) in
@@ -76,12 +65,12 @@ import Testing
         // Later writes of the pass would build on the lost ones: refused until the loss is reported.
         #expect(throws: SQLiteError.self) { try connection.beginBatch() }
         #expect(throws: SQLiteError.self) { try connection.commitBatch() }
-        #expect(try values() == [])
+        #expect(try table.values() == [])
         // Reported once: the next batch works.
         try connection.beginBatch()
-        try insert(2)
+        try table.insertInTransaction(2)
         try connection.commitBatch()
-        #expect(try values() == [2])
+        #expect(try table.values() == [2])
     }
 }
 
@@ -89,42 +78,26 @@ import Testing
 /// only itself.
 @Suite struct SingleStatementBatchTests {
     @Test func aFailedSingleStatementLeavesTheBatchAndItsOtherWrites() throws {
-        let connection = try SQLiteConnection(path: ":memory:")
-        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-        func insert(_ value: Int64) throws(SQLiteError) {
-            try connection.singleStatement { () throws(SQLiteError) in
-                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
-            }
-        }
+        let table = try IntegerTable()
+        let connection = table.connection
         try connection.beginBatch()
-        try insert(1)
-        #expect(throws: SQLiteError.self) { try insert(1) }  // primary key
+        try table.insertAsSingleStatement(1)
+        #expect(throws: SQLiteError.self) { try table.insertAsSingleStatement(1) }  // primary key
         #expect(connection.batchOpen)
-        try insert(2)
+        try table.insertAsSingleStatement(2)
         try connection.commitBatch()
-        let rows = try connection.statement("SELECT x FROM t ORDER BY x")
-        var values: [Int64] = []
-        while try rows.step() { values.append(rows.int64(at: 0)) }
-        #expect(values == [1, 2])
+        #expect(try table.values() == [1, 2])
     }
 
     @Test func rollingABatchBackTakesEveryWriteAndEvenAStrayTransaction() throws {
-        let connection = try SQLiteConnection(path: ":memory:")
-        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
-        func insert(_ value: Int64) throws(SQLiteError) {
-            try connection.singleStatement { () throws(SQLiteError) in
-                try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
-            }
-        }
-        func count() throws -> Int64 {
-            try connection.statement("SELECT count(*) FROM t").firstRow { $0.int64(at: 0) } ?? -1
-        }
+        let table = try IntegerTable()
+        let connection = table.connection
         try connection.beginBatch()
-        try insert(1)
-        try insert(2)
+        try table.insertAsSingleStatement(1)
+        try table.insertAsSingleStatement(2)
         connection.rollbackBatch()
         #expect(!connection.batchOpen)
-        #expect(try count() == 0)
+        #expect(try table.values() == [])
 
         // A transaction left open behind the batch's back (as a ROLLBACK that failed would leave
         // one) is rolled back too, so the next batch can begin.
@@ -132,8 +105,37 @@ import Testing
         try connection.execute("INSERT INTO t (x) VALUES (3)")
         connection.rollbackBatch()
         try connection.beginBatch()
-        try insert(4)
+        try table.insertAsSingleStatement(4)
         try connection.commitBatch()
-        #expect(try count() == 1)
+        #expect(try table.values() == [4])
+    }
+}
+
+/// A one-column table on a connection of its own: the batch mechanics without a fleet.
+private struct IntegerTable {
+    let connection: SQLiteConnection
+
+    init() throws {
+        connection = try SQLiteConnection(path: ":memory:")
+        try connection.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)")
+    }
+
+    func insertInTransaction(_ value: Int64) throws(SQLiteError) {
+        try connection.transaction { () throws(SQLiteError) in try insert(value) }
+    }
+
+    func insertAsSingleStatement(_ value: Int64) throws(SQLiteError) {
+        try connection.singleStatement { () throws(SQLiteError) in try insert(value) }
+    }
+
+    private func insert(_ value: Int64) throws(SQLiteError) {
+        try connection.statement("INSERT INTO t (x) VALUES (?)").run(.integer(value))
+    }
+
+    func values() throws -> [Int64] {
+        let rows = try connection.statement("SELECT x FROM t ORDER BY x")
+        var values: [Int64] = []
+        while try rows.step() { values.append(rows.int64(at: 0)) }
+        return values
     }
 }
