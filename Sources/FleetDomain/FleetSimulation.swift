@@ -11,7 +11,7 @@ public struct FleetSimulation: Sendable {
     public private(set) var catalog: AgentVersionCatalog { didSet { rememberedReplies.removeAll() } }
     public private(set) var hosts: [SimulatedHost] { didSet { rememberedReplies.removeAll() } }
     public private(set) var schedules: [Schedule] { didSet { rememberedReplies.removeAll() } }
-    public private(set) var deployments: [Deployment] { didSet { rememberedReplies.removeAll() } }
+    public private(set) var deployments: ChunkedArray<Deployment> { didSet { rememberedReplies.removeAll() } }
     public private(set) var clock: SimulationClock { didSet { rememberedReplies.removeAll() } }
     public private(set) var random: SeededRandom
     /// The settings new deployments take, as the progress policy shapes them.
@@ -34,14 +34,14 @@ public struct FleetSimulation: Sendable {
 
     private var hostIndexByKey: [String: Int] = [:]
     private var scheduleIndexByID: [String: Int] = [:]
-    private var deploymentIndexByID: [String: Int] = [:]
+    private var deploymentIndexByID = ShardedStringDictionary<Int>()
     private var events = EventQueue()
 
     public init(snapshot: FleetSnapshot, settings: SimulationSettings) {
         catalog = snapshot.catalog
         hosts = snapshot.hosts
         schedules = snapshot.schedules
-        deployments = snapshot.deployments.sorted { $0.sequence < $1.sequence }
+        deployments = ChunkedArray(snapshot.deployments.sorted { $0.sequence < $1.sequence })
         clock = snapshot.clock
         random = SeededRandom(state: snapshot.randomState)
         standardSettings = settings
@@ -72,7 +72,7 @@ public struct FleetSimulation: Sendable {
 
     public var snapshot: FleetSnapshot {
         FleetSnapshot(
-            catalog: catalog, hosts: hosts, schedules: schedules, deployments: deployments, clock: clock,
+            catalog: catalog, hosts: hosts, schedules: schedules, deployments: Array(deployments), clock: clock,
             randomState: random.state, progressPolicy: progressPolicy)
     }
 

@@ -30,7 +30,7 @@ import Testing
         var snapshot = TestFleet.simulation().snapshot
         var fleet = TestFleet.simulation()
         _ = try fleet.trigger(at: TestFleet.start)
-        snapshot.deployments = fleet.deployments
+        snapshot.deployments = Array(fleet.deployments)
         snapshot.hosts.removeAll { $0.agentKey == fleet.deployments[0].operations[0].hostKey }
         let simulation = FleetSimulation(snapshot: snapshot, settings: TestFleet.settings)
         let operation = simulation.deployments[0].operations[0]

@@ -125,6 +125,6 @@ import Testing
         let raw = try SQLiteConnection(path: seeded.path)
         try raw.statement("UPDATE deployments SET plan = ? WHERE id = ?").run(.text(json), .text(created.id))
         raw.close()
-        #expect(try seeded.committed()?.deployments == seeded.fleet.deployments)
+        #expect(try seeded.committed()?.deployments == Array(seeded.fleet.deployments))
     }
 }

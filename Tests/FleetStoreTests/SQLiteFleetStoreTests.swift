@@ -122,7 +122,7 @@ import Testing
         store.close()
         let reopened = try SQLiteFleetStore(path: path)
         let loaded = try #require(try reopened.load(clockMode: .manual))
-        #expect(loaded.deployments == fleet.deployments)
+        #expect(loaded.deployments == Array(fleet.deployments))
         #expect(loaded.deployments[0].operations.contains { $0.state == .canceled })
         // The cancel is one small row beside the deployment's, which keeps its plan untouched.
         let raw = try SQLiteConnection(path: path)
