@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libevent-dev libsqlite3-dev
+APT_PACKAGES := libevent-dev libsqlite3-dev libjemalloc-dev
 BENCH_APT_PACKAGES := wrk
 # Headless Chromium and its WebDriver, for the dashboard test (Tests/client/test_dashboard.py).
 BROWSER_APT_PACKAGES := chromium chromium-driver

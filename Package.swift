@@ -10,8 +10,8 @@ let package = Package(
         // C boundary: system libraries behind one-file shims.
         .systemLibrary(name: "CLibevent", pkgConfig: "libevent", providers: [.apt(["libevent-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        // glibc's malloc_trim, which the Glibc module leaves out.
-        .systemLibrary(name: "CMalloc"),
+        // jemalloc as the process's allocator (linked, not preloaded), and its control interface.
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
         // Pure layers: no I/O, no C.
         .target(name: "FleetJSON"),
@@ -25,7 +25,7 @@ let package = Package(
         // Composition root.
         .executableTarget(
             name: "FleetMockCLI",
-            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "CMalloc"]
+            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "CJemalloc"]
         ),
 
         // A small fleet shared by the domain, store and API tests.
@@ -34,5 +34,6 @@ let package = Package(
         .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
+        .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),
     ]
 )

@@ -41,7 +41,6 @@ final class ServeCommand {
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
         }
 
-        SystemIO.returnLargeBlocksWhenFreed()
         let fixtures = try FixtureFiles.locate(explicit: options.fixturesPath)
         let credentials = try FixtureFiles.credentials(in: fixtures)
         if options.databasePath != ":memory:" { SystemIO.createParentDirectories(of: options.databasePath) }

@@ -1,4 +1,4 @@
-import CMalloc
+import CJemalloc
 import FleetDomain
 import Glibc
 
@@ -32,15 +32,9 @@ enum SystemIO {
         writeAll(1, Array((message + "\n").utf8))
     }
 
-    /// Returns freed heap memory to the system.
+    /// Returns freed heap memory to the system now (jemalloc would after its decay time).
     static func releaseFreedMemory() {
-        _ = CMalloc_trim(0)
-    }
-
-    /// Blocks of 1 MB and more (a large reply, the fixture's text) are mapped on their own and
-    /// given back when freed, instead of staying in the heap (see `CMalloc_fixMmapThreshold`).
-    static func returnLargeBlocksWhenFreed() {
-        _ = CMalloc_fixMmapThreshold(1 << 20)
+        _ = CJemalloc_purgeAll()
     }
 
     static func wallNow() -> Instant {
