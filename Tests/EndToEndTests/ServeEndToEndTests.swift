@@ -288,6 +288,24 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    /// A body from 256 KB is lent to libevent rather than copied into its buffer: it must still
+    /// arrive whole, as long as its Content-Length says, and the same every time.
+    @Test func aLargeReplyArrivesWholeAndTheSameEachTime() throws {
+        let fixtures = FleetMockProcess.temporaryFolder()
+        #expect(try Self.runFleetmock(["fixtures", "generate", "--hosts", "2000", "--out", fixtures]) == 0)
+        let server = try FleetMockProcess(
+            databasePath: FleetMockProcess.temporaryFolder() + "/state.sqlite", extraArguments: ["--clock", "manual"],
+            fixtures: fixtures)
+        let first = try server.request("GET", "/__fleetmock/snapshot")
+        #expect(first.status == 200)
+        #expect(first.body.count > 256 * 1024)
+        #expect(first.headers["content-length"] == String(first.body.count))
+        let document = try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any]
+        #expect((document?["hosts"] as? [Any])?.count == 2000)
+        #expect(try server.request("GET", "/__fleetmock/snapshot").body == first.body)
+        #expect(server.stop() == 0)
+    }
+
     /// A host mistake found while the hosts' text is already going into the store on another
     /// thread: the start fails naming the field and leaves the file unseeded, and a start with the
     /// mistake fixed seeds that same file whole.
