@@ -61,6 +61,14 @@ public struct JSONWriter: Sendable {
         appendQuoted(text)
     }
 
+    /// A string given as UTF-8 bytes (valid UTF-8, escaped here as `string(_:)` escapes).
+    public mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        appendEscaped(utf8: text)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
     public mutating func int(_ number: Int64) {
         separate()
         appendDecimal(number)
@@ -161,6 +169,7 @@ public struct JSONWriter: Sendable {
 
     // Convenience for the common "key": value pairs.
     public mutating func field(_ name: StaticString, _ text: String) { key(name); string(text) }
+    public mutating func field(_ name: StaticString, utf8 text: UnsafeBufferPointer<UInt8>) { key(name); string(utf8: text) }
     public mutating func field(_ name: StaticString, _ number: Int64) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ number: Int) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ flag: Bool) { key(name); bool(flag) }
@@ -203,27 +212,30 @@ public struct JSONWriter: Sendable {
         // byte-by-byte loop below cost most of a GET deployment's time doing.
         // The UTF-8 in place when the string has it contiguous (every native string): no copy of
         // the string value, as `withUTF8` on a `var` needs.
-        let copiedWhole = text.utf8.withContiguousStorageIfAvailable { buffer -> Bool in
-            for byte in buffer where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                return false
-            }
-            bytes.append(contentsOf: buffer)
-            return true
-        } ?? false
-        if copiedWhole { return }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x00..<0x20:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                bytes.append(Self.hexDigits[Int(byte >> 4)])
-                bytes.append(Self.hexDigits[Int(byte & 0x0F)])
-            default: bytes.append(byte)
-            }
+        if text.utf8.withContiguousStorageIfAvailable({ appendEscaped(utf8: $0) }) != nil { return }
+        for byte in text.utf8 { appendEscaped(byte) }
+    }
+
+    private mutating func appendEscaped(utf8 text: UnsafeBufferPointer<UInt8>) {
+        for byte in text where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            for byte in text { appendEscaped(byte) }
+            return
+        }
+        bytes.append(contentsOf: text)
+    }
+
+    private mutating func appendEscaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+        case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x00..<0x20:
+            bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0x0F)])
+        default: bytes.append(byte)
         }
     }
 }

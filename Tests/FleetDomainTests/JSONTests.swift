@@ -15,6 +15,22 @@ import Testing
         #expect(value.serializedString == #"{"a":"\u0001","b":1}"#)
     }
 
+    /// A string handed over as bytes (a page's hostnames, copied for the writer thread) is
+    /// written exactly as the same string is.
+    @Test(arguments: ["", "web-prod-1", "a\"b\\c", "tab\there\nnew\u{01}", "é😀 ok", String(repeating: "x", count: 300)])
+    func bytesAreWrittenAsTheirString(text: String) {
+        var fromString = JSONWriter()
+        fromString.beginObject()
+        fromString.field("hostname", text)
+        fromString.endObject()
+        var fromBytes = JSONWriter()
+        fromBytes.beginObject()
+        Array(text.utf8).withUnsafeBufferPointer { fromBytes.field("hostname", utf8: $0) }
+        fromBytes.endObject()
+        #expect(fromBytes.bytes == fromString.bytes)
+        #expect((try? JSONParser.parse(String(decoding: fromBytes.bytes, as: UTF8.self)))?["hostname"]?.stringValue == text)
+    }
+
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\u{01}\"", "{} x", "\"\\ud800\"", "1e999"])
     func rejectsMalformedDocuments(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
