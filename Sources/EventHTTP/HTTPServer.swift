@@ -304,7 +304,9 @@ public final class HTTPServer {
 
     /// Lends `body`'s bytes to `output` until libevent has written them (or dropped the connection),
     /// then lets go of them. The array is held, never changed, by the box the cleanup releases, so
-    /// its storage stays where it is for as long as libevent reads from it.
+    /// its storage stays where it is for as long as libevent reads from it. (Swift promises the
+    /// pointer only inside `withUnsafeBytes`; a native array's storage does not move while it is
+    /// held and unchanged, which is what this relies on.)
     private static func addByReference(_ body: [UInt8], to output: OpaquePointer) {
         let box = Unmanaged.passRetained(LentBody(body))
         let added = box.takeUnretainedValue().bytes.withUnsafeBytes { bytes in

@@ -19,9 +19,10 @@ enum UnstableRendering {
         /// Host by host over `positions`, package by package within a host.
         private let versions: [String?]
         /// The page's hostnames, one after another, as UTF-8, and where each ends: a copy, so that
-        /// the writer thread never touches the fleet's strings. Retaining the same strings from two
-        /// threads moved their reference counts between the cores at every trigger (a tenth of the
-        /// writer's time and 6% of the loop's were `swift_retain`).
+        /// the writer thread does not touch the fleet's hostname strings, which the loop retains
+        /// for every deployment it plans. Retaining the same strings from two threads moved their
+        /// reference counts between the cores at every trigger (a tenth of the writer's time and
+        /// 6% of the loop's were `swift_retain`).
         private let hostnames: [UInt8]
         private let hostnameEnds: [Int]
 

@@ -26,6 +26,7 @@ struct ShardedStringDictionary<Value> {
 
     /// Spreads room for `capacity` keys over the shards.
     mutating func reserveCapacity(_ capacity: Int) {
+        guard capacity > 0 else { return }  // a new, empty simulation: no 64 allocations for nothing
         let perShard = capacity >> Self.shardBits + 1
         for shard in shards.indices { shards[shard].reserveCapacity(perShard) }
     }

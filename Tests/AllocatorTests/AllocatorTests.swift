@@ -6,15 +6,19 @@ import Testing
 #endif
 
 /// Linking jemalloc is meant to make it the allocator of the whole process (the server's loop
-/// spends a quarter less per trigger with it): this test binary links it the same way the server
-/// does, so a link order that let glibc's malloc win again would show here.
+/// spends a quarter less per trigger with it). This test binary links it through the same target
+/// and link line as the server, so a link order that let glibc's malloc win again would show here;
+/// that the server itself runs on it is checked end to end (`theServerRunsOnJemalloc`).
 @Suite struct AllocatorTests {
     @Test func mallocIsServedByJemalloc() throws {
         let before = CJemalloc_threadAllocatedBytes()
         try #require(before >= 0, "jemalloc's statistics are not available")
-        let block = malloc(1 << 20)
+        // Written and read back around the count, so no optimiser can drop the allocation.
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        block.storeBytes(of: 7, toByteOffset: 1 << 19, as: UInt8.self)
         let after = CJemalloc_threadAllocatedBytes()
-        free(block)
+        #expect(block.load(fromByteOffset: 1 << 19, as: UInt8.self) == 7)
+        block.deallocate()
         #expect(after - before >= 1 << 20)
     }
 

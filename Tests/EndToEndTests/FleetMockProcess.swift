@@ -121,7 +121,9 @@ struct HTTPResult {
 
 /// One request over a fresh loopback TCP connection, read until the server closes it.
 enum LoopbackHTTP {
-    static func exchange(port: Int, request: [UInt8]) throws -> [UInt8] {
+    /// Sends `request` and reads the reply until the server closes, or until `limit` bytes have
+    /// come, when it closes first (a client that leaves halfway through a reply).
+    static func exchange(port: Int, request: [UInt8], readingAtMost limit: Int = .max) throws -> [UInt8] {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket failed") }
         defer { close(fd) }
@@ -136,7 +138,7 @@ enum LoopbackHTTP {
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
+        while response.count < limit {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
             response.append(contentsOf: buffer[0..<count])
