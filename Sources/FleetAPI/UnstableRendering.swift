@@ -135,7 +135,7 @@ enum UnstableRendering {
         if let hosts {
             writer.key("hosts")
             writer.beginArray()
-            // By position: binding each operation would copy it (five references retained).
+            // By position: binding each operation would copy it (three references retained).
             let packages = deployment.packages
             var tails: [HostTail] = []
             for position in hosts.positions {

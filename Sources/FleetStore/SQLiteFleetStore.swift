@@ -472,7 +472,7 @@ public final class SQLiteFleetStore: FleetPersistence {
             .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending; a restored one may have progressed.
-        // By position: binding each operation would copy it (five references retained) per host.
+        // By position: binding each operation would copy it (three references retained) per host.
         for position in deployment.operations.indices where deployment.operations[position].state != .pending {
             try upsert(deployment.operations[position], deploymentID: deployment.id, position: position)
         }
