@@ -154,6 +154,7 @@ public struct FleetSimulation: Sendable {
         }
         var operations: [HostOperation] = []
         operations.reserveCapacity(targets.count)
+        var previousVersions: [String] = []
         var firstVersionLists: [[String]] = []
         var sharedVersionLists: [String: [String]] = [:]
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
@@ -170,9 +171,10 @@ public struct FleetSimulation: Sendable {
                 if targets.count == 1 {
                     let version = (targets[0].name == SimulatedHost.agentPackage
                         ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
-                    if !operations.isEmpty, operations[operations.count - 1].initialVersions.first == version {
-                        // Neighbours often share a version: no lookup (and no copy of `last`).
-                        initialVersions = operations[operations.count - 1].initialVersions
+                    if previousVersions.first == version {
+                        // Neighbours often share a version: no lookup. (Read from a local, not the
+                        // last operation: that read copied the whole operation, four references.)
+                        initialVersions = previousVersions
                     } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
                         // A fleet runs a handful of versions: comparing a few short strings is
                         // cheaper than hashing one (a twentieth of a 100-host trigger).
@@ -190,6 +192,7 @@ public struct FleetSimulation: Sendable {
                 } else {
                     initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
                 }
+                previousVersions = initialVersions
             }
             let forcedError = forcedFailures.isEmpty ? nil : forcedFailures[hosts[index].agentKey]
             operations.append(
