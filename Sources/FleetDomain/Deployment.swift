@@ -118,7 +118,10 @@ public struct ConfigOperation: Equatable, Sendable {
 /// Stored compactly (80 bytes instead of 136): a bench run keeps millions of these, and each
 /// trigger writes 48 of them into fresh memory. Times are milliseconds with `Int64.min` for none
 /// (the simulated clock starts at the fixtures' time and only moves forward), the position an
-/// `Int32`, and the two error texts, which nearly every operation lacks, one optional reference.
+/// `Int32`, and the two error texts, which nearly every operation lacks, one array that is empty
+/// then. (An array rather than an optional class reference: with a class reference among the
+/// fields, the compiler built each new operation twice and copied one, four references retained
+/// and released per host planned.)
 public struct HostOperation: Equatable, Sendable {
     public let hostKey: String
     public let hostname: String
@@ -126,7 +129,8 @@ public struct HostOperation: Equatable, Sendable {
     public let initialVersions: [String]
     // Internal, and the accessors below inlinable: an accessor the other modules could not see
     // into made them copy the whole operation to call it (four references retained each time).
-    @usableFromInline var failureTexts: FailureTexts?
+    /// `[]` when there is no error text; `[error]` without a planned error; `[error, planned]` with one.
+    @usableFromInline var failureTexts: [String]
     @usableFromInline var startedAtMilliseconds: Int64
     @usableFromInline var finishedAtMilliseconds: Int64
     public let plannedDurationMilliseconds: Int64
@@ -134,20 +138,9 @@ public struct HostOperation: Equatable, Sendable {
     public internal(set) var state: HostOperationState
     public let plannedToFail: Bool
 
-    /// The error a planned failure reports, and the error the operation reported, when either is
-    /// there. Never changed in place: a copy of the operation shares it.
-    @usableFromInline final class FailureTexts: Sendable {
-        @usableFromInline let planned: String?
-        @usableFromInline let reported: String
-
-        @usableFromInline init(planned: String?, reported: String) {
-            self.planned = planned
-            self.reported = reported
-        }
-
-        @inlinable static func of(planned: String?, reported: String) -> FailureTexts? {
-            planned == nil && reported.isEmpty ? nil : FailureTexts(planned: planned, reported: reported)
-        }
+    @inlinable static func failureTexts(planned: String?, reported: String) -> [String] {
+        if let planned { return [reported, planned] }
+        return reported.isEmpty ? [] : [reported]
     }
 
     @usableFromInline static var none: Int64 { Int64.min }
@@ -171,11 +164,11 @@ public struct HostOperation: Equatable, Sendable {
     }
 
     /// The error a planned failure reports; nil for the simulation's standard message.
-    @inlinable public var plannedError: String? { failureTexts?.planned }
+    @inlinable public var plannedError: String? { failureTexts.count > 1 ? failureTexts[1] : nil }
 
     public internal(set) var error: String {
-        @inlinable get { failureTexts?.reported ?? "" }
-        @inlinable set { failureTexts = FailureTexts.of(planned: plannedError, reported: newValue) }
+        @inlinable get { failureTexts.first ?? "" }
+        @inlinable set { failureTexts = Self.failureTexts(planned: plannedError, reported: newValue) }
     }
 
     public init(
@@ -186,7 +179,7 @@ public struct HostOperation: Equatable, Sendable {
         self.hostKey = hostKey
         self.hostname = hostname
         self.initialVersions = initialVersions
-        failureTexts = FailureTexts.of(planned: plannedError, reported: error)
+        failureTexts = Self.failureTexts(planned: plannedError, reported: error)
         startedAtMilliseconds = startedAt?.milliseconds ?? Self.none
         finishedAtMilliseconds = finishedAt?.milliseconds ?? Self.none
         self.plannedDurationMilliseconds = plannedDurationMilliseconds
