@@ -276,9 +276,7 @@ public final class HTTPServer {
         }
         let body = response.lateBody?() ?? response.body
         if !body.isEmpty, let output = evhttp_request_get_output_buffer(request) {
-            if body.count >= Self.bodySentByReferenceFrom {
-                Self.addByReference(body, to: output)
-            } else {
+            if body.count < Self.bodySentByReferenceFrom || !Self.lend(body, to: output) {
                 body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
             }
         }
@@ -303,19 +301,17 @@ public final class HTTPServer {
     static let bodySentByReferenceFrom = 256 * 1024
 
     /// Lends `body`'s bytes to `output` until libevent has written them (or dropped the connection),
-    /// then lets go of them. The array is held, never changed, by the box the cleanup releases, so
+    /// then lets go of them; false if libevent would not take them (the caller copies them then). The array is held, never changed, by the box the cleanup releases, so
     /// its storage stays where it is for as long as libevent reads from it. (Swift promises the
     /// pointer only inside `withUnsafeBytes`; a native array's storage does not move while it is
     /// held and unchanged, which is what this relies on.)
-    private static func addByReference(_ body: [UInt8], to output: OpaquePointer) {
+    private static func lend(_ body: [UInt8], to output: OpaquePointer) -> Bool {
         let box = Unmanaged.passRetained(LentBody(body))
         let added = box.takeUnretainedValue().bytes.withUnsafeBytes { bytes in
             evbuffer_add_reference(output, bytes.baseAddress, bytes.count, httpServerLentBodyCleanup, box.toOpaque())
         }
-        if added != 0 {  // libevent does not take the bytes, so it will never call the cleanup
-            box.release()
-            body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
-        }
+        if added != 0 { box.release() }  // not taken, so libevent will never call the cleanup
+        return added == 0
     }
 
     fileprivate func handleSignal(_ signal: Int32) {
@@ -374,7 +370,7 @@ extension HTTPServer: Sendable {}
 // C callbacks capture nothing (a capturing @convention(c) closure crashes the 6.3 compiler): the
 // server arrives through the `void *` argument.
 
-/// A reply body lent to libevent (`HTTPServer.addByReference`).
+/// A reply body lent to libevent (`HTTPServer.lend`).
 private final class LentBody {
     let bytes: [UInt8]
     init(_ bytes: [UInt8]) { self.bytes = bytes }
