@@ -76,6 +76,17 @@ public final class HTTPServer {
 
     /// Listens on `host:port` (port 0 picks a free one) and returns the port actually bound.
     public func bind(host: String, port: UInt16) throws(HTTPServerError) -> UInt16 {
+        // Resolved here first, so a host that is no address gets its own reason (libevent would
+        // log a warning of its own and leave an unrelated errno).
+        var hints = addrinfo()
+        hints.ai_flags = AI_PASSIVE
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var resolved: UnsafeMutablePointer<addrinfo>?
+        let lookup = getaddrinfo(host, nil, &hints, &resolved)
+        guard lookup == 0 else {
+            throw HTTPServerError(description: "--host '\(host)' is not an address to listen on (\(String(cString: gai_strerror(lookup))))")
+        }
+        freeaddrinfo(resolved)
         guard let handle = evhttp_bind_socket_with_handle(http, host, port) else {
             throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
         }

@@ -1,94 +1,92 @@
+import FleetBundle
 import FleetDomain
 import FleetJSON
 
-/// Finds and reads the fixture folder: `fleet.json` (the fleet) and `credentials.json` (keys).
+/// Where the fleet and credentials come from: the ones compiled into the executable, or a folder
+/// given with --fixtures (its `fleet.json`, and its `credentials.json` when it has one).
 enum FixtureFiles {
-    /// The folder given, else the bundled one: ./Fixtures, then a Fixtures/ beside or above the
-    /// executable (a SwiftPM build), then the container's /usr/share/fleetmock/Fixtures.
-    static func locate(explicit: String?) throws(StartupError) -> String {
-        if let explicit {
-            guard SystemIO.fileExists(explicit + "/fleet.json") else {
-                throw StartupError("no fleet.json in fixtures folder '\(explicit)'")
-            }
-            return explicit
+    case bundled
+    case folder(String)
+
+    static func source(explicit: String?) throws(StartupError) -> FixtureFiles {
+        guard let explicit else { return .bundled }
+        guard SystemIO.fileExists(explicit + "/fleet.json") else {
+            throw StartupError("no fleet.json in fixtures folder '\(explicit)'")
         }
-        var candidates = ["Fixtures"]
-        if var directory = SystemIO.executableDirectory() {
-            for _ in 0..<5 {
-                candidates.append(directory + "/Fixtures")
-                guard let slash = directory.lastIndex(of: "/"), slash != directory.startIndex else { break }
-                directory = String(directory[..<slash])
-            }
-        }
-        candidates.append("/usr/share/fleetmock/Fixtures")
-        guard let found = candidates.first(where: { SystemIO.fileExists($0 + "/fleet.json") }) else {
-            throw StartupError("cannot find the bundled Fixtures/ folder; pass --fixtures DIR")
-        }
-        return found
+        return .folder(explicit)
     }
 
-    /// The dashboard page: `ui/index.html` beside the fixtures folder, in the working directory,
-    /// beside or above the executable, or the container's /usr/share/fleetmock/ui.
-    static func dashboardPage(fixtures: String) -> [UInt8]? {
-        var candidates = [fixtures + "/../ui", "ui"]
-        if var directory = SystemIO.executableDirectory() {
-            for _ in 0..<5 {
-                candidates.append(directory + "/ui")
-                guard let slash = directory.lastIndex(of: "/"), slash != directory.startIndex else { break }
-                directory = String(directory[..<slash])
-            }
+    /// How logs and messages name it.
+    var name: String {
+        switch self {
+        case .bundled: return "the bundled fleet"
+        case .folder(let path): return path
         }
-        candidates.append("/usr/share/fleetmock/ui")
-        return candidates.lazy.compactMap { SystemIO.readFile($0 + "/index.html") }.first
     }
 
-    static func readJSON(_ path: String) throws(StartupError) -> JSONValue {
-        guard let bytes = SystemIO.readFile(path) else { throw StartupError("cannot read \(path)") }
+    /// The dashboard page, always the bundled one.
+    static var dashboardPage: [UInt8] { BundledFiles.bytes(BundledFiles.dashboardHTML) }
+
+    /// `fleet.json`'s bytes.
+    func fleetBytes() throws(StartupError) -> [UInt8] {
+        switch self {
+        case .bundled: return BundledFiles.bytes(BundledFiles.fleetJSON)
+        case .folder(let path):
+            guard let bytes = SystemIO.readFile(path + "/fleet.json") else { throw StartupError("cannot read \(path)/fleet.json") }
+            return bytes
+        }
+    }
+
+    func credentials() throws(StartupError) -> Credentials {
+        var bytes = BundledFiles.bytes(BundledFiles.credentialsJSON)
+        var label = "the bundled credentials.json"
+        if case .folder(let path) = self, SystemIO.fileExists(path + "/credentials.json") {
+            label = path + "/credentials.json"
+            guard let read = SystemIO.readFile(label) else { throw StartupError("cannot read \(label)") }
+            bytes = read
+        }
         do {
-            return try JSONParser.parse(bytes)
+            return try Fixture.credentials(from: try JSONParser.parse(bytes))
         } catch {
-            throw StartupError("\(path) is not valid JSON: \(error)")
+            throw StartupError("\(label): \(error)")
         }
     }
 
-    static func credentials(in folder: String) throws(StartupError) -> Credentials {
+    /// `fleet.json` (these bytes of it, when read already) checked and split, its hosts not yet read.
+    func fleetDocument(_ bytes: [UInt8]? = nil) throws(StartupError) -> FixtureDocument {
+        let json: [UInt8]
+        if let bytes { json = bytes } else { json = try fleetBytes() }
         do {
-            return try Fixture.credentials(from: try readJSON(folder + "/credentials.json"))
-        } catch let error as FixtureError {
-            throw StartupError("\(folder)/credentials.json: \(error)")
-        } catch let error as StartupError {
-            throw error
+            return try FixtureDocument(json: json)
         } catch {
-            throw StartupError("\(error)")
+            throw StartupError("\(fleetLabel): \(error)")
         }
     }
 
-    /// `fleet.json` checked and split, its hosts not yet read.
-    static func fleetDocument(in folder: String) throws(StartupError) -> FixtureDocument {
-        let path = folder + "/fleet.json"
-        guard let bytes = SystemIO.readFile(path) else { throw StartupError("cannot read \(path)") }
-        do {
-            return try FixtureDocument(json: bytes)
-        } catch {
-            throw StartupError("\(path): \(error)")
-        }
-    }
-
-    static func fleet(
-        of document: FixtureDocument, in folder: String, clock: SimulationClock, seed: UInt64
-    ) throws(StartupError) -> FleetSnapshot {
+    func fleet(of document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(StartupError) -> FleetSnapshot {
         do {
             return try Fixture.fleet(from: document, clock: clock, seed: seed)
         } catch {
-            throw StartupError("\(folder)/fleet.json: \(error)")
+            throw StartupError("\(fleetLabel): \(error)")
+        }
+    }
+
+    private var fleetLabel: String {
+        switch self {
+        case .bundled: return "the bundled fleet.json"
+        case .folder(let path): return path + "/fleet.json"
         }
     }
 }
 
+/// Why serve could not start: one line for the user, and the exit code (2 for a refusal that a
+/// flag resolves, 1 otherwise).
 struct StartupError: Error, CustomStringConvertible {
     let description: String
+    let exitCode: Int32
 
-    init(_ description: String) {
+    init(_ description: String, exitCode: Int32 = 1) {
         self.description = description
+        self.exitCode = exitCode
     }
 }

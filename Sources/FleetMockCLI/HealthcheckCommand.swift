@@ -9,12 +9,16 @@ enum HealthcheckCommand {
         USAGE: fleetmock healthcheck [--url URL] [--timeout SECONDS]
 
         Exits 0 when URL answers with a 2xx status, 1 otherwise (no answer, timeout, other status).
-          --url URL          default \(defaultURL) (env: FLEETMOCK_HEALTHCHECK_URL)
+          --url URL          default \(defaultURL), on port FLEETMOCK_PORT when set
+                             (env: FLEETMOCK_HEALTHCHECK_URL);
+                             a base URL such as --ready-file holds checks its /__fleetmock/health
           --timeout SECONDS  default 2
         """
 
     static func run(arguments: [String], environment: [String: String]) -> Int32 {
-        var url = environment["FLEETMOCK_HEALTHCHECK_URL"] ?? defaultURL
+        // The port the server was told to use (as in the container), unless a URL is named.
+        var url = environment["FLEETMOCK_HEALTHCHECK_URL"]
+            ?? environment["FLEETMOCK_PORT"].map { "http://127.0.0.1:\($0)/__fleetmock/health" } ?? defaultURL
         var timeoutSeconds = 2
         var index = 0
         while index < arguments.count {
@@ -100,8 +104,10 @@ struct HTTPURL: Equatable {
         guard text.hasPrefix("http://") else { return nil }
         let rest = text.dropFirst("http://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        let authority = rest[..<slash].trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
+        // A base URL (what --ready-file holds, with or without its newline) checks the health endpoint.
+        let named = rest[slash...].trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
+        path = named.isEmpty || named == "/" ? "/__fleetmock/health" : String(named)
         var hostPart = Substring(authority)
         var portPart: Substring?
         if authority.hasPrefix("[") {
@@ -121,5 +127,13 @@ struct HTTPURL: Equatable {
         } else {
             port = 80
         }
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSuffix(while drop: (Character) -> Bool) -> Substring {
+        var end = endIndex
+        while end > startIndex, drop(self[index(before: end)]) { end = index(before: end) }
+        return self[startIndex..<end]
     }
 }

@@ -41,21 +41,32 @@ final class ServeCommand {
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
         }
 
-        let fixtures = try FixtureFiles.locate(explicit: options.fixturesPath)
-        let credentials = try FixtureFiles.credentials(in: fixtures)
-        if options.databasePath != ":memory:" { SystemIO.createParentDirectories(of: options.databasePath) }
+        // A ready file never holds an earlier run's URL: gone before the bind, and again at exit.
+        if let readyFile = options.readyFile { unlink(readyFile) }
+        defer { if let readyFile = options.readyFile { unlink(readyFile) } }
+
+        let fixtures = try FixtureFiles.source(explicit: options.fixturesPath)
+        let credentials = try fixtures.credentials()
+        if options.fresh { SQLiteOrgHosting.deleteState(mainPath: options.databasePath) }
+        if options.databasePath != ":memory:" {
+            SystemIO.createParentDirectories(of: options.databasePath)
+            if let reason = SystemIO.cannotOpenForWriting(options.databasePath) {
+                throw StartupError("cannot open the state file \(options.databasePath): \(reason)")
+            }
+        }
         let store: SQLiteFleetStore
         var snapshot: FleetSnapshot
+        let origin: StateOrigin?
         // The state a new database, and every reset, starts from.
         let options = self.options
         let fleetOfDocument = { (document: FixtureDocument) throws(StartupError) -> FleetSnapshot in
-            var seeded = try FixtureFiles.fleet(
-                of: document, in: fixtures, clock: SimulationClock(mode: options.initialClockMode), seed: options.seed)
+            var seeded = try fixtures.fleet(
+                of: document, clock: SimulationClock(mode: options.initialClockMode), seed: options.seed)
             seeded.progressPolicy = options.progress
             return seeded
         }
         let loadFixtures = { () throws(StartupError) -> FleetSnapshot in
-            try fleetOfDocument(try FixtureFiles.fleetDocument(in: fixtures))
+            try fleetOfDocument(try fixtures.fleetDocument())
         }
         do {
             store = try SQLiteFleetStore(path: options.databasePath)
@@ -64,10 +75,14 @@ final class ServeCommand {
             if let stored = try store.load(clockMode: options.clockModeGiven ? options.clockMode : nil) {
                 log.message(
                     .debug, "state loaded from \(options.databasePath) in \((SystemIO.monotonicMicroseconds() - started) / 1000) ms")
+                origin = try store.origin()
+                try Self.requireSameOrigin(origin, options: options, fixtures: fixtures)
                 snapshot = stored
                 if let progress = options.progress { snapshot.progressPolicy = progress }
             } else {
-                let document = try FixtureFiles.fleetDocument(in: fixtures)
+                let bytes = try fixtures.fleetBytes()
+                origin = StateOrigin(fixtures: fixtures.name, fixturesDigest: Self.digest(bytes), seed: options.seed)
+                let document = try fixtures.fleetDocument(bytes)
                 // The hosts' text goes into the store on a second core while the hosts are read
                 // from it: a 100,000-host seeding then takes no time of its own.
                 let hostsWriting = document.hostsText.map { text in
@@ -83,15 +98,17 @@ final class ServeCommand {
                 let read = SystemIO.monotonicMicroseconds()
                 try hostsWriting?.wait()
                 let hostsWritten = SystemIO.monotonicMicroseconds()
-                try store.seed(snapshot)
+                try store.seed(snapshot, origin: options.databasePath == ":memory:" ? nil : origin)
                 log.message(
                     .debug, "fixtures read in \((read - started) / 1000) ms, seeded into \(options.databasePath) "
                         + "\((hostsWritten - read) / 1000) + \((SystemIO.monotonicMicroseconds() - hostsWritten) / 1000) ms after")
             }
         } catch let error as StartupError {
             throw error
+        } catch let error as SQLiteError {
+            throw StartupError("cannot open the state file \(options.databasePath): \(error.message)")
         } catch {
-            throw StartupError("cannot open the state in \(options.databasePath): \(error)")
+            throw StartupError("cannot open the state file \(options.databasePath): \(error)")
         }
         let orgHosting = SQLiteOrgHosting(registry: store, mainPath: options.databasePath)
         defer {
@@ -133,7 +150,7 @@ final class ServeCommand {
             },
             orgHosting: orgHosting, orgRecords: orgRecords, orgSeed: options.seed,
             log: { [log] in log.message(.warn, $0) })
-        application.dashboardPage = FixtureFiles.dashboardPage(fixtures: fixtures)
+        application.dashboardPage = FixtureFiles.dashboardPage
         // Reading the fixtures and seeding leave freed memory behind (the parsed document, SQLite's
         // page cache): hand it back, so a large fleet's resident size is its state's.
         SystemIO.releaseFreedMemory()
@@ -185,9 +202,9 @@ final class ServeCommand {
         }
 
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
+        let madeFrom = origin.map { "made from \($0.fixtures) with seed \($0.seed)" } ?? "made before FleetMock recorded its fixtures"
         log.message(
-            .info,
-            "\(summary); state \(options.databasePath); fixtures \(fixtures); clock \(options.clockMode.rawValue)")
+            .info, "\(summary); state \(options.databasePath) (\(madeFrom)); clock \(options.clockMode.rawValue)")
         let url = "http://\(hostForURL):\(port)"
         if let readyFile = options.readyFile {
             guard SystemIO.writeFileAtomically(readyFile, contents: url + "\n") else {
@@ -213,6 +230,44 @@ final class ServeCommand {
         for (_, thread) in otherLoops { thread.join() }
         self.server = nil
         log.message(.info, "stopped")
+    }
+
+    /// A state made from other fixtures or another seed than the ones given explicitly is refused:
+    /// serving the old fleet would silently ignore the flag. Without those flags the state is kept.
+    private static func requireSameOrigin(
+        _ origin: StateOrigin?, options: ServeOptions, fixtures: FixtureFiles
+    ) throws(StartupError) {
+        guard let origin, options.fixturesPath != nil || options.seedGiven else { return }
+        let given = StateOrigin(
+            fixtures: fixtures.name,
+            fixturesDigest: options.fixturesPath != nil ? digest(try fixtures.fleetBytes()) : origin.fixturesDigest,
+            seed: options.seedGiven ? options.seed : origin.seed)
+        guard given.fixturesDigest != origin.fixturesDigest || given.seed != origin.seed else { return }
+        let asked = [
+            options.fixturesPath != nil ? "fixtures \(given.fixtures)" : nil, options.seedGiven ? "seed \(given.seed)" : nil,
+        ].compactMap { $0 }.joined(separator: " and ")
+        throw StartupError(
+            "the state \(options.databasePath) was made from \(origin.fixtures) with seed \(origin.seed), not from \(asked)"
+                + " as asked: pass --fresh to start again from them (replacing the state and its orgs' files),"
+                + " or drop --fixtures/--seed to keep the state", exitCode: 2)
+    }
+
+    /// A digest of a fleet.json, eight bytes at a time (a 45 MB fleet in a few milliseconds).
+    static func digest(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01b3
+                hash ^= hash >> 29
+                offset += 8
+            }
+            while offset < raw.count {
+                hash = (hash ^ UInt64(raw[offset])) &* 0x100_0000_01b3
+                offset += 1
+            }
+        }
+        return hash
     }
 
     /// Starts each loop on its own thread; if one cannot start, stops and joins those that did.

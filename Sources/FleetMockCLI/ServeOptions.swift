@@ -16,6 +16,10 @@ struct ServeOptions: Equatable {
     var readyFile: String?
     /// Whether --clock or FLEETMOCK_CLOCK was given (then it overrides the stored clock mode).
     var clockModeGiven = false
+    /// Whether --seed or FLEETMOCK_SEED was given (then a state made with another seed is refused).
+    var seedGiven = false
+    /// Start again from the fixtures, replacing the state file and its orgs' files.
+    var fresh = false
     var progress: ProgressPolicy?
     var journalSize = 1_000
     var logFormat = RequestLog.Format.text
@@ -38,6 +42,8 @@ struct ServeOptions: Equatable {
         let environment: String
         let valueName: String
         let help: String
+        /// A switch takes no value on the command line (`--fresh`); its variable is 1/true/on or 0/false/off.
+        var isSwitch = false
         let apply: @Sendable (inout ServeOptions, String) throws(UsageError) -> Void
     }
 
@@ -74,6 +80,16 @@ struct ServeOptions: Equatable {
             (options, value) throws(UsageError) in
             guard let seed = UInt64(value) else { throw UsageError("--seed must be a non-negative integer, got '\(value)'") }
             options.seed = seed
+            options.seedGiven = true
+        },
+        Flag(name: "fresh", environment: "FLEETMOCK_FRESH", valueName: "",
+             help: "Start again from the fixtures and seed given: delete the state file (and its WAL and orgs' files) first.",
+             isSwitch: true) { (options, value) throws(UsageError) in
+            switch value {
+            case "1", "true", "on": options.fresh = true
+            case "0", "false", "off", "": options.fresh = false
+            default: throw UsageError("FLEETMOCK_FRESH must be 1 or 0, got '\(value)'")
+            }
         },
         Flag(name: "failure-rate", environment: "FLEETMOCK_FAILURE_RATE", valueName: "P",
              help: "Probability 0...1 that a host operation fails at random (default 0).") {
@@ -179,7 +195,10 @@ struct ServeOptions: Equatable {
             guard let flag = flags.first(where: { $0.name == name }) else {
                 throw UsageError("unknown option '--\(name)'")
             }
-            if value == nil {
+            if flag.isSwitch {
+                guard value == nil else { throw UsageError("--\(name) takes no value") }
+                value = "1"
+            } else if value == nil {
                 index += 1
                 guard index < arguments.count else { throw UsageError("--\(name) needs a value") }
                 value = arguments[index]
@@ -200,7 +219,7 @@ struct ServeOptions: Equatable {
             "OPTIONS (each also read from the environment variable shown):",
         ]
         for flag in flags {
-            let left = "  --\(flag.name) \(flag.valueName)"
+            let left = flag.isSwitch ? "  --\(flag.name)" : "  --\(flag.name) \(flag.valueName)"
             lines.append(left.padding(toLength: 34) + flag.help)
             lines.append(String(repeating: " ", count: 34) + "env: \(flag.environment)")
         }

@@ -84,6 +84,18 @@ enum SystemIO {
         return ferror(file) == 0 ? bytes : nil
     }
 
+    /// Why `path` cannot be opened for reading and writing (created if missing), as the system says
+    /// it ("permission denied", "read-only file system"); nil when it can.
+    static func cannotOpenForWriting(_ path: String) -> String? {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd < 0 else {
+            close(fd)
+            return nil
+        }
+        let reason = String(cString: strerror(errno))
+        return reason.prefix(1).lowercased() + reason.dropFirst()
+    }
+
     static func fileExists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -26,8 +26,11 @@ case "serve":
         try ServeCommand(options: options).run()
         exit(0)
     } catch let error as UsageError {
-        SystemIO.printError("fleetmock serve: \(error)\n\n\(ServeOptions.help)")
+        SystemIO.printError("fleetmock serve: \(error); see fleetmock serve --help")
         exit(2)
+    } catch let error as StartupError {
+        SystemIO.printError("fleetmock: \(error)")
+        exit(error.exitCode)
     } catch {
         SystemIO.printError("fleetmock: \(error)")
         exit(1)
@@ -47,9 +50,12 @@ case "fixtures":
     }
     exit(FixturesCommand.run(arguments: rest))
 case "version", "--version":
-    SystemIO.printLine("fleetmock 0.1.0")
-case "help", "--help", "-h", nil:
+    SystemIO.printLine("fleetmock \(fleetMockVersion)")
+case "help", "--help", "-h":
     SystemIO.printLine(topLevelHelp)
+case nil:
+    SystemIO.printError(topLevelHelp)
+    exit(2)
 default:
     SystemIO.printError("fleetmock: unknown command '\(arguments[0])'\n\n\(topLevelHelp)")
     exit(2)

@@ -160,5 +160,17 @@ enum FleetSchema {
                     FROM hosts;
                 DROP TABLE hosts;
                 """),
+        // What a state was seeded from, so that a start asking for other fixtures or another seed
+        // is refused instead of silently serving the old fleet. Files from before have no row.
+        .init(
+            version: 6,
+            sql: """
+                CREATE TABLE origin (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    fixtures TEXT NOT NULL,
+                    fixtures_digest INTEGER NOT NULL,
+                    seed INTEGER NOT NULL
+                );
+                """),
     ])
 }

@@ -12,6 +12,9 @@ public final class SQLiteFleetStore: FleetPersistence {
     public init(path: String) throws(SQLiteError) {
         self.path = path
         connection = try SQLiteConnection(path: path)
+        // Before anything writes: another application's database, or a file that is not one, is
+        // refused and left byte for byte as it was (switching it to WAL would already change it).
+        try Self.requireFleetMockState(connection)
         try connection.execute(
             """
             PRAGMA journal_mode = WAL;
@@ -22,6 +25,28 @@ public final class SQLiteFleetStore: FleetPersistence {
         let versionBefore = try connection.userVersion
         try FleetSchema.migrator.migrate(connection)
         if versionBefore > 0, versionBefore < 5 { try regroupHostChunks() }
+    }
+
+    /// An empty file (or a new one), or one that FleetMock's migrations made: a `meta` table under a
+    /// non-zero `user_version`. A FleetMock file always has both once its first migration committed.
+    private static func requireFleetMockState(_ connection: SQLiteConnection) throws(SQLiteError) {
+        let tables: Int64
+        let version: Int64
+        do {
+            tables = try connection.statement("SELECT count(*) FROM sqlite_master").firstRow { $0.int64(at: 0) } ?? 0
+            version = try connection.userVersion
+        } catch where error.code & 0xff == SQLITE_NOTADB {
+            throw SQLiteError(code: error.code, message: "not a FleetMock state: not an SQLite database", context: "opening")
+        }
+        guard version > 0 || tables > 0 else { return }
+        let hasMeta = try connection.statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+            .firstRow { _ in true } ?? false
+        guard version > 0, hasMeta else {
+            throw SQLiteError(
+                code: SQLITE_NOTADB,
+                message: "not a FleetMock state: another application's SQLite database",
+                context: "opening")
+        }
     }
 
     /// Schema 5's migration makes each host of an older file a chunk of its own (SQL's grouping
@@ -58,22 +83,40 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     // MARK: Seeding and loading
 
-    /// Writes a whole snapshot (fixtures) into a database never seeded, in one transaction;
-    /// after `beginSeed`, everything but the hosts.
-    public func seed(_ snapshot: FleetSnapshot) throws(SQLiteError) {
+    /// Writes a whole snapshot (fixtures) into a database never seeded, in one transaction, with
+    /// what it was made from; after `beginSeed`, everything but the hosts.
+    public func seed(_ snapshot: FleetSnapshot, origin: StateOrigin? = nil) throws(SQLiteError) {
         if let written = hostsWrittenBySeed {
             hostsWrittenBySeed = nil
             guard written == snapshot.hosts.count else {
                 throw SQLiteError(
                     code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read", context: "seeding")
             }
-            try connection.transaction { () throws(SQLiteError) in try writeAllButHosts(snapshot) }
+            try connection.transaction { () throws(SQLiteError) in
+                try writeAllButHosts(snapshot)
+                if let origin { try record(origin) }
+            }
             return
         }
         try connection.transaction { () throws(SQLiteError) in
             try clearHosts()
             try write(snapshot)
+            if let origin { try record(origin) }
         }
+    }
+
+    /// What the state was seeded from; nil for a file seeded before FleetMock recorded it.
+    public func origin() throws(SQLiteError) -> StateOrigin? {
+        try connection.statement("SELECT fixtures, fixtures_digest, seed FROM origin WHERE id = 1").firstRow {
+            StateOrigin(
+                fixtures: $0.string(at: 0), fixturesDigest: UInt64(bitPattern: $0.int64(at: 1)),
+                seed: UInt64(bitPattern: $0.int64(at: 2)))
+        }
+    }
+
+    private func record(_ origin: StateOrigin) throws(SQLiteError) {
+        try connection.statement("INSERT OR REPLACE INTO origin (id, fixtures, fixtures_digest, seed) VALUES (1, ?, ?, ?)")
+            .run(.text(origin.fixtures), .integer(Int64(bitPattern: origin.fixturesDigest)), .integer(Int64(bitPattern: origin.seed)))
     }
 
     /// Hosts written by `beginSeed`, which `seed` then leaves out.
@@ -588,6 +631,19 @@ public final class SQLiteFleetStore: FleetPersistence {
 
 @available(*, unavailable)
 extension SQLiteFleetStore: Sendable {}
+
+/// The fixtures (how they were named, and a digest of their `fleet.json`) and the seed a state was made from.
+public struct StateOrigin: Equatable, Sendable {
+    public var fixtures: String
+    public var fixturesDigest: UInt64
+    public var seed: UInt64
+
+    public init(fixtures: String, fixturesDigest: UInt64, seed: UInt64) {
+        self.fixtures = fixtures
+        self.fixturesDigest = fixturesDigest
+        self.seed = seed
+    }
+}
 
 /// How a deployment's kind is stored: a name and a JSON payload (target packages or file operations).
 enum DeploymentKindCoding {

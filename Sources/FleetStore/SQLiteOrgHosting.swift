@@ -49,6 +49,22 @@ public final class SQLiteOrgHosting: OrgHosting {
         try registry.loadOrgRecords()
     }
 
+    /// Deletes a state: the main file, its WAL and shared memory, and every org's files (`--fresh`).
+    /// Nothing may have them open.
+    public static func deleteState(mainPath: String) {
+        guard mainPath != ":memory:" else { return }
+        let folder = mainPath + ".orgs"
+        if let directory = opendir(folder) {
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != ".", name != ".." { unlink(folder + "/" + name) }
+            }
+            closedir(directory)
+            rmdir(folder)
+        }
+        for suffix in ["", "-wal", "-shm"] { unlink(mainPath + suffix) }
+    }
+
     /// Closes every org's store (the main one is its owner's to close).
     public func closeAll() {
         for store in open.values { store.close() }

@@ -28,11 +28,12 @@ final class FleetMockProcess {
     /// Starts the server and waits (up to 10 s) for its ready line.
     init(
         databasePath: String, extraArguments: [String] = ["--clock", "manual"], environment: [String: String] = [:],
-        fixtures: String = FleetMockProcess.packageRoot + "/Fixtures"
+        fixtures: String? = FleetMockProcess.packageRoot + "/Fixtures", workingDirectory: String? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["serve", "--port", "0", "--db", databasePath, "--fixtures", fixtures]
+        process.arguments = ["serve", "--port", "0", "--db", databasePath] + (fixtures.map { ["--fixtures", $0] } ?? [])
             + extraArguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = output
         process.standardError = errors

@@ -10,7 +10,7 @@ import Testing
 
     @Test func newDatabaseIsMigratedAndEmpty() throws {
         let store = try SQLiteFleetStore(path: temporaryDatabasePath())
-        #expect(try store.schemaVersion == 5)
+        #expect(try store.schemaVersion == 6)
         #expect(try store.load(clockMode: .manual) == nil)
     }
 
@@ -95,7 +95,7 @@ import Testing
             connection.close()
         }
         let migrated = try SQLiteFleetStore(path: path)
-        #expect(try migrated.schemaVersion == 5)
+        #expect(try migrated.schemaVersion == 6)
         let loaded = try #require(try migrated.load(clockMode: .manual))
         let deployment = try #require(loaded.deployments.first)
         #expect(deployment.author == "")
