@@ -13,6 +13,9 @@ let package = Package(
         // jemalloc as the process's allocator (linked, not preloaded), and its control interface.
         .systemLibrary(name: "CJemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
+        // glibc 2.36's arc4random for the static libevent, so the executable runs on glibc 2.35.
+        .target(name: "CGlibcCompat"),
+
         // Pure layers: no I/O, no C.
         .target(name: "FleetJSON"),
         .target(name: "FleetDomain", dependencies: ["FleetJSON"]),
@@ -28,7 +31,7 @@ let package = Package(
         // Composition root.
         .executableTarget(
             name: "FleetMockCLI",
-            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "FleetBundle", "CJemalloc"]
+            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "FleetBundle", "CJemalloc", "CGlibcCompat"]
         ),
 
         // A small fleet shared by the domain, store and API tests.

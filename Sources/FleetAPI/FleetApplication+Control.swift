@@ -126,7 +126,9 @@ extension FleetApplication {
             filter.operation = try input.string("operation")
             filter.method = try input.string("method")
             if input.has("status") { filter.status = try input.integer("status", default: 0, in: 100...599) }
-            filter.limit = try input.integer("limit", default: 100, in: 0...journal.capacity)
+            // Every entry kept unless a limit is asked for; `?org=` also selects that org's entries.
+            filter.limit = try input.integer("limit", default: journal.capacity, in: 0...journal.capacity)
+            if input.has("org") { filter.org = current.id }
             if let since = try input.string("since") {
                 guard let instant = ISO8601.parse(since) ?? Int64(since).map(Instant.init(milliseconds:)) else {
                     throw FleetError.invalidParameter(

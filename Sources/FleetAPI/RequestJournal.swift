@@ -31,7 +31,9 @@ public struct RequestJournal: Sendable {
         public var status: Int?
         public var method: String?
         public var since: Instant?
-        public var limit = 100
+        /// Only this org's exchanges (`?org=ID`), else every org's.
+        public var org: String?
+        public var limit = Int.max
 
         public init() {}
     }
@@ -140,6 +142,7 @@ public struct RequestJournal: Sendable {
             if let status = filter.status, entry.status != status { continue }
             if let method = filter.method, entry.method != method { continue }
             if let since = filter.since, entry.time < since { continue }
+            if let org = filter.org, entry.org != org { continue }
             selected.append(entry)
         }
         return Array(selected.suffix(max(0, filter.limit)))

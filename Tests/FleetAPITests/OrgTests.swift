@@ -25,6 +25,21 @@ import Testing
             app: try #require(json["app_key"]?.stringValue))
     }
 
+    /// `?org=ID` on the journal lists that org's exchanges alone; without a limit, every entry kept.
+    @Test func theJournalSelectsOneOrgsExchanges() throws {
+        let api = APIHarness()
+        let org = try createOrg(api)
+        for _ in 0..<120 { _ = api.send("GET", "/api/unstable/fleet/schedules") }
+        _ = api.send("GET", "/api/unstable/fleet/schedules", appKey: org.app, apiKey: org.api)
+        let everyOrg = try api.json(control(api, "GET", "/__fleetmock/requests"))["requests"]?.arrayValue ?? []
+        #expect(everyOrg.count == 121)
+        let mine = try api.json(control(api, "GET", "/__fleetmock/requests?org=\(org.org)"))["requests"]?.arrayValue ?? []
+        #expect(mine.map { $0["org"] } == [.string(org.org)])
+        let defaults = try api.json(control(api, "GET", "/__fleetmock/requests?org=default&limit=5"))["requests"]?.arrayValue
+        #expect(defaults?.count == 5)
+        #expect(control(api, "GET", "/__fleetmock/requests?org=org-nobody").status == 404)
+    }
+
     @Test func aNewOrgHasItsOwnKeysAndSeesNothingOfTheOthers() throws {
         let api = APIHarness()
         let first = try createOrg(api)
