@@ -132,6 +132,8 @@ def test_orgs_are_isolated():
 
         a.delete()
         a.delete()  # idempotent
+        assert [e["operation"] for e in a.requests()] == [  # the journal outlives the org
+            "TriggerFleetSchedule", "ListFleetDeploymentsV2"]
         assert "deleted" in repr(a)
         orgs = json.dumps(get(f"{fm.url}/__fleetmock/orgs"))
         assert a.id not in orgs and b.id in orgs

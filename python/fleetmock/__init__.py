@@ -225,7 +225,9 @@ class _Tenant:
     def requests(self, operation: Optional[str] = None, **filters: Any) -> List[Dict[str, Any]]:
         """This org's entries in the journal, oldest first, optionally of one ``operation``
         (an operationId such as ``TriggerFleetSchedule``). ``filters``: status, method, since, limit."""
-        entries = self._control("GET", "requests", operation=operation, org=self.org, **filters)
+        # A deleted org's entries stay in the journal, but ?org= no longer names an org.
+        org = None if getattr(self, "deleted", False) else self.org
+        entries = self._control("GET", "requests", operation=operation, org=org, **filters)
         return [e for e in entries["requests"]
                 if e.get("org", self.org) == self.org
                 and (operation is None or e.get("operation") == operation)]

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from . import FleetMock, Org
+from . import FleetMock, FleetMockError, Org, find_binary
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,6 +28,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--fleetmock-binary", default=None, dest="fleetmock_binary", metavar="PATH",
         help="the fleetmock executable (default: $FLEETMOCK_BIN, the installed one, then PATH)")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    try:
+        return f"fleetmock: {find_binary(config.getoption('fleetmock_binary'))}"
+    except FleetMockError as error:
+        return f"fleetmock: {error}"
 
 
 @pytest.fixture(scope="session")
