@@ -3,9 +3,9 @@
 
     python3 python/build_wheel.py --binary .build/release/fleetmock --out dist
 
-The wheel holds the Python package (python/fleetmock/), the binary as a script
-(fleetmock-VER.data/scripts/fleetmock, installed into the environment's bin/), and the bundled
-fixtures and dashboard page as data (PREFIX/share/fleetmock/{Fixtures,ui}). The version is the
+The wheel holds the Python package (python/fleetmock/) and the binary as a script
+(fleetmock-VER.data/scripts/fleetmock, installed into the environment's bin/ as it is; the binary
+carries the bundled fleet and the dashboard page itself). The version is the
 binary's own (`BINARY --version`); the platform tag comes from the binary: its ELF machine and the
 newest GLIBC_2.N symbol version it needs. Output is deterministic: fixed timestamps, sorted entries.
 Prints the wheel's path.
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import List, Tuple
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 NAME = "fleetmock"
 EPOCH = (1980, 1, 1, 0, 0, 0)
 ELF_MACHINES = {0x3E: "x86_64", 0xB7: "aarch64"}
@@ -80,7 +79,7 @@ def metadata(version: str) -> str:
     )
 
 
-def build(binary: Path, out: Path, fixtures: Path, ui: Path) -> Path:
+def build(binary: Path, out: Path) -> Path:
     version = binary_version(binary)
     tag = f"py3-none-{platform_tag(binary)}"
     dist_info = f"{NAME}-{version}.dist-info"
@@ -90,14 +89,6 @@ def build(binary: Path, out: Path, fixtures: Path, ui: Path) -> Path:
     for source in sorted((HERE / NAME).glob("*.py")) + sorted((HERE / NAME).glob("py.typed")):
         files.append((f"{NAME}/{source.name}", source.read_bytes(), 0o644))
     files.append((f"{data_dir}/scripts/{NAME}", binary.read_bytes(), 0o755))
-    for name in ("fleet.json", "credentials.json", "README.md"):
-        path = fixtures / name
-        if path.is_file():
-            files.append((f"{data_dir}/data/share/{NAME}/Fixtures/{name}", path.read_bytes(), 0o644))
-    if not (fixtures / "fleet.json").is_file():
-        sys.exit(f"build_wheel: no fleet.json in {fixtures}")
-    if (ui / "index.html").is_file():
-        files.append((f"{data_dir}/data/share/{NAME}/ui/index.html", (ui / "index.html").read_bytes(), 0o644))
     files.append((f"{dist_info}/METADATA", metadata(version).encode(), 0o644))
     files.append((f"{dist_info}/WHEEL", (
         "Wheel-Version: 1.0\n"
@@ -128,10 +119,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", required=True, type=Path, help="the fleetmock executable to ship")
     parser.add_argument("--out", required=True, type=Path, help="folder to write the wheel into")
-    parser.add_argument("--fixtures", type=Path, default=ROOT / "Fixtures", help="default: the repo's Fixtures/")
-    parser.add_argument("--ui", type=Path, default=ROOT / "ui", help="default: the repo's ui/")
     args = parser.parse_args()
-    print(build(args.binary, args.out, args.fixtures, args.ui))
+    print(build(args.binary, args.out))
 
 
 if __name__ == "__main__":

@@ -50,10 +50,9 @@ def test_binary_on_path_is_the_wheels_with_the_wheels_version():
     assert out.strip() == f"fleetmock {metadata.version('fleetmock')}"
 
 
-def test_server_uses_the_fixtures_and_dashboard_the_wheel_installed():
-    share = Path(sys.prefix) / "share" / "fleetmock"
+def test_server_serves_the_fleet_and_dashboard_compiled_into_the_binary():
     with FleetMock() as fm:
-        assert fm.command[fm.command.index("--fixtures") + 1] == str(share / "Fixtures")
+        assert fm.command == [str(VENV_BIN / "fleetmock"), "serve", "--port", "0", "--db", ":memory:"]
         assert get(f"{fm.url}/__fleetmock/ready")["hosts"] == 120
         with urllib.request.urlopen(f"{fm.url}/__fleetmock/ui", timeout=10) as page:
             assert page.status == 200 and b"<html" in page.read(2000).lower()

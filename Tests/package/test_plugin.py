@@ -55,9 +55,7 @@ def test_fleetmock_binary_option(tmp_path):
     real = Path(sys.prefix) / "bin" / "fleetmock"
     wrapper.write_text(f'#!/bin/sh\necho "$@" > {marker}\nexec {real} "$@"\n')
     wrapper.chmod(0o755)
-    fixtures = Path(sys.prefix) / "share" / "fleetmock" / "Fixtures"
-    result = run_pytest(tmp_path, PROGRESS_SUITE.format(policy="timed"),
-                        f"--fleetmock-binary={wrapper}", f"--fleetmock-arg=--fixtures={fixtures}")
+    result = run_pytest(tmp_path, PROGRESS_SUITE.format(policy="timed"), f"--fleetmock-binary={wrapper}")
     assert passed(result, 1), result.stdout + result.stderr
     assert marker.read_text().startswith("serve --port 0 --db :memory:")
 

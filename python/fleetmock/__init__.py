@@ -30,8 +30,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Union
 
 __all__ = [
     "FleetMock",
@@ -121,17 +120,6 @@ def find_binary(binary: Optional[PathLike] = None) -> str:
         raise FleetMockError(
             "no fleetmock binary: install the fleetmock wheel, set FLEETMOCK_BIN, or pass binary=")
     return found
-
-
-def _bundled_fixtures(binary: str) -> Optional[str]:
-    """The wheel installs Fixtures/ and ui/ into PREFIX/share/fleetmock beside PREFIX/bin."""
-    prefix = Path(binary).resolve().parent.parent
-    folder = prefix / "share" / "fleetmock" / "Fixtures"
-    return str(folder) if (folder / "fleet.json").is_file() else None
-
-
-def _has_option(args: Sequence[str], name: str) -> bool:
-    return any(a == name or a.startswith(name + "=") for a in args)
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -297,13 +285,7 @@ class FleetMock(_Tenant):
         self._lock = threading.Lock()
 
     def _command(self) -> List[str]:
-        command = [self.binary, "serve", "--port", "0", "--db", ":memory:"]
-        fixtures = _bundled_fixtures(self.binary)
-        environment = self.env if self.env is not None else os.environ
-        if (fixtures and not _has_option(self.serve_args, "--fixtures")
-                and "FLEETMOCK_FIXTURES" not in environment):
-            command += ["--fixtures", fixtures]
-        return command + self.serve_args
+        return [self.binary, "serve", "--port", "0", "--db", ":memory:", *self.serve_args]
 
     @property
     def pid(self) -> Optional[int]:
