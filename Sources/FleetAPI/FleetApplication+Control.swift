@@ -73,6 +73,11 @@ extension FleetApplication {
                 }
                 instant = parsed
             } else if let milliseconds = try body.integer("now_unix_ms") {
+                guard SimulationClock.instants.contains(Instant(milliseconds: milliseconds)) else {
+                    throw FleetError.invalidField(
+                        path: "now_unix_ms", reason: "must be from 0 to \(SimulationClock.instants.upperBound.milliseconds) "
+                            + "(\(ISO8601.format(SimulationClock.instants.upperBound))), got \(milliseconds)")
+                }
                 instant = Instant(milliseconds: milliseconds)
             } else {
                 throw FleetError.invalidField(path: "now", reason: "(or now_unix_ms) is required")
@@ -186,7 +191,7 @@ extension FleetApplication {
                 throw FleetError.invalidBody(reason: "field 'seconds' must be between 0 and 315360000, got \(seconds)")
             }
             advanceSimulation(wallNow: wallNow)
-            try commit(simulation.planClockAdvance(byMilliseconds: Int64((seconds * 1000).rounded())))
+            try commit(try simulation.planClockAdvance(byMilliseconds: Int64((seconds * 1000).rounded()), wall: wallNow))
             advanceSimulation(wallNow: wallNow)
             return .json(200, clockBody(wallNow: wallNow))
         default:

@@ -252,11 +252,16 @@ public struct FleetSimulation: Sendable {
     /// Sets the clock to `instant`; time never runs backwards, as rollouts already happened.
     public func planClockSet(to instant: Instant, wall: Instant) throws(FleetError) -> [FleetChange] {
         let current = clock.now(wall: wall)
+        guard instant <= SimulationClock.instants.upperBound else {
+            throw FleetError.invalidField(
+                path: "now", reason: "must be at most \(ISO8601.format(SimulationClock.instants.upperBound)) "
+                    + "(\(SimulationClock.instants.upperBound.milliseconds) ms), got \(instant.milliseconds) ms")
+        }
         guard instant >= current else {
             throw FleetError.invalidField(
                 path: "now", reason: "\(ISO8601.format(instant)) is before the simulated now \(ISO8601.format(current)); time only moves forward")
         }
-        return planClockAdvance(byMilliseconds: instant.milliseconds - current.milliseconds)
+        return try planClockAdvance(byMilliseconds: instant.milliseconds - current.milliseconds, wall: wall)
     }
 
     /// A new policy; `stepped` also freezes the clock and `timed` lets it run at its speed.
@@ -270,8 +275,13 @@ public struct FleetSimulation: Sendable {
         return [.progressPolicyUpdated(policy), .clockUpdated(next)]
     }
 
-    /// Moves the clock; in `wall` mode this grows the offset.
-    public func planClockAdvance(byMilliseconds delta: Int64) -> [FleetChange] {
+    /// Moves the clock; in `wall` mode this grows the offset. Never past the clock's last instant.
+    public func planClockAdvance(byMilliseconds delta: Int64, wall: Instant) throws(FleetError) -> [FleetChange] {
+        guard clock.canAdvance(byMilliseconds: delta, wall: wall) else {
+            throw FleetError.invalidField(
+                path: "seconds", reason: "would move simulated time past \(ISO8601.format(SimulationClock.instants.upperBound)), "
+                    + "the last instant it can take (now \(ISO8601.format(clock.now(wall: wall))))")
+        }
         var next = clock
         next.advance(byMilliseconds: delta)
         return [.clockUpdated(next)]

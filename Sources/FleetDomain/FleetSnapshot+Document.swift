@@ -99,6 +99,11 @@ extension FleetSnapshot {
                 offsetMilliseconds: try fields.optionalInt("offset_ms") ?? 0,
                 manualNow: Instant(milliseconds: try fields.optionalInt("now_ms") ?? defaultClock.manualNow.milliseconds),
                 speed: speed, anchorWallMilliseconds: try fields.optionalInt("anchor_wall_ms") ?? 0)
+            guard clock.hasFieldsInRange else {
+                throw FixtureError(
+                    path: "snapshot.clock", reason: "now_ms must be from 0 to \(SimulationClock.instants.upperBound.milliseconds) "
+                        + "and offset_ms and anchor_wall_ms at most that far from 0")
+            }
         }
         var seed = defaultSeed
         if let text = try reader.optionalString("random_state") {

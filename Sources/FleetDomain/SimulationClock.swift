@@ -15,6 +15,13 @@ public struct SimulationClock: Equatable, Sendable {
     /// The instant a fresh manual clock starts at: 2026-01-01T00:00:00Z, fixed so runs are repeatable.
     public static let defaultManualStart = Instant(seconds: 1_767_225_600)
     public static let speeds: ClosedRange<Double> = 0.001...10_000
+    /// The instants simulated time may take: the Unix epoch to 9000-01-01T00:00:00Z. The margin to
+    /// Int64's end (and to ISO 8601's four-digit years) keeps every later sum in range: operation
+    /// durations, estimated ends, timers. Set, advance and restore refuse to leave it; a clock read
+    /// from an older file, or run fast for ages, stops at its end instead of overflowing.
+    public static let instants = Instant(milliseconds: 0)...Instant(milliseconds: 221_845_392_000_000)
+    /// Offsets and wall anchors further from zero than this cannot come from a clock in range.
+    static let largestOffset = instants.upperBound.milliseconds
 
     public var mode: ClockMode
     public var offsetMilliseconds: Int64
@@ -39,13 +46,33 @@ public struct SimulationClock: Equatable, Sendable {
     public func now(wall: Instant) -> Instant {
         switch mode {
         case .manual:
-            return manualNow
+            return Self.bounded(Double(manualNow.milliseconds))
         case .wall where speed == 1:
-            return wall.adding(milliseconds: offsetMilliseconds)
+            let (sum, overflow) = wall.milliseconds.addingReportingOverflow(offsetMilliseconds)
+            return overflow || !Self.instants.contains(Instant(milliseconds: sum))
+                ? Self.bounded(Double(wall.milliseconds) + Double(offsetMilliseconds)) : Instant(milliseconds: sum)
         case .wall:
-            let elapsed = Double(wall.milliseconds - anchorWallMilliseconds) * speed
-            return Instant(milliseconds: anchorWallMilliseconds + offsetMilliseconds + Int64(elapsed.rounded(.down)))
+            let elapsed = (Double(wall.milliseconds) - Double(anchorWallMilliseconds)) * speed
+            return Self.bounded(Double(anchorWallMilliseconds) + Double(offsetMilliseconds) + elapsed.rounded(.down))
         }
+    }
+
+    /// The instant nearest `milliseconds` within `instants` (computed in Double: it cannot overflow).
+    private static func bounded(_ milliseconds: Double) -> Instant {
+        let lowest = Double(instants.lowerBound.milliseconds)
+        let highest = Double(instants.upperBound.milliseconds)
+        return Instant(milliseconds: Int64(min(max(milliseconds.isNaN ? lowest : milliseconds, lowest), highest)))
+    }
+
+    /// Whether `delta` moves now (at `wall`) to an instant still within `instants`.
+    public func canAdvance(byMilliseconds delta: Int64, wall: Instant) -> Bool {
+        delta >= 0 && delta <= Self.instants.upperBound.milliseconds - now(wall: wall).milliseconds
+    }
+
+    /// A clock whose fields could come from no clock in range (a hand-edited snapshot or file) is refused.
+    public var hasFieldsInRange: Bool {
+        Self.instants.contains(manualNow) && abs(offsetMilliseconds) <= Self.largestOffset
+            && abs(anchorWallMilliseconds) <= Self.largestOffset && Self.speeds.contains(speed)
     }
 
     public mutating func advance(byMilliseconds delta: Int64) {

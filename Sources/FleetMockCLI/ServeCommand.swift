@@ -70,15 +70,24 @@ final class ServeCommand {
         }
         do {
             store = try SQLiteFleetStore(path: options.databasePath)
-            // An explicit --clock or --progress wins over what the state file says; else it resumes as stored.
             let started = SystemIO.monotonicMicroseconds()
-            if let stored = try store.load(clockMode: options.clockModeGiven ? options.clockMode : nil) {
+            if let stored = try store.load(clockMode: nil) {
                 log.message(
                     .debug, "state loaded from \(options.databasePath) in \((SystemIO.monotonicMicroseconds() - started) / 1000) ms")
                 origin = try store.origin()
                 try Self.requireSameOrigin(origin, options: options, fixtures: fixtures)
                 snapshot = stored
                 if let progress = options.progress { snapshot.progressPolicy = progress }
+                // The simulated instant is kept whatever the flags: an explicit --clock or --progress
+                // changes only how time moves on from it, and that is stored before any request.
+                if let mode = options.clockModeAsked, mode != snapshot.clock.mode {
+                    let wall = SystemIO.wallNow()
+                    switch mode {
+                    case .manual: snapshot.clock.freeze(wall: wall)
+                    case .wall: snapshot.clock.run(wall: wall, speed: snapshot.clock.speed)
+                    }
+                    try store.persist([.clockUpdated(snapshot.clock)])
+                }
             } else {
                 let bytes = try fixtures.fleetBytes()
                 origin = StateOrigin(fixtures: fixtures.name, fixturesDigest: Self.digest(bytes), seed: options.seed)

@@ -29,11 +29,15 @@ struct ServeOptions: Equatable {
     var backgroundCommit = true
 
     /// The clock a new state starts with: stepped progress freezes it, timed runs it.
-    var initialClockMode: ClockMode {
+    var initialClockMode: ClockMode { clockModeAsked ?? clockMode }
+
+    /// The clock mode the flags ask for, by the same rule on a first start and a restart: stepped
+    /// progress freezes time, timed runs it, else --clock when given; nil leaves a stored state's mode.
+    var clockModeAsked: ClockMode? {
         switch progress {
         case .stepped?: return .manual
         case .timed?: return .wall
-        default: return clockMode
+        default: return clockModeGiven ? clockMode : nil
         }
     }
 

@@ -20,7 +20,7 @@ import Testing
         #expect(fleet.rememberedReply(for: "k") == nil)
 
         fleet.remember(reply, for: "k")
-        fleet.apply(fleet.planClockAdvance(byMilliseconds: 1))
+        fleet.apply(try fleet.planClockAdvance(byMilliseconds: 1, wall: TestFleet.start))
         #expect(fleet.rememberedReply(for: "k") == nil)
 
         fleet.remember(reply, for: "k")

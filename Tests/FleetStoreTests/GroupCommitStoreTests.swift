@@ -27,7 +27,7 @@ import Testing
         try seeded.store.persistInBatch(trigger)
         seeded.fleet.apply(trigger)
         // A clock change, then a duplicate deployment id: the whole write goes, the batch stays.
-        let doomed = seeded.fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        let doomed = try seeded.fleet.planClockAdvance(byMilliseconds: 5_000, wall: TestFleet.start) + [trigger[0]]
         #expect(throws: FleetError.self) { try seeded.store.persistInBatch(doomed) }
         guard case .deploymentCreated(let created) = trigger[0] else { Issue.record("no deployment"); return }
         let cancel = try seeded.fleet.planCancel(deploymentID: created.id, now: t0)

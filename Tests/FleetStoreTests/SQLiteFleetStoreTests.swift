@@ -158,7 +158,7 @@ import Testing
         let cancel = try fleet.planCancel(deploymentID: created.id, now: t0.plus(seconds: 100))
         try store.persist(cancel)
         fleet.apply(cancel)
-        let clock = fleet.planClockAdvance(byMilliseconds: 100_000)
+        let clock = try fleet.planClockAdvance(byMilliseconds: 100_000, wall: TestFleet.start)
         try store.persist(clock)
         fleet.apply(clock)
         store.close()
@@ -175,7 +175,7 @@ import Testing
         seeded.fleet.apply(trigger)
 
         // A clock change followed by a duplicate deployment id: the second write violates the primary key.
-        let doomed = seeded.fleet.planClockAdvance(byMilliseconds: 5_000) + [trigger[0]]
+        let doomed = try seeded.fleet.planClockAdvance(byMilliseconds: 5_000, wall: TestFleet.start) + [trigger[0]]
         #expect(throws: FleetError.self) { try seeded.store.persist(doomed) }
         seeded.store.close()
 
