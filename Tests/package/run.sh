@@ -8,7 +8,7 @@
 set -euo pipefail
 
 if [ $# -ne 1 ] || [ ! -f "$1" ]; then
-    echo "usage: $0 WHEEL_PATH" >&2
+    echo "usage: $0 WHEEL_PATH (one existing wheel; got $#: $*)" >&2
     exit 2
 fi
 wheel=$(realpath "$1")
