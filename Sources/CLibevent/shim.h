@@ -23,6 +23,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/util.h>
 #include <event2/bufferevent.h>
+#include <event2/listener.h>
 
 // evsignal_new and evtimer_new are function-like macros, which Swift cannot import.
 static inline struct event *CLibevent_signal_new(struct event_base *base, int signum,

@@ -1,5 +1,6 @@
 import CLibevent
 import Glibc
+import Synchronization
 
 /// Why the server could not start.
 public struct HTTPServerError: Error, CustomStringConvertible {
@@ -39,6 +40,21 @@ public final class HTTPServer {
     private var spareHeldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
     private var passEndEvent: OpaquePointer?
     private var passEndScheduled = false
+    /// The listener's own accept loop (libevent's evconnlistener), paused while descriptors run out.
+    private var acceptListener: OpaquePointer?
+    private var acceptRetryEvent: OpaquePointer?
+    /// Since when accept() has found no descriptor, how often, and whether the listener is on
+    /// again on trial (nil while it works).
+    private var descriptorShortage: (since: Double, failedAttempts: Int, resumed: Bool)?
+    /// How often a paused listener checks for a free descriptor.
+    static let acceptRetryMilliseconds: Int64 = 100
+
+    /// Where the server reports trouble it handles itself (running out of descriptors): one line
+    /// at a time, no newline. Standard error unless the owner routes it to its log.
+    public var logLine: (String) -> Void = { line in
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+    }
 
     public init(handler: @escaping Handler) throws(HTTPServerError) {
         guard let base = event_base_new() else { throw HTTPServerError(description: "event_base_new failed") }
@@ -66,6 +82,8 @@ public final class HTTPServer {
     }
 
     deinit {
+        serversByHTTP.withLock { _ = $0.removeValue(forKey: UInt(bitPattern: Int(bitPattern: http))) }
+        if let acceptRetryEvent { event_free(acceptRetryEvent) }
         for event in signalEvents { event_free(event) }
         if let timerEvent { event_free(timerEvent) }
         if let tickEvent { event_free(tickEvent) }
@@ -91,6 +109,7 @@ public final class HTTPServer {
             throw HTTPServerError(description: "cannot listen on \(host):\(port): \(String(cString: strerror(errno)))")
         }
         listener = handle
+        watchAcceptErrors(of: handle)
         var address = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let fd = evhttp_bound_socket_get_fd(handle)
@@ -125,6 +144,7 @@ public final class HTTPServer {
             throw HTTPServerError(description: "cannot share the listening socket: \(String(cString: strerror(errno)))")
         }
         listener = handle
+        watchAcceptErrors(of: handle)
     }
 
     /// Runs `action` on the loop every `milliseconds`, until `shutdown`.
@@ -203,9 +223,11 @@ public final class HTTPServer {
     /// Stops accepting connections, lets replies already written drain, then ends `run()`.
     public func shutdown(drainMilliseconds: Int64 = 100) {
         if let listener {
-            evhttp_del_accept_socket(http, listener)
+            evhttp_del_accept_socket(http, listener)  // frees acceptListener too
             self.listener = nil
+            acceptListener = nil
         }
+        if let acceptRetryEvent { event_del(acceptRetryEvent) }
         cancelTimer()
         if let tickEvent { event_del(tickEvent) }
         for event in signalEvents { event_del(event) }
@@ -217,9 +239,9 @@ public final class HTTPServer {
 
     fileprivate func handle(_ request: OpaquePointer) {
         var response = handler(Self.read(request))
-        if evhttp_request_get_command(request).rawValue == Self.unknownMethod {
-            // libevent reads no body for a method it does not know: whatever body was sent would
-            // be taken for the next request, so this connection ends with the reply.
+        if Self.leftBodyUnread(request) {
+            // Its bytes are still on the connection and would be parsed as the next request, so
+            // the connection ends with this reply (libevent closes it on seeing the header).
             response.headers.append(("Connection", "close"))
         }
         if let holdsReply, holdsReply() {
@@ -280,12 +302,20 @@ public final class HTTPServer {
             evhttp_send_reply(request, 500, nil, nil)
             return
         }
+        var body = response.lateBody?() ?? response.body
+        // Framed here, not by libevent: 2.1 decides by the request's method, and so sent a HEAD
+        // reply's whole body and gave a HEAD or CONNECT reply no Content-Length (a CONNECT 405 on
+        // a kept-alive connection left its client waiting for the close).
+        let isHead = evhttp_request_get_command(request) == EVHTTP_REQ_HEAD
+        let mayHaveBody = response.status >= 200 && response.status != 204 && response.status != 304
         if let headers = evhttp_request_get_output_headers(request) {
             for (name, value) in response.headers {
                 evhttp_add_header(headers, name, value)
             }
+            // A HEAD reply announces the length the GET's body would have (RFC 9110 8.6).
+            if mayHaveBody { evhttp_add_header(headers, "Content-Length", String(body.count)) }
         }
-        let body = response.lateBody?() ?? response.body
+        if isHead || !mayHaveBody { body = [] }
         if !body.isEmpty, let output = evhttp_request_get_output_buffer(request) {
             if body.count < Self.bodySentByReferenceFrom || !Self.lend(body, to: output) {
                 body.withUnsafeBytes { _ = evbuffer_add(output, $0.baseAddress, $0.count) }
@@ -337,6 +367,87 @@ public final class HTTPServer {
         let action = timerAction
         timerAction = nil
         action?()
+    }
+
+    /// Whether the request declares a body that libevent did not read: 2.1 reads none for HEAD,
+    /// TRACE or a method it does not know, and leaves those bytes on the connection.
+    private static func leftBodyUnread(_ request: OpaquePointer) -> Bool {
+        guard let input = evhttp_request_get_input_buffer(request), evbuffer_get_length(input) == 0,
+            let headers = evhttp_request_get_input_headers(request)
+        else { return false }
+        if evhttp_find_header(headers, "Transfer-Encoding") != nil { return true }
+        guard let length = evhttp_find_header(headers, "Content-Length") else { return false }
+        return Int(String(cString: length)) != 0  // not a number counts as a body too
+    }
+
+    // MARK: Out of descriptors
+
+    /// Takes over accept() failures from libevent, which otherwise logs a warning and retries at
+    /// once, for as long as the failure lasts: out of descriptors, that spun a core and wrote
+    /// megabytes of identical warnings a second.
+    private func watchAcceptErrors(of handle: OpaquePointer) {
+        guard let listener = evhttp_bound_socket_get_listener(handle) else { return }
+        acceptListener = listener
+        let key = UInt(bitPattern: Int(bitPattern: http))
+        let value = UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
+        serversByHTTP.withLock { $0[key] = value }
+        evconnlistener_set_error_cb(listener, httpServerAcceptErrorCallback)
+    }
+
+    /// accept() failed with `error` (never a retriable one: libevent retries those itself). Pauses
+    /// the listener, so waiting connections stay in the kernel's backlog, and checks back later.
+    fileprivate func acceptFailed(error: Int32) {
+        guard let acceptListener else { return }
+        evconnlistener_disable(acceptListener)
+        if descriptorShortage == nil {
+            descriptorShortage = (since: Self.monotonicSeconds(), failedAttempts: 0, resumed: false)
+            let reason = String(cString: strerror(error))
+            let what = error == EMFILE || error == ENFILE ? "out of file descriptors" : "cannot accept connections"
+            logLine("\(what) (accept: \(reason)): new connections wait, checking every \(Self.acceptRetryMilliseconds) ms")
+        }
+        descriptorShortage?.failedAttempts += 1
+        descriptorShortage?.resumed = false
+        scheduleAcceptRetry()
+    }
+
+    private func scheduleAcceptRetry() {
+        if acceptRetryEvent == nil {
+            acceptRetryEvent = CLibevent_timer_new(base, httpServerAcceptRetryCallback, Unmanaged.passUnretained(self).toOpaque())
+        }
+        guard let acceptRetryEvent else { return }
+        var interval = timeval(tv_sec: 0, tv_usec: Int(Self.acceptRetryMilliseconds) * 1000)
+        event_add(acceptRetryEvent, &interval)
+    }
+
+    /// Resumes accepting once a descriptor can be had: tried on a duplicate of the listening socket,
+    /// which costs no connection (accept would take one off the backlog only to fail again). The
+    /// episode ends after a whole interval on trial without a failure: descriptors come back one
+    /// at a time as the loop closes connections, and the backlog can take the first ones again.
+    fileprivate func retryAccepting() {
+        guard let acceptListener, let shortage = descriptorShortage else { return }
+        guard shortage.resumed else {
+            let probe = fcntl(evconnlistener_get_fd(acceptListener), F_DUPFD_CLOEXEC, 0)
+            if probe >= 0 {
+                close(probe)
+                descriptorShortage?.resumed = true
+                evconnlistener_enable(acceptListener)
+            } else {
+                descriptorShortage?.failedAttempts += 1
+            }
+            scheduleAcceptRetry()
+            return
+        }
+        descriptorShortage = nil
+        let seconds = Self.monotonicSeconds() - shortage.since
+        let attempts = shortage.failedAttempts
+        logLine(
+            "descriptors free again after \(Double(Int(seconds * 10)) / 10) s (\(attempts) attempt\(attempts == 1 ? "" : "s") found none): accepting connections")
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     private static func read(_ request: OpaquePointer) -> HTTPRequest {
@@ -395,6 +506,24 @@ private func httpServerLentBodyCleanup(_ data: UnsafeRawPointer?, _ length: Int,
 private func httpServerRequestCallback(_ request: OpaquePointer?, _ argument: UnsafeMutableRawPointer?) {
     guard let request, let argument else { return }
     Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handle(request)
+}
+
+/// The server that owns each evhttp, by address. libevent calls a listener's error callback with
+/// the listener's argument, which evhttp set to itself for its accept callback: this leads back
+/// from there to the server. Looked up only when accept fails.
+private let serversByHTTP = Mutex<[UInt: UInt]>([:])
+
+private func httpServerAcceptErrorCallback(_ listener: OpaquePointer?, _ http: UnsafeMutableRawPointer?) {
+    let error = errno  // what accept() left, read before anything else can change it
+    guard let http, let address = serversByHTTP.withLock({ $0[UInt(bitPattern: http)] }),
+        let server = UnsafeMutableRawPointer(bitPattern: address)
+    else { return }
+    Unmanaged<HTTPServer>.fromOpaque(server).takeUnretainedValue().acceptFailed(error: error)
+}
+
+private func httpServerAcceptRetryCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
+    guard let argument else { return }
+    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().retryAccepting()
 }
 
 private func httpServerSignalCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
