@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import time
 from pathlib import Path
@@ -47,6 +48,15 @@ def health(port: int, timeout: float) -> bytes:
 @pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
 def test_out_of_descriptors_the_server_idles_logs_once_and_recovers(fleetmock_bin, tmp_path):
     server = LimitedFleetMock(fleetmock_bin, tmp_path / "state.db", extra_args=["--log-level", "warn"]).start()
+    try:
+        check_idles_logs_once_and_recovers(server)
+        server.stop_cleanly()
+    finally:
+        if server.running:  # a failed check must not leave the server behind
+            server.stop(signal.SIGKILL)
+
+
+def check_idles_logs_once_and_recovers(server: FleetMock) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     held: list[socket.socket] = []
     try:
@@ -73,4 +83,3 @@ def test_out_of_descriptors_the_server_idles_logs_once_and_recovers(fleetmock_bi
     assert log.count("out of file descriptors") == 1, log[-800:]
     assert "descriptors free again" in log, log[-800:]
     assert len(log) < 2000, f"{len(log)} bytes of stderr"
-    server.stop_cleanly()
