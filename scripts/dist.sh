@@ -20,6 +20,8 @@ name="fleetmock-$version-linux-$(uname -m)"
 stage="$(mktemp -d)"
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/$name" dist
+# Only this build in dist/: an older wheel or tarball beside it would be picked up as well.
+rm -f dist/fleetmock-*.tar.gz dist/fleetmock-*.whl
 install -m 0755 "$binary" "$stage/$name/fleetmock"
 install -m 0644 README.md "$stage/$name/README.md"
 # Same bytes for the same inputs: fixed owner, order and times.

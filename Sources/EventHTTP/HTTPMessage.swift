@@ -30,10 +30,13 @@ public struct HTTPResponse: Sendable {
     /// When set, the body, called on the loop when the reply is sent (it was rendered elsewhere
     /// while the reply was held); `body` is then unused.
     public var lateBody: (@Sendable () -> [UInt8])?
+    /// For a held reply: which writes it reports. A pass end whose writes of that group were lost
+    /// replaces it; a reply of another group, or of none, is sent as it is.
+    public var commitGroup: String?
 
     public init(
         status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = [], delayMilliseconds: Int64 = 0,
-        dropConnection: Bool = false, lateBody: (@Sendable () -> [UInt8])? = nil
+        dropConnection: Bool = false, lateBody: (@Sendable () -> [UInt8])? = nil, commitGroup: String? = nil
     ) {
         self.status = status
         self.headers = headers
@@ -41,5 +44,17 @@ public struct HTTPResponse: Sendable {
         self.delayMilliseconds = delayMilliseconds
         self.dropConnection = dropConnection
         self.lateBody = lateBody
+        self.commitGroup = commitGroup
+    }
+}
+
+/// Writes of a pass that were not kept: their commit groups, and the reply each of their held replies becomes.
+public struct LostCommitGroups: Sendable {
+    public let groups: Set<String>
+    public let reply: HTTPResponse
+
+    public init(groups: Set<String>, reply: HTTPResponse) {
+        self.groups = groups
+        self.reply = reply
     }
 }

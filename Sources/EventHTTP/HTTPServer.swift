@@ -35,7 +35,7 @@ public final class HTTPServer {
     private var tickAction: (() -> Void)?
     /// Group commit: replies held until the end of the loop pass, and what decides their fate.
     private var holdsReply: (() -> Bool)?
-    private var passEnded: (() -> HTTPResponse?)?
+    private var passEnded: (() -> LostCommitGroups?)?
     private var heldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
     private var spareHeldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
     private var passEndEvent: OpaquePointer?
@@ -161,12 +161,13 @@ public final class HTTPServer {
 
     /// Holds each reply for which `holds()` answers true after its request was handled, until the
     /// end of the current loop pass, when `passEnded()` runs once for all of them: it returns nil
-    /// to send them as they are, or a reply to send instead of each (their writes were not kept).
+    /// to send them as they are, or the commit groups whose writes were not kept and the reply to
+    /// send instead of each reply of those groups.
     ///
     /// The pass's end is an event made active by the first held reply: libevent runs active
     /// events in order, so it runs after every request already read in this pass (group commit:
     /// one durable commit for all of them, and no reply before it).
-    public func holdRepliesUntilPassEnd(while holds: @escaping () -> Bool, passEnded: @escaping () -> HTTPResponse?) {
+    public func holdRepliesUntilPassEnd(while holds: @escaping () -> Bool, passEnded: @escaping () -> LostCommitGroups?) {
         guard passEndEvent == nil,
             let event = event_new(base, -1, 0, httpServerPassEndCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
@@ -254,7 +255,7 @@ public final class HTTPServer {
 
     fileprivate func endPass() {
         passEndScheduled = false
-        let replacement = passEnded?()
+        let lost = passEnded?()
         // Swapped with a spare list, so neither is ever copied (removing all from a list still
         // shared would allocate a new one each pass).
         var held = spareHeldReplies
@@ -264,6 +265,7 @@ public final class HTTPServer {
             spareHeldReplies = held
         }
         for (request, response) in held {
+            let replacement = response.commitGroup.flatMap { lost?.groups.contains($0) == true ? lost?.reply : nil }
             var reply = replacement ?? response
             let closes = response.headers.contains { $0.name == "Connection" && $0.value == "close" }
             if replacement != nil, closes {

@@ -31,6 +31,9 @@ public struct APIResponse: Sendable {
     public var dropConnection = false
     /// When set, the body is this, rendered later (`body` is then empty).
     public var deferredBody: DeferredBody?
+    /// The org whose state the reply reports (nil when it reports none): if that org's writes of
+    /// the pass are lost, the reply fails with them; other orgs' failures leave it as it is.
+    public var org: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {
         self.status = status

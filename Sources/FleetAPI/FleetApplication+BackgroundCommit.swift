@@ -44,9 +44,8 @@ extension FleetApplication {
         passHasBackgroundWork = true
     }
 
-    /// Waits for the writer thread to commit the pass; an org whose writes were lost (all of them,
-    /// when a write failed) gets its committed state back, and the replies held for the pass fail
-    /// (`batchLost`).
+    /// Waits for the writer thread to commit the pass; an org whose writes were lost gets its
+    /// committed state back, and its replies held for the pass fail (`lostOrgs`).
     func commitBackgroundWork(on writerThread: WriterThread) {
         guard passHasBackgroundWork else { return }
         let lost = writerThread.commitAndWait()
@@ -54,9 +53,9 @@ extension FleetApplication {
         passHasBackgroundWork = false
         orgsWrittenInBackground.removeAll(keepingCapacity: true)
         guard !lost.isEmpty else { return }
-        batchLost = true
-        for org in orgs where lost.contains(org.id) && self.orgs[org.id] === org {
-            log("storage failure: the pass's writes were lost; org \(org.id) goes back to its last committed state")
+        lostOrgs.formUnion(lost.keys)
+        for org in orgs where lost[org.id] != nil && self.orgs[org.id] === org {
+            log("storage failure: \(lost[org.id]!); org \(org.id) goes back to its last committed state")
             returnToCommittedState(org)
         }
     }

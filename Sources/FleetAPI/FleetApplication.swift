@@ -52,8 +52,10 @@ public final class FleetApplication {
     public var groupsCommits = false
     /// Orgs with writes not yet committed, in the order they first wrote.
     var orgsWithOpenBatch: [Org] = []
-    /// Set when a batch's writes were lost since the held replies were last sent.
-    var batchLost = false
+    /// Orgs whose writes were lost since the held replies were last sent.
+    var lostOrgs: Set<String> = []
+    /// The org the request being handled reads or writes (set on entering it), for `APIResponse.org`.
+    var requestOrg: Org?
     /// Background commit (`commitInBackground`): the thread that writes, and what it was given
     /// since the last commit.
     var writerThread: WriterThread?
@@ -111,6 +113,7 @@ public final class FleetApplication {
     func within<Result>(_ org: Org, _ body: () throws(FleetError) -> Result) throws(FleetError) -> Result {
         let previous = current
         current = org
+        requestOrg = org
         defer { current = previous }
         return try body()
     }
@@ -183,6 +186,7 @@ public final class FleetApplication {
         // Each request runs in the org its API key belongs to (the default org for control paths).
         let previous = current
         current = isControlPath ? orgs[Org.defaultID]! : org(forAPIKey: request.header("DD-API-KEY"))
+        requestOrg = isControlPath ? nil : current
         defer { current = previous }
         var response: APIResponse
         var faultID: String?
@@ -198,6 +202,7 @@ public final class FleetApplication {
             }
         }
         response.operation = operation?.rawValue
+        response.org = requestOrg?.id
         if !isControlPath {
             var nearMatch: String?
             if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
@@ -293,12 +298,14 @@ public final class FleetApplication {
     }
 
     /// Commits every open batch. Returns nil when every write since the last call is durable; else
-    /// (its org's memory is then reloaded from what the store holds) the reply each reply held
-    /// for this pass must become, since none may report what was not kept.
-    public func finishPass() -> APIResponse? {
+    /// the orgs whose writes were lost (their memory is then reloaded from what their stores hold)
+    /// and the reply that each held reply of those orgs must become, since none may report what
+    /// was not kept. Another org's replies stand: its writes were committed.
+    public func finishPass() -> LostWrites? {
         commitOpenBatches()
-        defer { batchLost = false }
-        return batchLost ? FleetError.storageFailure(reason: "the write could not be committed").response : nil
+        guard !lostOrgs.isEmpty else { return nil }
+        defer { lostOrgs.removeAll() }
+        return LostWrites(orgs: lostOrgs, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
     }
 
     /// Commits each org's open batch; an org whose writes were lost gets its committed state back.
@@ -311,7 +318,7 @@ public final class FleetApplication {
             do {
                 try org.persistence.commitBatch()
             } catch {
-                batchLost = true
+                lostOrgs.insert(org.id)
                 log("storage failure: \(error); org \(org.id) goes back to its last committed state")
                 returnToCommittedState(org)
             }
@@ -402,3 +409,9 @@ public final class FleetApplication {
 
 @available(*, unavailable)
 extension FleetApplication: Sendable {}
+
+/// The writes of a pass that were not kept: in which orgs, and what their held replies become.
+public struct LostWrites: Sendable {
+    public let orgs: Set<String>
+    public let reply: APIResponse
+}

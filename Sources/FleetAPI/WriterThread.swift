@@ -36,11 +36,12 @@ final class WriterThread: @unchecked Sendable {
     // Guarded by `mutex`.
     private var queue: [Work] = []
     private var idle = false
-    private var outcome: Set<String>?
+    private var outcome: [String: String]?
     private var stopping = false
     // The thread's own, between commits.
     private var storesWritten: [(orgID: String, persistence: FleetPersistence)] = []
-    private var orgsLost: Set<String> = []
+    /// Orgs whose writes of the pass were lost, with SQLite's reason.
+    private var orgsLost: [String: String] = [:]
 
     /// nil if no thread can be started.
     init?() {
@@ -78,14 +79,14 @@ final class WriterThread: @unchecked Sendable {
 
     static let lightWorkPerWakeUp = 32
 
-    /// Commits everything handed over so far and returns the orgs whose writes were lost.
-    func commitAndWait() -> Set<String> {
+    /// Commits everything handed over so far and returns the orgs whose writes were lost, with why.
+    func commitAndWait() -> [String: String] {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         queue.append(.commit)
         if idle { pthread_cond_signal(workArrived) }
         while outcome == nil { pthread_cond_wait(committed, mutex) }
-        let lost = outcome ?? []
+        let lost = outcome ?? [:]
         outcome = nil
         return lost
     }
@@ -112,7 +113,7 @@ final class WriterThread: @unchecked Sendable {
             if queue.isEmpty { break }
             swap(&taken, &queue)
             pthread_mutex_unlock(mutex)
-            var commitOutcome: Set<String>?
+            var commitOutcome: [String: String]?
             for work in taken {
                 if let lost = perform(work) { commitOutcome = lost }
             }
@@ -129,15 +130,16 @@ final class WriterThread: @unchecked Sendable {
     }
 
     /// Does one piece of work; for a commit, returns the orgs whose writes were lost.
-    private func perform(_ work: Work) -> Set<String>? {
+    private func perform(_ work: Work) -> [String: String]? {
         switch work {
         case .write(let orgID, let persistence, let changes):
             if !storesWritten.contains(where: { $0.orgID == orgID }) { storesWritten.append((orgID, persistence)) }
-            guard orgsLost.isEmpty else { return nil }
+            // After a failed write its org's pass is lost: its later writes would only be taken back.
+            guard orgsLost[orgID] == nil else { return nil }
             do {
                 try persistence.persistInBatch(changes)
             } catch {
-                orgsLost.insert(orgID)
+                orgsLost[orgID] = "\(error)"
             }
             return nil
         case .render(let body):
@@ -148,20 +150,17 @@ final class WriterThread: @unchecked Sendable {
                 storesWritten.removeAll(keepingCapacity: true)
                 orgsLost.removeAll()
             }
-            // A failed write fails every reply of the pass, so the whole pass is taken back, in
-            // every org it wrote to: no 500 reports a change that was kept.
-            if !orgsLost.isEmpty {
-                for (orgID, persistence) in storesWritten {
-                    persistence.rollbackBatch()
-                    orgsLost.insert(orgID)
-                }
-                return orgsLost
-            }
+            // Each org's writes stand or fall together, and only its own replies fail with them:
+            // an org whose write failed is taken back, every other org is committed.
             for (orgID, persistence) in storesWritten {
+                if orgsLost[orgID] != nil {
+                    persistence.rollbackBatch()
+                    continue
+                }
                 do {
                     try persistence.commitBatch()
                 } catch {
-                    orgsLost.insert(orgID)
+                    orgsLost[orgID] = "\(error)"
                 }
             }
             return orgsLost

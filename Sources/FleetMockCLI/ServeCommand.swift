@@ -181,6 +181,8 @@ final class ServeCommand {
             throw StartupError(error.description)
         }
         self.server = server
+        // Trouble the transport handles itself (out of descriptors) goes to the log, in its format.
+        for loop in [server] + otherLoops.map(\.server) { loop.logLine = { [log] line in log.message(.warn, line) } }
         if options.groupCommit, otherLoops.isEmpty {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.
             // The pass's log lines go out then too, in one write.
@@ -315,7 +317,7 @@ final class ServeCommand {
         return HTTPResponse(
             status: response.status, headers: response.headers, body: response.body,
             delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection,
-            lateBody: Self.lateBody(response.deferredBody))
+            lateBody: Self.lateBody(response.deferredBody), commitGroup: response.org)
     }
 
     private static func lateBody(_ deferred: DeferredBody?) -> (@Sendable () -> [UInt8])? {
@@ -324,14 +326,15 @@ final class ServeCommand {
     }
 
     /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
-    /// replies as they are; a reply instead of each when the writes were lost.
-    private func finishPass() -> HTTPResponse? {
-        let failure = application?.finishPass()
+    /// replies as they are; else the orgs whose writes were lost, whose replies fail.
+    private func finishPass() -> LostCommitGroups? {
+        let lost = application?.finishPass()
         log.flush()
-        guard let failure else { return nil }
+        guard let lost else { return nil }
         // An org went back to its committed state: its next rollout event may have moved.
         rescheduleWakeUp()
-        return HTTPResponse(status: failure.status, headers: failure.headers, body: failure.body)
+        return LostCommitGroups(
+            groups: lost.orgs, reply: HTTPResponse(status: lost.reply.status, headers: lost.reply.headers, body: lost.reply.body))
     }
 
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even

@@ -47,8 +47,8 @@ import Testing
 
         api.persistence.failNextCommit = true
         let failure = try #require(api.application.finishPass())
-        #expect(failure.status == 500)
-        #expect(api.errorMessage(failure)?.isEmpty == false)
+        #expect(failure.reply.status == 500)
+        #expect(api.errorMessage(failure.reply)?.isEmpty == false)
         #expect(!api.application.hasUncommittedWrites)
         // Memory is what the store holds: neither deployment exists, for reads or for a cancel.
         #expect(api.application.simulation.deployments.isEmpty)

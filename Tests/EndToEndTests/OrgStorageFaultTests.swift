@@ -1,0 +1,89 @@
+import Foundation
+import Glibc
+import Testing
+
+/// One org's storage fault, for real: its file on a tmpfs that is full, while another org, whose
+/// file is on the ordinary disk, keeps writing in the same passes. Needs root (mount); CI runs as root.
+@Suite struct OrgStorageFaultTests {
+    let prodSchedule = "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
+
+    struct OrgKeys: Sendable {
+        let id: String
+        let api: String
+        let app: String
+    }
+
+    func deployments(_ server: FleetMockProcess, _ org: OrgKeys) throws -> Int {
+        let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "DD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
+        let result = try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8)))
+        let json = try JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
+        return ((json?["meta"] as? [String: Any])?["page"] as? [String: Any])?["total_count"] as? Int ?? -1
+    }
+
+    func shell(_ command: String) throws -> Int32 {
+        try StartupEndToEndTests.run(["-c", command], executable: "/bin/sh").status
+    }
+
+    @Test func aFullDiskInOneOrgNeverFailsNorLosesAnotherOrgsWrites() throws {
+        guard getuid() == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
+            return
+        }
+        let folder = FleetMockProcess.temporaryFolder()
+        let database = folder + "/state.sqlite"
+        let quiet = ["--clock", "manual", "--log-level", "error"]
+        let first = try FleetMockProcess(databasePath: database, extraArguments: quiet)
+        var keys: [OrgKeys] = []
+        for _ in 0..<2 {
+            let org = try first.json("POST", "/__fleetmock/orgs")
+            keys.append(OrgKeys(id: org["org"] as! String, api: org["api_key"] as! String, app: org["app_key"] as! String))
+        }
+        #expect(first.stop() == 0)
+        let (full, healthy) = (keys[0], keys[1])
+
+        // The full org's file moves to a small tmpfs and is reached through a link.
+        let small = folder + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        #expect(try shell("mount -t tmpfs -o size=1m none \(small)") == 0)
+        defer { _ = try? shell("umount -l \(small)") }
+        let orgFile = "\(database).orgs/\(full.id).sqlite"
+        #expect(try shell("mv \(orgFile) \(small)/ && ln -s \(small)/\(full.id).sqlite \(orgFile)") == 0)
+
+        let server = try FleetMockProcess(databasePath: database, extraArguments: quiet)
+        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        // Both orgs trigger at once, three clients each, so their writes share the server's passes.
+        let port = server.port
+        let schedule = prodSchedule
+        let workers = [full, healthy, full, healthy, full, healthy].map { org in
+            Thread.detachNewThreadWithResult { () -> (String, [Int]) in
+                let raw = "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Connection: close\r\nContent-Length: 0\r\nDD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
+                let statuses = (0..<40).map { _ in
+                    (try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8))))?.status ?? 0
+                }
+                return (org.id, statuses)
+            }
+        }
+        var statuses: [String: [Int]] = [full.id: [], healthy.id: []]
+        for worker in workers {
+            let (id, seen) = worker.wait() ?? ("", [])
+            statuses[id, default: []] += seen
+        }
+        let healthyCreated = statuses[healthy.id]!.filter { $0 == 201 }.count
+        let fullCreated = statuses[full.id]!.filter { $0 == 201 }.count
+        #expect(statuses[healthy.id]!.allSatisfy { $0 == 201 }, "the healthy org saw \(Set(statuses[healthy.id]!))")
+        #expect(statuses[full.id]!.contains(500), "the full org's writes should fail")
+        #expect(statuses[full.id]!.allSatisfy { $0 == 201 || $0 == 500 })
+        #expect(try deployments(server, healthy) == healthyCreated)
+        #expect(try deployments(server, full) == fullCreated)
+        #expect(server.stop() == 0)
+
+        // After a restart, exactly what was acknowledged is there, in both orgs.
+        #expect(try shell("rm -f \(small)/filler") == 0)
+        let restarted = try FleetMockProcess(databasePath: database, extraArguments: quiet)
+        #expect(try deployments(restarted, healthy) == healthyCreated)
+        #expect(try deployments(restarted, full) == fullCreated)
+        #expect(restarted.stop() == 0)
+    }
+}
