@@ -47,13 +47,18 @@ final class ServeCommand {
 
         let fixtures = try FixtureFiles.source(explicit: options.fixturesPath)
         let credentials = try fixtures.credentials()
-        if options.fresh { SQLiteOrgHosting.deleteState(mainPath: options.databasePath) }
         if options.databasePath != ":memory:" {
             SystemIO.createParentDirectories(of: options.databasePath)
             if let reason = SystemIO.cannotOpenForWriting(options.databasePath) {
                 throw StartupError("cannot open the state file \(options.databasePath): \(reason)")
             }
+            // A state file (and its orgs' files) belongs to one process: two servers writing one
+            // file diverge and lose each other's writes. Taken before anything is read or deleted.
+            if let reason = SystemIO.lockExclusively(options.databasePath + ".lock") {
+                throw StartupError("the state file \(options.databasePath) is in use: \(reason) (its lock is \(options.databasePath).lock)")
+            }
         }
+        if options.fresh { SQLiteOrgHosting.deleteState(mainPath: options.databasePath) }
         let store: SQLiteFleetStore
         var snapshot: FleetSnapshot
         let origin: StateOrigin?
@@ -182,7 +187,13 @@ final class ServeCommand {
         }
         self.server = server
         // Trouble the transport handles itself (out of descriptors) goes to the log, in its format.
-        for loop in [server] + otherLoops.map(\.server) { loop.logLine = { [log] line in log.message(.warn, line) } }
+        // Outside a request, so the held line needs a pass end of its own to be written.
+        for loop in [server] + otherLoops.map(\.server) {
+            loop.logLine = { [log, unowned server] line in
+                log.message(.warn, line)
+                if log.hasPendingLines { server.endPassSoon() }
+            }
+        }
         if options.groupCommit, otherLoops.isEmpty {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.
             // The pass's log lines go out then too, in one write.

@@ -96,6 +96,24 @@ enum SystemIO {
         return reason.prefix(1).lowercased() + reason.dropFirst()
     }
 
+    /// Takes the lock that makes a state file one process's: an exclusive flock on `PATH.lock`,
+    /// which holds the owner's pid, kept open (so held) until the process exits. On failure, why,
+    /// naming the holder's pid when the file tells it.
+    static func lockExclusively(_ lockPath: String) -> String? {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = readFile(lockPath).map { String(decoding: $0, as: UTF8.self) }?
+                .trimmingCharacters(while: { $0 == "\n" || $0 == " " }) ?? ""
+            close(fd)
+            return holder.isEmpty ? "another process holds it" : "process \(holder) holds it"
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        return nil  // the descriptor stays open, and the lock with it
+    }
+
     static func fileExists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }
@@ -133,5 +151,14 @@ enum SystemIO {
             pointer += 1
         }
         return result
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(while drop: (Character) -> Bool) -> String {
+        var text = Substring(self)
+        while let last = text.last, drop(last) { text = text.dropLast() }
+        while let first = text.first, drop(first) { text = text.dropFirst() }
+        return String(text)
     }
 }

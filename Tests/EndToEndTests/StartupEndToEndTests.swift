@@ -140,6 +140,46 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: database + ".orgs"))
     }
 
+    /// A state file belongs to one process: a second server on it exits at once naming the file
+    /// and the holder's pid, and simultaneous first starts on a new path leave exactly one server.
+    @Test func aSecondServerOnOneStateFileIsRefused() throws {
+        let folder = FleetMockProcess.temporaryFolder()
+        let database = folder + "/state.sqlite"
+        let first = try FleetMockProcess(databasePath: database)
+        let second = try Self.run(["serve", "--port", "0", "--db", database])
+        #expect(second.status == 1)
+        #expect(second.errors == "fleetmock: the state file \(database) is in use: process \(first.process.processIdentifier) holds it"
+            + " (its lock is \(database).lock)\n")
+        #expect(try first.request("GET", "/__fleetmock/ready").status == 200)
+        #expect(first.stop() == 0)
+
+        for trial in 0..<8 {
+            let path = folder + "/race-\(trial).sqlite"
+            let racers = (0..<2).map { _ in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+                process.arguments = ["serve", "--port", "0", "--db", path, "--log-level", "error"]
+                process.standardOutput = Pipe()
+                process.standardError = Pipe()
+                return process
+            }
+            for racer in racers { try racer.run() }
+            usleep(400_000)
+            let running = racers.filter(\.isRunning)
+            #expect(running.count == 1, "trial \(trial): \(running.count) servers running")
+            for racer in racers where !racer.isRunning { #expect(racer.terminationStatus == 1) }
+            for racer in running {
+                kill(racer.processIdentifier, SIGTERM)
+                racer.waitUntilExit()
+                #expect(racer.terminationStatus == 0)
+            }
+            // The survivor seeded the file whole: it starts again with the fleet.
+            let again = try FleetMockProcess(databasePath: path, extraArguments: [], fixtures: nil)
+            #expect(try again.json("GET", "/__fleetmock/ready")["hosts"] as? Int == 120)
+            #expect(again.stop() == 0)
+        }
+    }
+
     @Test func healthcheckTakesTheBaseURLTheReadyFileHolds() throws {
         let folder = FleetMockProcess.temporaryFolder()
         let server = try FleetMockProcess(databasePath: ":memory:", extraArguments: ["--ready-file", folder + "/ready"])
