@@ -26,7 +26,7 @@ enum DeploymentRequests {
             guard let fileOp = try fields.enumeration("file_op", as: ConfigOperation.FileOp.self, required: true),
                 let filePath = try fields.string("file_path", required: true)
             else { throw FleetError.invalidField(path: fields.path, reason: "is incomplete") }
-            operations.append(ConfigOperation(fileOp: fileOp, filePath: filePath, patch: fields.value("patch")))
+            operations.append(ConfigOperation(fileOp: fileOp, filePath: filePath, patch: try fields.value("patch")))
         }
         return Draft(
             kind: .configure(operations),

@@ -300,7 +300,7 @@ extension FleetApplication {
             throw FleetError.invalidField(path: "latency_ms", reason: "must be from 0 to 60000, got \(latency)")
         }
         let drop = try body.bool("drop") ?? false
-        let responseBody = body.value("body")
+        let responseBody = try body.value("body")
         guard status != nil || latency > 0 || drop || responseBody != nil else {
             throw FleetError.invalidField(path: "status", reason: "latency_ms, drop or body is required: the rule must do something")
         }

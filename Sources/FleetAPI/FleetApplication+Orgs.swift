@@ -77,7 +77,7 @@ extension FleetApplication {
         let record = OrgRecord(
             id: id, createdAt: wallNow,
             credentials: Credentials(apiKeys: [.init(key: apiKey, name: name)], applicationKeys: applicationKeys),
-            fixture: body?.value("fixture"))
+            fixture: try body?.value("fixture"))
         // Read the fixtures before anything is written, so a bad document changes nothing.
         _ = try fixtureLoader(for: record.fixture, org: id)()
         let org = try openOrg(record)

@@ -3,7 +3,8 @@ import FleetJSON
 
 /// One JSON object of a request body, read member by member. Every failure is a 400 naming the
 /// member's full path (`data.attributes.rule.timezone`). Unknown members are ignored, as the
-/// service ignores them; an explicit `null` counts as absent.
+/// service ignores them. The spec marks no request field nullable, so an explicit `null` is a 400
+/// like any other wrong type (it once counted as absent: `"filter_query": null` targeted every host).
 struct JSONFields {
     let members: [String: JSONValue]
     let path: String
@@ -18,14 +19,15 @@ struct JSONFields {
 
     func path(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-    /// The member, nil when absent or null.
-    func value(_ key: String) -> JSONValue? {
-        guard let value = members[key], value != .null else { return nil }
+    /// The member, nil when absent; a `null` is refused.
+    func value(_ key: String) throws(FleetError) -> JSONValue? {
+        guard let value = members[key] else { return nil }
+        guard value != .null else { throw FleetError.invalidField(path: path(key), reason: "must not be null") }
         return value
     }
 
     private func present(_ key: String, required: Bool) throws(FleetError) -> JSONValue? {
-        guard let value = value(key) else {
+        guard let value = try value(key) else {
             if required { throw FleetError.invalidField(path: path(key), reason: "is required") }
             return nil
         }
