@@ -251,6 +251,9 @@ public final class FleetApplication {
             }
         } catch {
             if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
+            if case .stateFileReplaced(let path) = error {
+                log("the state file \(path) was deleted or replaced: writes are refused (503) until a restart")
+            }
             response = error.response
         }
         if path.hasPrefix("/api/") {
@@ -282,6 +285,8 @@ public final class FleetApplication {
     /// Writes changes to the current org's store: committed at once, or into its open batch (by
     /// the writer thread, in the background).
     func write(_ changes: [FleetChange]) throws(FleetError) {
+        guard !changes.isEmpty else { return }
+        try persistence.requireFileInPlace()
         guard groupsCommits else { return try persistence.persist(changes) }
         if let writerThread { return writeInBackground(changes, on: writerThread) }
         // Noted before writing: even a write that fails may have opened the batch, which the end of

@@ -18,6 +18,9 @@ public enum FleetChange: Equatable, Sendable {
 public protocol FleetPersistence: AnyObject {
     /// Writes every change in one transaction, or none of them (throwing `FleetError.storageFailure`).
     func persist(_ changes: [FleetChange]) throws(FleetError)
+    /// Throws `stateFileReplaced` once the file the store opened is no longer at its path (deleted,
+    /// or another file renamed over it): a write then would be acknowledged and lost.
+    func requireFileInPlace() throws(FleetError)
     /// Replaces the whole state with `snapshot` in one transaction (reset, restore), or changes nothing.
     func replaceAll(with snapshot: FleetSnapshot) throws(FleetError)
 
@@ -80,4 +83,9 @@ public struct FleetSnapshot: Equatable, Sendable {
             && lhs.deployments == rhs.deployments && lhs.clock == rhs.clock && lhs.randomState == rhs.randomState
             && lhs.progressPolicy == rhs.progressPolicy
     }
+}
+
+extension FleetPersistence {
+    /// Stores without a file of their own have nothing to check.
+    public func requireFileInPlace() throws(FleetError) {}
 }

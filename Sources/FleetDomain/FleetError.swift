@@ -37,4 +37,6 @@ public enum FleetError: Error, Equatable, Sendable {
     case forced(status: Int, by: String)
     // The store refused a write: nothing was changed.
     case storageFailure(reason: String)
+    // The state file was deleted or replaced under the running server: writes are refused.
+    case stateFileReplaced(path: String)
 }

@@ -1,4 +1,5 @@
 import CSQLite
+import Glibc
 import FleetDomain
 import FleetJSON
 
@@ -8,6 +9,9 @@ public final class SQLiteFleetStore: FleetPersistence {
     private let connection: SQLiteConnection
     private let path: String
     private var checkpointer: WALCheckpointer?
+    /// The file's identity (device, inode) when opened; nil in memory.
+    private var identity: (device: UInt64, inode: UInt64)?
+    private var replacedFileReported = false
 
     public init(path: String) throws(SQLiteError) {
         self.path = path
@@ -15,6 +19,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         // Before anything writes: another application's database, or a file that is not one, is
         // refused and left byte for byte as it was (switching it to WAL would already change it).
         try Self.requireFleetMockState(connection)
+        identity = Self.identity(of: path)
         try connection.execute(
             """
             PRAGMA journal_mode = WAL;
@@ -25,6 +30,26 @@ public final class SQLiteFleetStore: FleetPersistence {
         let versionBefore = try connection.userVersion
         try FleetSchema.migrator.migrate(connection)
         if versionBefore > 0, versionBefore < 5 { try regroupHostChunks() }
+    }
+
+    private static func identity(of path: String) -> (device: UInt64, inode: UInt64)? {
+        guard path != ":memory:" else { return nil }
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return (UInt64(status.st_dev), UInt64(status.st_ino))
+    }
+
+    /// One `stat` per write. When the file is gone or another one is at its path, the WAL at the path
+    /// (ours) is checkpointed into the file we hold and emptied, so a later start on the new file
+    /// never replays our frames over it.
+    public func requireFileInPlace() throws(FleetError) {
+        guard let identity else { return }
+        if let now = Self.identity(of: path), now == identity { return }
+        if !replacedFileReported {
+            replacedFileReported = true
+            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        throw FleetError.stateFileReplaced(path: path)
     }
 
     /// An empty file (or a new one), or one that FleetMock's migrations made: a `meta` table under a
