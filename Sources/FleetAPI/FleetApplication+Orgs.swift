@@ -80,13 +80,21 @@ extension FleetApplication {
             fixture: try body?.value("fixture"))
         // Read the fixtures before anything is written, so a bad document changes nothing.
         _ = try fixtureLoader(for: record.fixture, org: id)()
-        let org = try openOrg(record)
-        if let policy = try body?.enumeration("progress", as: ProgressPolicy.self) {
-            try within(org) { () throws(FleetError) in
-                try commit(simulation.planProgressPolicy(policy, wall: wallNow))
-            }
+        let policy = try body?.enumeration("progress", as: ProgressPolicy.self)
+        let org: Org
+        do {
+            org = try openOrg(record)
+        } catch {
+            // Seeding its file failed (a full disk): no empty org file is left behind.
+            orgHosting.removeStore(org: id)
+            throw error
         }
         do {
+            if let policy {
+                try within(org) { () throws(FleetError) in
+                    try commit(simulation.planProgressPolicy(policy, wall: wallNow))
+                }
+            }
             try orgHosting.saveRecord(record)
         } catch {
             settleWritesBeforeClosingStore(of: org)

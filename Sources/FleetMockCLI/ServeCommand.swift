@@ -41,6 +41,10 @@ final class ServeCommand {
             setrlimit(Int32(RLIMIT_NOFILE.rawValue), &files)
         }
 
+        // Until the loop handles them, SIGTERM and SIGINT during a long start (a large first seeding)
+        // end the process with one line; a seeding cut short counts as unseeded and starts again.
+        signal(SIGTERM, startupSignalHandler)
+        signal(SIGINT, startupSignalHandler)
         // A ready file never holds an earlier run's URL: gone before the bind, and again at exit.
         if let readyFile = options.readyFile { unlink(readyFile) }
         defer { if let readyFile = options.readyFile { unlink(readyFile) } }
@@ -133,12 +137,12 @@ final class ServeCommand {
         do {
             orgRecords = try orgHosting.loadRecords()
         } catch {
-            throw StartupError("cannot read the orgs in \(options.databasePath): \(error)")
+            throw StartupError("cannot read the orgs in \(options.databasePath): \(error.message)")
         }
         do {
             try store.startBackgroundCheckpoints()
         } catch {
-            throw StartupError("cannot configure the state in \(options.databasePath): \(error)")
+            throw StartupError("cannot configure the state in \(options.databasePath): \(error.message)")
         }
 
         let settings = SimulationSettings(
@@ -388,3 +392,10 @@ final class ServeCommand {
 
 @available(*, unavailable)
 extension ServeCommand: Sendable {}
+
+/// Async-signal-safe: a fixed line and `_exit`, nothing else. The ready file is not written yet.
+private func startupSignalHandler(_ signal: Int32) {
+    let line: StaticString = "fleetmock: stopped by a signal while starting; nothing was served, and a seeding cut short starts again next time\n"
+    _ = write(2, line.utf8Start, line.utf8CodeUnitCount)
+    _exit(0)
+}

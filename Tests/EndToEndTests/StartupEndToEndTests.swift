@@ -180,6 +180,31 @@ import Testing
         }
     }
 
+    /// SIGTERM while a large fleet is being seeded: one line, exit 0, and the next start seeds the
+    /// file whole (a seeding cut short never counts as seeded).
+    @Test func aSignalDuringALongFirstStartEndsItCleanly() throws {
+        let fixtures = FleetMockProcess.temporaryFolder()
+        #expect(try Self.run(["fixtures", "generate", "--hosts", "60000", "--out", fixtures]).status == 0)
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: FleetMockProcess.binaryPath)
+        process.arguments = ["serve", "--port", "0", "--db", database, "--fixtures", fixtures]
+        let errors = Pipe()
+        process.standardOutput = Pipe()
+        process.standardError = errors
+        try process.run()
+        usleep(60_000)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let said = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(said.contains("stopped by a signal while starting") || said.contains("SIGTERM received"), "\(said)")
+        let again = try FleetMockProcess(databasePath: database, extraArguments: [], fixtures: fixtures)
+        #expect(try again.json("GET", "/__fleetmock/ready")["hosts"] as? Int == 60000)
+        #expect(again.stop() == 0)
+    }
+
     @Test func healthcheckTakesTheBaseURLTheReadyFileHolds() throws {
         let folder = FleetMockProcess.temporaryFolder()
         let server = try FleetMockProcess(databasePath: ":memory:", extraArguments: ["--ready-file", folder + "/ready"])
