@@ -56,6 +56,9 @@ public final class FleetApplication {
     var lostOrgs: Set<String> = []
     /// The org the request being handled reads or writes (set on entering it), for `APIResponse.org`.
     var requestOrg: Org?
+    /// Orgs that requests wrote to in this pass (not the simulation's own progress, which time
+    /// re-derives after a loss): a reply in such an org may show a write the pass end could lose.
+    var orgsWrittenByRequests: Set<String> = []
     /// Background commit (`commitInBackground`): the thread that writes, and what it was given
     /// since the last commit.
     var writerThread: WriterThread?
@@ -202,7 +205,9 @@ public final class FleetApplication {
             }
         }
         response.operation = operation?.rawValue
-        response.org = requestOrg?.id
+        // Only a reply that may show a request's write depends on the pass's commit: a read whose
+        // org saw nothing but progress stands even when that progress could not be saved.
+        response.org = requestOrg.flatMap { orgsWrittenByRequests.contains($0.id) ? $0.id : nil }
         if !isControlPath {
             var nearMatch: String?
             if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
@@ -278,6 +283,7 @@ public final class FleetApplication {
     /// (with group commit, no reply leaves before they are committed; in the background, the writes
     /// are only handed over here, and a failure puts memory back at the pass's end).
     func commit(_ changes: [FleetChange]) throws(FleetError) {
+        if !changes.isEmpty { orgsWrittenByRequests.insert(current.id) }
         try write(changes)
         simulation.apply(changes)
     }
@@ -308,6 +314,7 @@ public final class FleetApplication {
     /// was not kept. Another org's replies stand: its writes were committed.
     public func finishPass() -> LostWrites? {
         commitOpenBatches()
+        orgsWrittenByRequests.removeAll(keepingCapacity: true)
         guard !lostOrgs.isEmpty else { return nil }
         defer { lostOrgs.removeAll() }
         return LostWrites(orgs: lostOrgs, reply: FleetError.storageFailure(reason: "the write could not be committed").response)

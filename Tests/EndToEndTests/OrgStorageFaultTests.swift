@@ -86,4 +86,28 @@ import Testing
         #expect(try deployments(restarted, full) == fullCreated)
         #expect(restarted.stop() == 0)
     }
+
+    /// A read never fails because the simulation could not save its own progress (time re-derives
+    /// it): a rollout moving on a fast wall clock while the state's disk is full.
+    @Test func readsStandWhenProgressCannotBeSaved() throws {
+        guard getuid() == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
+            return
+        }
+        let small = FleetMockProcess.temporaryFolder()
+        #expect(try shell("mount -t tmpfs -o size=4m none \(small)") == 0)
+        defer { _ = try? shell("umount -l \(small)") }
+        let server = try FleetMockProcess(
+            databasePath: small + "/state.sqlite", extraArguments: ["--clock", "wall", "--progress", "timed", "--log-level", "error"])
+        #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
+        #expect(try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 200}"#, authenticated: false).status == 200)
+        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        var statuses: [Int] = []
+        for _ in 0..<40 {
+            statuses.append(try server.request("GET", "/api/unstable/fleet/deployments").status)
+            usleep(50_000)
+        }
+        #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        #expect(server.stop() == 0)
+    }
 }
