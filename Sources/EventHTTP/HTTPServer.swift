@@ -46,6 +46,15 @@ public final class HTTPServer {
     /// Since when accept() has found no descriptor, how often, and whether the listener is on
     /// again on trial (nil while it works).
     private var descriptorShortage: (since: Double, failedAttempts: Int, resumed: Bool)?
+    /// When the last delayed reply is due (monotonic milliseconds): shutdown waits for it.
+    private var latestDelayedReply: Int64 = 0
+
+    static func monotonicMilliseconds() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Int64(time.tv_sec) * 1000 + Int64(time.tv_nsec) / 1_000_000
+    }
+
     /// How often a paused listener checks for a free descriptor.
     static let acceptRetryMilliseconds: Int64 = 100
 
@@ -222,6 +231,9 @@ public final class HTTPServer {
     }
 
     /// Stops accepting connections, lets replies already written drain, then ends `run()`.
+    /// Stops accepting and ends the loop once replies in flight are out: `drainMilliseconds`, or
+    /// longer while a reply waits out a delay (an injected latency, at most a minute), which is
+    /// already decided and so is sent before the loop ends.
     public func shutdown(drainMilliseconds: Int64 = 100) {
         if let listener {
             evhttp_del_accept_socket(http, listener)  // frees acceptListener too
@@ -232,7 +244,8 @@ public final class HTTPServer {
         cancelTimer()
         if let tickEvent { event_del(tickEvent) }
         for event in signalEvents { event_del(event) }
-        var interval = timeval(tv_sec: Int(drainMilliseconds / 1000), tv_usec: Int(drainMilliseconds % 1000) * 1000)
+        let drain = max(drainMilliseconds, latestDelayedReply - Self.monotonicMilliseconds() + drainMilliseconds)
+        var interval = timeval(tv_sec: Int(drain / 1000), tv_usec: Int(drain % 1000) * 1000)
         event_base_loopexit(base, &interval)
     }
 
@@ -283,6 +296,7 @@ public final class HTTPServer {
         }
         // libevent keeps an unanswered request alive (detached) if its client leaves meanwhile, and
         // evhttp_send_reply frees a detached one, so replying later is safe.
+        latestDelayedReply = max(latestDelayedReply, Self.monotonicMilliseconds() + response.delayMilliseconds)
         let pending = Unmanaged.passRetained(PendingReply(server: self, request: request, response: response))
         var interval = timeval(
             tv_sec: Int(response.delayMilliseconds / 1000), tv_usec: Int(response.delayMilliseconds % 1000) * 1000)

@@ -47,4 +47,26 @@ import Testing
         #expect(try total(restarted) == 1, "the replacement's one deployment, none of the old server's three")
         #expect(restarted.stop() == 0)
     }
+
+    /// SIGTERM while an acknowledged write's reply waits out an injected latency: the reply still
+    /// arrives, whole, before the server exits 0.
+    @Test func sigtermDrainsAReplyDelayedByALatencyFault() throws {
+        let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
+        let server = try FleetMockProcess(databasePath: database)
+        let rule = #"{"operation": "TriggerFleetSchedule", "latency_ms": 1500, "times": 1}"#
+        #expect(try server.request("POST", "/__fleetmock/faults", body: rule, authenticated: false).status == 201)
+        let port = server.port
+        let path = trigger
+        let slow = Thread.detachNewThreadWithResult {
+            let raw = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
+                + "DD-API-KEY: fleetmock-api-key\r\nDD-APPLICATION-KEY: fleetmock-app-key\r\n\r\n"
+            return try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8)))
+        }
+        usleep(300_000)
+        #expect(server.stop() == 0)
+        #expect(slow.wait()??.status == 201)
+        let restarted = try FleetMockProcess(databasePath: database, extraArguments: [])
+        #expect(try total(restarted) == 1)
+        #expect(restarted.stop() == 0)
+    }
 }
