@@ -148,6 +148,9 @@ public struct WildcardPattern: Equatable, Sendable {
 
     /// The whole tag `key:value`, both already lowercased, without joining them.
     func matchesFolded(key: String, value: String) -> Bool {
+        // Without wildcards only a tag of the pattern's length can match (a native string counts
+        // its UTF-8 without reading it).
+        if folded != nil, key.utf8.count + 1 + value.utf8.count != units.count { return false }
         var key = key
         var value = value
         return key.withUTF8 { keyBytes in
