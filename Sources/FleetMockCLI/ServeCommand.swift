@@ -12,6 +12,9 @@ final class ServeCommand {
     private var application: FleetApplication?
     private var scheduledWakeUp: Int64?
     private let log: RequestLog
+    /// Request lines of replies whose fate the pass's end decides (they report an org's writes):
+    /// written then, with the status the client gets.
+    private var heldRequestLines: [(line: RequestLine, org: String)] = []
     /// Requests run one at a time whichever loop received them: the application, the store and
     /// the log are single-threaded by design (one writer keeps acknowledged writes in order), so
     /// with `--loops N` only HTTP parsing and socket I/O run in parallel. This lock, taken once per
@@ -325,14 +328,24 @@ final class ServeCommand {
         let response = application.handle(
             APIRequest(method: request.method, target: request.target, headers: request.headers, body: request.body),
             wallNow: SystemIO.wallNow())
-        log.request(
+        let line = RequestLine(
             method: request.method, target: request.target, operation: response.operation, status: response.status,
-            durationMicroseconds: SystemIO.monotonicMicroseconds() - started, org: "default",
-            apiKey: request.header("DD-API-KEY"))
+            durationMicroseconds: SystemIO.monotonicMicroseconds() - started, apiKey: request.header("DD-API-KEY"))
+        if let org = response.org, application.hasUncommittedWrites {
+            heldRequestLines.append((line, org))
+        } else {
+            write(line)
+        }
         return HTTPResponse(
             status: response.status, headers: response.headers, body: response.body,
             delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection,
             lateBody: Self.lateBody(response.deferredBody), commitGroup: response.org)
+    }
+
+    private func write(_ line: RequestLine) {
+        log.request(
+            method: line.method, target: line.target, operation: line.operation, status: line.status,
+            durationMicroseconds: line.durationMicroseconds, org: "default", apiKey: line.apiKey)
     }
 
     private static func lateBody(_ deferred: DeferredBody?) -> (@Sendable () -> [UInt8])? {
@@ -344,6 +357,12 @@ final class ServeCommand {
     /// replies as they are; else the orgs whose writes were lost, whose replies fail.
     private func finishPass() -> LostCommitGroups? {
         let lost = application?.finishPass()
+        for (line, org) in heldRequestLines {
+            var written = line
+            if let lost, lost.orgs.contains(org) { written.status = lost.reply.status }
+            write(written)
+        }
+        heldRequestLines.removeAll(keepingCapacity: true)
         log.flush()
         guard let lost else { return nil }
         // An org went back to its committed state: its next rollout event may have moved.
@@ -392,6 +411,16 @@ final class ServeCommand {
 
 @available(*, unavailable)
 extension ServeCommand: Sendable {}
+
+/// What the log says of one request.
+struct RequestLine {
+    let method: String
+    let target: String
+    let operation: String?
+    var status: Int
+    let durationMicroseconds: Int64
+    let apiKey: String?
+}
 
 /// Async-signal-safe: a fixed line and `_exit`, nothing else. The ready file is not written yet.
 private func startupSignalHandler(_ signal: Int32) {

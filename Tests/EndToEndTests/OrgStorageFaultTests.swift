@@ -110,4 +110,25 @@ import Testing
         #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
         #expect(server.stop() == 0)
     }
+
+    /// The request log says the status the client got: a write whose commit failed at the pass's
+    /// end is logged as the 500 it became, not as the 201 its handler gave.
+    @Test func theRequestLogSaysTheStatusTheClientGot() throws {
+        guard getuid() == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
+            return
+        }
+        let small = FleetMockProcess.temporaryFolder()
+        #expect(try shell("mount -t tmpfs -o size=4m none \(small)") == 0)
+        defer { _ = try? shell("umount -l \(small)") }
+        let server = try FleetMockProcess(databasePath: small + "/state.sqlite")
+        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        var statuses: [Int] = []
+        for _ in 0..<5 { statuses.append(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status) }
+        #expect(statuses == [500, 500, 500, 500, 500])
+        #expect(server.stop() == 0)
+        let logged = server.standardError().split(separator: "\n").filter { $0.contains("operation=TriggerFleetSchedule") }
+        #expect(logged.count == 5)
+        #expect(logged.allSatisfy { $0.contains("status=500") }, "\(logged)")
+    }
 }
