@@ -1,29 +1,46 @@
-/// A Datadog Agent version ("7.52.1", "7.53.0-rc.2") ordered by Semantic Versioning 2.0 precedence.
+/// A Datadog package version ("7.52.1", "7.53.0-rc.2", "7.52.0-1") ordered by Semantic Versioning 2.0
+/// precedence, then by packaging revision.
+///
+/// A last `-` part made only of digits is a packaging revision, as in Datadog's deb, rpm and OCI
+/// packages: `7.52.0-1` is 7.52.0 packaged again, after `7.52.0` and before `7.52.1`. A part with a
+/// letter is a pre-release (`7.53.0-rc.2`, before `7.53.0`); both may be given (`7.53.0-rc.2-1`).
 public struct AgentVersion: Comparable, Hashable, Sendable, CustomStringConvertible {
     public let major: Int
     public let minor: Int
     public let patch: Int
     /// Dot-separated pre-release identifiers; empty for a release.
     public let prerelease: [String]
+    /// The packaging revision (`1` in `7.52.0-1`); nil when the version has none, which orders
+    /// before any revision.
+    public let revision: Int?
     public let text: String
 
     public init?(_ text: String) {
         let withoutBuild = text.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        let parts = withoutBuild.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        var parts = withoutBuild.split(separator: "-", omittingEmptySubsequences: false)
+        var revision: Int?
+        if parts.count >= 2, let last = parts.last, !last.isEmpty, last.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            guard let number = Int(last) else { return nil }
+            revision = number
+            parts.removeLast()
+        }
         let core = parts[0].split(separator: ".", omittingEmptySubsequences: false)
         guard core.count == 3,
             let major = Int(core[0]), let minor = Int(core[1]), let patch = Int(core[2]),
             major >= 0, minor >= 0, patch >= 0
         else { return nil }
         var prerelease: [String] = []
-        if parts.count == 2 {
-            prerelease = parts[1].split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count >= 2 {
+            // A pre-release may itself hold hyphens ("rc-1.2"): everything between core and revision.
+            prerelease = parts[1...].joined(separator: "-").split(separator: ".", omittingEmptySubsequences: false)
+                .map(String.init)
             guard prerelease.allSatisfy({ !$0.isEmpty }) else { return nil }
         }
         self.major = major
         self.minor = minor
         self.patch = patch
         self.prerelease = prerelease
+        self.revision = revision
         self.text = text
     }
 
@@ -44,11 +61,13 @@ public struct AgentVersion: Comparable, Hashable, Sendable, CustomStringConverti
             case (.none, .none): return left < right
             }
         }
-        return lhs.prerelease.count < rhs.prerelease.count
+        if lhs.prerelease.count != rhs.prerelease.count { return lhs.prerelease.count < rhs.prerelease.count }
+        return (lhs.revision ?? -1) < (rhs.revision ?? -1)
     }
 
     public static func == (lhs: AgentVersion, rhs: AgentVersion) -> Bool {
         lhs.major == rhs.major && lhs.minor == rhs.minor && lhs.patch == rhs.patch && lhs.prerelease == rhs.prerelease
+            && lhs.revision == rhs.revision
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -56,6 +75,7 @@ public struct AgentVersion: Comparable, Hashable, Sendable, CustomStringConverti
         hasher.combine(minor)
         hasher.combine(patch)
         hasher.combine(prerelease)
+        hasher.combine(revision)
     }
 }
 
