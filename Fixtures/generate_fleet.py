@@ -14,7 +14,8 @@ import random
 rng = random.Random(2026)
 
 # Newest first, three majors. Schedules pick "latest of major (newest major - version_to_latest)".
-AGENT_VERSIONS = ["7.53.0", "7.52.1", "7.52.0", "7.51.1", "7.51.0", "7.50.3", "7.50.0",
+# "7.52.0-1" is 7.52.0 repackaged (a packaging revision): after 7.52.0, before 7.52.1.
+AGENT_VERSIONS = ["7.53.0", "7.52.1", "7.52.0-1", "7.52.0", "7.51.1", "7.51.0", "7.50.3", "7.50.0",
                   "6.53.1", "6.53.0", "6.52.0", "5.32.9", "5.32.8", "5.31.0"]
 
 ENVS = [("prod", 48), ("staging", 30), ("dev", 24), ("qa", 18)]
@@ -59,6 +60,19 @@ INSTALLER_VERSIONS = {
 # operation on such a host).
 FAILING = {("prod", "web-frontend"), ("prod", "checkout"), ("staging", "web-api"), ("dev", "search")}
 FAIL_TAG = "fleetmock_fail:true"
+
+# Packages besides the Agent, added after every other value and without a random draw, so that adding
+# them changed nothing else. Linux hosts with APM enabled have Single Step Instrumentation's injector,
+# datadog-apm-inject, at one of these versions (by their turn among such hosts, in generation order).
+APM_INJECT_VERSIONS = ["0.9.1", "0.9.2-1", "0.10.0"]
+# tracer language -> the package of its APM library (Go's tracer is compiled in: no package). A
+# Linux host running a tracer has its library at the tracer's version, packaging revision 1.
+APM_LIBRARY_PACKAGES = {"nodejs": "datadog-apm-library-js", "python": "datadog-apm-library-python",
+                        "java": "datadog-apm-library-java"}
+# Tags added after the first six, also without a draw: every host has "datacenter:<region>", and
+# web-frontend hosts have a second service tag, "service:web" (both used by Datadog's request
+# examples: "env:prod AND datacenter:us-east-1", "env:prod AND service:web").
+EXTRA_SERVICE_TAGS = {"web-frontend": "web"}
 
 FIRST_SEEN_BASE_MS = 1_760_000_000_000  # 2025-10-09T08:53:20Z
 HOUR_MS = 3_600_000
@@ -197,6 +211,20 @@ def hosts():
                 "attributes": host_attributes,
             })
             index += 1
+    apm_hosts = 0
+    for host in result:
+        tags, packages, host_attributes = host["tags"], host["packages"], host["attributes"]
+        service = tags[1].split(":", 1)[1]
+        region = tags[2].split(":", 1)[1]
+        tags.append(f"datacenter:{region}")
+        if service in EXTRA_SERVICE_TAGS:
+            tags.append(f"service:{EXTRA_SERVICE_TAGS[service]}")
+        if host_attributes["os"] == "linux" and "apm" in host_attributes["enabled_products"]:
+            packages["datadog-apm-inject"] = APM_INJECT_VERSIONS[apm_hosts % len(APM_INJECT_VERSIONS)]
+            apm_hosts += 1
+            for tracer in host_attributes["tracers"]:
+                if tracer["language"] in APM_LIBRARY_PACKAGES:
+                    packages[APM_LIBRARY_PACKAGES[tracer["language"]]] = tracer["tracer_version"] + "-1"
     return sorted(result, key=lambda host: host["hostname"])
 
 

@@ -13,6 +13,7 @@ public enum BundledFiles {
   "agent_versions": [
     "7.53.0",
     "7.52.1",
+    "7.52.0-1",
     "7.52.0",
     "7.51.1",
     "7.51.0",
@@ -35,10 +36,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -108,10 +112,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "6.53.0"
+        "datadog-agent": "6.53.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -179,7 +186,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:windows",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "5.31.0"
@@ -250,10 +258,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -323,10 +334,13 @@ public enum BundledFiles {
         "availability-zone:eu-west-1c",
         "os:linux",
         "team:payments-eng",
-        "fleetmock_fail:true"
+        "fleetmock_fail:true",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -394,10 +408,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -465,10 +482,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -537,10 +557,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -609,10 +632,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -681,10 +707,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "6.53.0"
+        "datadog-agent": "6.53.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -751,7 +780,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:windows",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -822,7 +852,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:windows",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -893,10 +924,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -965,10 +999,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "5.32.8"
+        "datadog-agent": "5.32.8",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -1036,10 +1073,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -1109,10 +1149,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "6.52.0"
+        "datadog-agent": "6.52.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -1179,7 +1222,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:windows",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -1251,10 +1295,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.53.0"
+        "datadog-agent": "7.53.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-java": "1.32.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -1322,7 +1369,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.51.0"
@@ -1394,7 +1442,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.51.1"
@@ -1465,7 +1514,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "6.52.0"
@@ -1536,7 +1586,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -1607,7 +1658,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -1677,7 +1729,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -1749,7 +1802,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -1820,7 +1874,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -1892,7 +1947,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -1964,7 +2020,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "6.53.1"
@@ -2034,7 +2091,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "6.53.0"
@@ -2104,7 +2162,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:windows",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -2175,7 +2234,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -2247,7 +2307,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -2318,7 +2379,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "6.52.0"
@@ -2388,7 +2450,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1c",
         "os:windows",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -2460,10 +2523,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2532,10 +2597,12 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.53.0"
+        "datadog-agent": "7.53.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2604,10 +2671,12 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2675,10 +2744,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.53.0"
+        "datadog-agent": "7.53.0",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2747,10 +2818,12 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2819,10 +2892,12 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "6.53.0"
+        "datadog-agent": "6.53.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -2890,7 +2965,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:windows",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -2961,10 +3037,12 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.10.0"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3032,10 +3110,12 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3103,10 +3183,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3174,10 +3256,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.53.0"
+        "datadog-agent": "7.53.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3246,10 +3330,12 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.10.0"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3316,10 +3402,12 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3387,10 +3475,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.2-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3458,10 +3548,12 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.10.0"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3528,10 +3620,12 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.10.0"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3599,10 +3693,12 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:payments-eng"
+        "team:payments-eng",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -3670,7 +3766,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:windows",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -3742,7 +3839,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -3815,7 +3913,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -3889,7 +3988,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -3961,7 +4061,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -4033,7 +4134,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.53.0"
@@ -4106,7 +4208,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "6.53.1"
@@ -4177,7 +4280,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:windows",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.51.1"
@@ -4250,7 +4354,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -4322,7 +4427,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.51.0"
@@ -4394,7 +4500,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -4466,7 +4573,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:windows",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.53.0"
@@ -4537,7 +4645,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -4610,7 +4719,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.51.1"
@@ -4682,7 +4792,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:data-platform"
+        "team:data-platform",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -4755,7 +4866,8 @@ public enum BundledFiles {
         "availability-zone:us-west-2b",
         "os:linux",
         "team:discovery",
-        "fleetmock_fail:true"
+        "fleetmock_fail:true",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -4812,7 +4924,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -4868,7 +4981,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -4925,7 +5039,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:windows",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.51.1"
@@ -4982,7 +5097,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -5038,7 +5154,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -5096,7 +5213,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -5153,7 +5271,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -5211,7 +5330,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -5268,7 +5388,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "5.32.8"
@@ -5326,7 +5447,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.0"
@@ -5383,7 +5505,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.51.0"
@@ -5440,7 +5563,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.50.3"
@@ -5499,7 +5623,8 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-east-1"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -5555,7 +5680,8 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:eu-west-1"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -5612,7 +5738,8 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:discovery"
+        "team:discovery",
+        "datacenter:us-west-2"
       ],
       "packages": {
         "datadog-agent": "7.52.0"
@@ -5670,10 +5797,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -5741,10 +5871,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -5811,10 +5944,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -5881,10 +6017,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -5953,10 +6092,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6023,10 +6165,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6093,10 +6238,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6164,10 +6312,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "5.32.9"
+        "datadog-agent": "5.32.9",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6235,10 +6386,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6306,10 +6460,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.0"
+        "datadog-agent": "7.51.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6378,10 +6535,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6451,10 +6611,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6521,10 +6684,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6594,10 +6760,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "6.53.1"
+        "datadog-agent": "6.53.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6666,10 +6835,13 @@ public enum BundledFiles {
         "availability-zone:us-west-2b",
         "os:linux",
         "team:storefront",
-        "fleetmock_fail:true"
+        "fleetmock_fail:true",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6738,10 +6910,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6809,10 +6984,13 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6881,10 +7059,13 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2"
       ],
       "packages": {
-        "datadog-agent": "5.31.0"
+        "datadog-agent": "5.31.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -6953,10 +7134,13 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1"
       ],
       "packages": {
-        "datadog-agent": "6.53.0"
+        "datadog-agent": "6.53.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-python": "2.7.4-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7025,10 +7209,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7096,10 +7284,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7166,10 +7358,14 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7236,10 +7432,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7307,10 +7507,14 @@ public enum BundledFiles {
         "availability-zone:us-east-1a",
         "os:linux",
         "team:storefront",
-        "fleetmock_fail:true"
+        "fleetmock_fail:true",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7379,10 +7583,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "6.53.0"
+        "datadog-agent": "6.53.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7451,7 +7659,9 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:windows",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2",
+        "service:web"
       ],
       "packages": {
         "datadog-agent": "7.52.1"
@@ -7522,10 +7732,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7593,10 +7807,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7664,10 +7882,14 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7737,10 +7959,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7809,10 +8035,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7880,10 +8110,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -7951,10 +8185,14 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.0"
+        "datadog-agent": "7.52.0",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -8022,10 +8260,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.0"
+        "datadog-agent": "7.50.0",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -8093,10 +8335,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.10.0",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -8165,10 +8411,14 @@ public enum BundledFiles {
         "region:us-west-2",
         "availability-zone:us-west-2c",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-west-2",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.52.1"
+        "datadog-agent": "7.52.1",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -8237,10 +8487,14 @@ public enum BundledFiles {
         "region:us-east-1",
         "availability-zone:us-east-1a",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:us-east-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.50.3"
+        "datadog-agent": "7.50.3",
+        "datadog-apm-inject": "0.9.1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
@@ -8307,10 +8561,14 @@ public enum BundledFiles {
         "region:eu-west-1",
         "availability-zone:eu-west-1b",
         "os:linux",
-        "team:storefront"
+        "team:storefront",
+        "datacenter:eu-west-1",
+        "service:web"
       ],
       "packages": {
-        "datadog-agent": "7.51.1"
+        "datadog-agent": "7.51.1",
+        "datadog-apm-inject": "0.9.2-1",
+        "datadog-apm-library-js": "5.10.0-1"
       },
       "config_files": {
         "/datadog.yaml": {
