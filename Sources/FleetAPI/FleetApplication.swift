@@ -91,7 +91,9 @@ public final class FleetApplication {
             do {
                 register(try openOrg(record))
             } catch {
+                // Its keys answer 503, not 401: the org exists, its state could not be read.
                 log("org \(record.id) could not be opened and is left out: \(error)")
+                for key in record.credentials.apiKeyValues { unavailableOrgIDByAPIKey[key] = record.id }
             }
         }
     }
@@ -108,6 +110,9 @@ public final class FleetApplication {
 
     /// The org a request's API key belongs to; the default org when the key is missing or unknown
     /// (its credentials then answer the 401).
+    /// API keys of orgs whose state could not be opened at start.
+    var unavailableOrgIDByAPIKey: [String: String] = [:]
+
     func org(forAPIKey apiKey: String?) -> Org {
         apiKey.flatMap { orgIDByAPIKey[$0] }.flatMap { orgs[$0] } ?? orgs[Org.defaultID]!
     }
@@ -240,6 +245,7 @@ public final class FleetApplication {
                 commitOpenBatches()
                 response = try handleControl(match.operation, input: input, wallNow: wallNow)
             } else {
+                if let unavailable = unavailableOrgIDByAPIKey[apiKey] { throw FleetError.orgUnavailable(id: unavailable) }
                 let key = try credentials.authenticate(
                     apiKey: request.header("DD-API-KEY"), applicationKey: request.header("DD-APPLICATION-KEY"))
                 try Credentials.authorize(

@@ -15,7 +15,7 @@ extension FleetError {
             .noVersionForStrategy, .deploymentNotCancelable:
             return 400
         case .storageFailure: return 500
-        case .stateFileReplaced: return 503
+        case .stateFileReplaced, .orgUnavailable: return 503
         case .forced(let status, _): return status
         case .requestTooLarge(let status, _): return status
         }
@@ -78,6 +78,9 @@ extension FleetError {
         case .storageFailure:
             // The reason goes to the log, never to the client.
             return "Internal error: the change could not be saved, and nothing was changed"
+        case .orgUnavailable(let id):
+            return "Service unavailable: the state of org \(id) could not be opened when FleetMock started "
+                + "(see its log); restart FleetMock once its file can be opened"
         case .stateFileReplaced(let path):
             return "Service unavailable: the state file \(path) was deleted or replaced while FleetMock ran; "
                 + "nothing was changed, and no change is accepted until FleetMock is restarted"

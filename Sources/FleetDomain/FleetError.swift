@@ -39,4 +39,6 @@ public enum FleetError: Error, Equatable, Sendable {
     case storageFailure(reason: String)
     // The state file was deleted or replaced under the running server: writes are refused.
     case stateFileReplaced(path: String)
+    // An org whose state file could not be opened at start: its keys are known, its state is not.
+    case orgUnavailable(id: String)
 }

@@ -131,4 +131,36 @@ import Testing
         #expect(logged.count == 5)
         #expect(logged.allSatisfy { $0.contains("status=500") }, "\(logged)")
     }
+
+    /// An org whose file cannot even be opened at start (its disk full): its keys answer 503 naming
+    /// the org, not 401 as if it never existed, and the other orgs serve as usual.
+    @Test func anOrgThatCannotBeOpenedAnswers503() throws {
+        guard getuid() == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
+            return
+        }
+        let folder = FleetMockProcess.temporaryFolder()
+        let database = folder + "/state.sqlite"
+        let quiet = ["--clock", "manual", "--log-level", "error"]
+        let first = try FleetMockProcess(databasePath: database, extraArguments: quiet)
+        let org = try first.json("POST", "/__fleetmock/orgs")
+        let keys = OrgKeys(id: org["org"] as! String, api: org["api_key"] as! String, app: org["app_key"] as! String)
+        #expect(first.stop() == 0)
+        let small = folder + "/small"
+        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
+        #expect(try shell("mount -t tmpfs -o size=1m none \(small)") == 0)
+        defer { _ = try? shell("umount -l \(small)") }
+        let orgFile = "\(database).orgs/\(keys.id).sqlite"
+        #expect(try shell("mv \(orgFile) \(small)/ && ln -s \(small)/\(keys.id).sqlite \(orgFile)") == 0)
+        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+
+        let server = try FleetMockProcess(databasePath: database, extraArguments: quiet)
+        let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "DD-API-KEY: \(keys.api)\r\nDD-APPLICATION-KEY: \(keys.app)\r\n\r\n"
+        let answer = try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8)))
+        #expect(answer.status == 503)
+        #expect(answer.bodyText.contains("org \(keys.id)"))
+        #expect(try server.request("GET", "/api/unstable/fleet/deployments").status == 200)
+        #expect(server.stop() == 0)
+    }
 }
