@@ -8771,6 +8771,7 @@ public enum BundledFiles {
   --succeeded-bg: #15803d; --succeeded-bd: #14532d; --succeeded-ink: #ffffff;
   --failed-bg: #c81e1e; --failed-bd: #7f1d1d; --failed-ink: #ffffff;
   --canceled-bg: #5b6474; --canceled-bd: #2f3542; --canceled-ink: #ffffff;
+  --skipped-bg: #f8fafc; --skipped-bd: #64748b; --skipped-ink: #334155;
 }
 * { box-sizing: border-box; }
 html, body { margin: 0; }
@@ -8914,6 +8915,10 @@ label { font-weight: 600; font-size: 13px; }
   background-color: var(--canceled-bg); border-color: var(--canceled-bd); color: var(--canceled-ink);
   background-image: repeating-linear-gradient(135deg, rgba(255,255,255,0) 0 3px, rgba(255,255,255,.13) 3px 5px);
 }
+.s-skipped {
+  background-color: var(--skipped-bg); border-color: var(--skipped-bd); border-style: dotted; color: var(--skipped-ink);
+}
+#fleet:not(.compact) .t.s-skipped::before { content: "↷"; margin-right: 3px; }
 .t.dim { opacity: .18; }
 .t.hit { box-shadow: 0 0 0 2px #a855f7; }
 .t:focus-visible { outline: 3px solid var(--focus); outline-offset: 1px; position: relative; z-index: 1; }
@@ -8929,6 +8934,7 @@ label { font-weight: 600; font-size: 13px; }
 .b-succeeded, .b-completed { background: #dcfce7; color: #14532d; border-color: #9fdcb3; }
 .b-failed { background: #fee2e2; color: #8a1616; border-color: #f3aaaa; }
 .b-canceled { background: #e5e7eb; color: #2f3542; border-color: #c5cad3; }
+.b-skipped { background: #f8fafc; color: #334155; border-color: #94a3b8; border-style: dotted; }
 .b-active { background: #dcfce7; color: #14532d; border-color: #9fdcb3; }
 .b-inactive { background: #e5e7eb; color: #2f3542; border-color: #c5cad3; }
 .b-none { background: #f1f5f9; color: #334155; border-color: #d4dbe5; }
@@ -8940,6 +8946,7 @@ label { font-weight: 600; font-size: 13px; }
 .bar .g-canceled { background: var(--canceled-bg); }
 .bar .g-running { background: var(--running-bg); }
 .bar .g-pending { background: #f2d478; }
+.bar .g-skipped { background: repeating-linear-gradient(135deg, #cbd5e1 0 3px, #e2e8f0 3px 6px); }
 .bar.big { height: 14px; }
 .counts { font-size: 12.5px; color: var(--muted); font-variant-numeric: tabular-nums; margin-top: 4px; }
 .counts b { color: var(--ink); font-weight: 600; }
@@ -9061,6 +9068,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
         <li><span class="t s-succeeded" aria-hidden="true"></span>Succeeded <b id="count-succeeded" data-testid="count-succeeded">0</b></li>
         <li><span class="t s-failed" aria-hidden="true"></span>Failed <b id="count-failed" data-testid="count-failed">0</b></li>
         <li><span class="t s-canceled" aria-hidden="true"></span>Canceled <b id="count-canceled" data-testid="count-canceled">0</b></li>
+        <li title="Left alone: already at or above the target version, or busy with another deployment"><span class="t s-skipped" aria-hidden="true"></span>Skipped <b id="count-skipped" data-testid="count-skipped">0</b></li>
       </ul>
     </div>
     <div class="fleet-tools">
@@ -9092,7 +9100,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
           <label for="detail-filter">Hosts</label>
           <select id="detail-filter" data-testid="detail-filter">
             <option value="">all</option><option value="running">running</option><option value="pending">pending</option>
-            <option value="succeeded">succeeded</option><option value="failed">failed</option><option value="canceled">canceled</option>
+            <option value="succeeded">succeeded</option><option value="failed">failed</option><option value="canceled">canceled</option><option value="skipped">skipped</option>
           </select>
           <span class="muted" id="detail-shown"></span>
           <button type="button" class="btn danger small" id="detail-cancel" data-testid="detail-cancel" style="margin-left:auto">Cancel deployment</button>
@@ -9182,7 +9190,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
   const SCHEDULES_EVERY_MS = 15000;
   const DETAIL_ROWS = 250;     // host rows shown for the selected deployment
   const COMPACT_ABOVE = 400;   // hosts: tiles without text above this, unless asked
-  const STATES = ['pending', 'running', 'succeeded', 'failed', 'canceled'];
+  const STATES = ['pending', 'running', 'succeeded', 'failed', 'canceled', 'skipped'];
   const ENV_ORDER = ['prod', 'production', 'staging', 'stage', 'qa', 'test', 'dev', 'development', 'sandbox'];
 
   const $ = (id) => document.getElementById(id);
@@ -9390,7 +9398,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
     total: 0,
     inspected: null,
   };
-  const STATE_LABEL = { none: 'no operation', pending: 'pending', running: 'running', succeeded: 'succeeded', failed: 'failed', canceled: 'canceled' };
+  const STATE_LABEL = { none: 'no operation', pending: 'pending', running: 'running', succeeded: 'succeeded', failed: 'failed', canceled: 'canceled', skipped: 'skipped (left alone)' };
 
   function envRank(name) {
     const index = ENV_ORDER.indexOf(name.toLowerCase());
@@ -9482,8 +9490,8 @@ tr.changed td { animation: flash 1.6s ease-out; }
   function updateFleet(view, filtered) {
     const hosts = view.hosts || [];
     if (needsRebuild(hosts)) buildFleet(hosts);
-    const totals = { none: 0, pending: 0, running: 0, succeeded: 0, failed: 0, canceled: 0 };
-    for (const env of fleet.envs) env.counts = { none: 0, pending: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, match: 0 };
+    const totals = { none: 0, pending: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0 };
+    for (const env of fleet.envs) env.counts = { none: 0, pending: 0, running: 0, succeeded: 0, failed: 0, canceled: 0, skipped: 0, match: 0 };
     const showText = fleet.showText;
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];
@@ -9506,12 +9514,15 @@ tr.changed td { animation: flash 1.6s ease-out; }
         record.titleKey = titleKey;
         record.node.title = tileTitle(record);
       }
-      totals[state]++;
+      totals[state] = (totals[state] || 0) + 1;
       const counts = record.envRecord.counts;
-      counts[state]++;
+      counts[state] = (counts[state] || 0) + 1;
       if (match) counts.match++;
     }
-    for (const state of Object.keys(totals)) setText($('count-' + state), totals[state].toLocaleString('en-US'));
+    for (const state of Object.keys(totals)) {
+      const node = $('count-' + state);
+      if (node) setText(node, totals[state].toLocaleString('en-US'));
+    }
     for (const env of fleet.envs) {
       const parts = [];
       for (const state of STATES) if (env.counts[state]) parts.push(`${env.counts[state]} ${state}`);
@@ -9650,9 +9661,10 @@ tr.changed td { animation: flash 1.6s ease-out; }
     const c = {
       succeeded: detail.succeeded_hosts || 0, failed: detail.failed_hosts || 0,
       canceled: detail.canceled_hosts || 0, running: detail.running_hosts || 0,
+      skipped: detail.skipped_hosts || 0,
     };
     c.total = Number.isFinite(detail.total_hosts) ? detail.total_hosts : total;
-    c.pending = Math.max(0, c.total - c.succeeded - c.failed - c.canceled - c.running);
+    c.pending = Math.max(0, c.total - c.succeeded - c.failed - c.canceled - c.running - c.skipped);
     return c;
   }
   function isActive(status) { return status === 'pending' || status === 'running'; }
@@ -9747,7 +9759,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
     bar.setAttribute('aria-valuemax', '100');
     bar.setAttribute('aria-label', `Progress of deployment ${shortId(item.id)}`);
     const segments = {};
-    for (const state of ['succeeded', 'failed', 'canceled', 'running', 'pending']) {
+    for (const state of ['succeeded', 'failed', 'canceled', 'skipped', 'running', 'pending']) {
       segments[state] = el('span', 'g-' + state);
       segments[state].style.width = '0%';
       bar.append(segments[state]);
@@ -9763,7 +9775,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
 
   function countsText(c) {
     const parts = [];
-    for (const state of ['succeeded', 'failed', 'running', 'pending', 'canceled']) {
+    for (const state of ['succeeded', 'failed', 'running', 'pending', 'canceled', 'skipped']) {
       if (c[state]) parts.push(`${c[state]} ${state}`);
     }
     return (parts.length ? parts.join(' · ') + ' · ' : '') + `${plural(c.total, 'host')}`;
@@ -9771,12 +9783,12 @@ tr.changed td { animation: flash 1.6s ease-out; }
 
   function paintBar(bar, segments, c) {
     const total = c.total || 0;
-    for (const state of ['succeeded', 'failed', 'canceled', 'running', 'pending']) {
+    for (const state of ['succeeded', 'failed', 'canceled', 'skipped', 'running', 'pending']) {
       const width = total ? (100 * c[state] / total) : 0;
       const value = width.toFixed(3) + '%';
       if (segments[state].style.width !== value) segments[state].style.width = value;
     }
-    const done = c.succeeded + c.failed + c.canceled;
+    const done = c.succeeded + c.failed + c.canceled + (c.skipped || 0);
     const percent = total ? Math.round(100 * done / total) : 100;
     bar.setAttribute('aria-valuenow', String(percent));
     bar.setAttribute('aria-valuetext', `${percent}% done: ${countsText(c)}`);
@@ -9785,7 +9797,7 @@ tr.changed td { animation: flash 1.6s ease-out; }
   function updateDeploymentRow(row, item) {
     const info = deployments.info.get(item.id);
     const status = currentStatus(item);
-    const counts = info ? info.counts : { succeeded: 0, failed: 0, canceled: 0, running: 0, pending: item.attributes.total_hosts || 0, total: item.attributes.total_hosts || 0 };
+    const counts = info ? info.counts : { succeeded: 0, failed: 0, canceled: 0, skipped: 0, running: 0, pending: item.attributes.total_hosts || 0, total: item.attributes.total_hosts || 0 };
     const key = status + '|' + JSON.stringify(counts) + '|' + (item.id === deployments.selected);
     if (key === row.key) return;
     row.key = key;
@@ -9885,11 +9897,11 @@ tr.changed td { animation: flash 1.6s ease-out; }
     }
     else if (isActive(status) && end) timing += `${timing ? ', ' : ''}estimated end ${formatSimTime(end)}${Number.isFinite(now) && end > now ? ` (in ${formatDuration((end - now) / 1000)})` : ''}`;
     setText($('detail-timing'), timing || '—');
-    const counts = info ? info.counts : { succeeded: 0, failed: 0, canceled: 0, running: 0, pending: a.total_hosts || 0, total: a.total_hosts || 0 };
+    const counts = info ? info.counts : { succeeded: 0, failed: 0, canceled: 0, skipped: 0, running: 0, pending: a.total_hosts || 0, total: a.total_hosts || 0 };
     const bar = $('detail-bar');
     if (!bar._segments) {
       bar._segments = {};
-      for (const state of ['succeeded', 'failed', 'canceled', 'running', 'pending']) {
+      for (const state of ['succeeded', 'failed', 'canceled', 'skipped', 'running', 'pending']) {
         bar._segments[state] = el('span', 'g-' + state);
         bar.append(bar._segments[state]);
       }

@@ -73,7 +73,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 SCREENSHOTS = REPO_ROOT / (os.environ.get("FLEETMOCK_SCREENSHOTS") or ".fleetmock/screenshots")
 WINDOW = (1440, 1000)
 WAIT_SECONDS = 15.0
-STATES = ("none", "pending", "running", "succeeded", "failed", "canceled")
+STATES = ("none", "pending", "running", "succeeded", "failed", "canceled", "skipped")
 
 
 # --------------------------------------------------------------------------------------------
