@@ -101,7 +101,7 @@ enum V2Rendering {
             writer.field("hostname", operation.hostname)
             writer.field("running_step", operation.runningStep(in: deployment))
             writer.field("status", operation.state.rawValue)
-            writer.field("status_details", "")
+            writer.field("status_details", operation.skipReason(in: deployment))
             writer.key("versions")
             UnstableRendering.writeVersions(
                 initialVersions: operation.initialVersions, packages: packages, into: &writer
@@ -110,7 +110,7 @@ enum V2Rendering {
         }
         writer.endArray()
         writer.field("running_hosts", deployment.count(of: .running))
-        writer.field("skipped_hosts", 0)
+        writer.field("skipped_hosts", deployment.count(of: .skipped))
         writer.field("succeeded_hosts", deployment.count(of: .succeeded))
         writer.endObject()
         writer.field("id", deployment.id)

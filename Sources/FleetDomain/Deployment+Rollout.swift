@@ -8,13 +8,14 @@ extension Deployment {
         case finished(position: Int, startedNext: Int?)
     }
 
+    /// Whether any host has started: skipped hosts never do.
     private var anyStarted: Bool {
-        count(of: .pending) < operations.count
+        count(of: .pending) + count(of: .skipped) < operations.count
     }
 
     /// The next instant at which this deployment changes on its own; nil when it never will again.
     public var nextEventTime: Instant? {
-        if canceledAt == nil, !operations.isEmpty, !anyStarted { return startTime }
+        if canceledAt == nil, count(of: .pending) > 0, !anyStarted { return startTime }
         var earliest: Instant?
         for position in rolloutIndex.runningPositions {
             if let finish = operations[position].plannedFinish, earliest.map({ finish < $0 }) ?? true {
@@ -28,8 +29,13 @@ extension Deployment {
     mutating func step(upTo now: Instant) -> RolloutStep? {
         guard let time = nextEventTime, time <= now else { return nil }
         if canceledAt == nil, !anyStarted {
-            let positions = Array(0..<min(concurrency, operations.count))
-            for position in positions { start(position, at: time) }
+            // The first `concurrency` pending hosts, passing over skipped ones.
+            var positions: [Int] = []
+            positions.reserveCapacity(min(concurrency, count(of: .pending)))
+            while positions.count < concurrency, let pending = rolloutIndex.firstPendingPosition(in: operations) {
+                start(pending, at: time)
+                positions.append(pending)
+            }
             return .started(positions: positions)
         }
         guard let position = rolloutIndex.runningPositions.first(where: { operations[$0].plannedFinish == time })

@@ -7,10 +7,10 @@ extension Deployment {
     }
 
     /// When the last host finished, once every host has; nil while any is pending or running.
+    /// A deployment with no host, or whose every host was skipped, finished when it was created.
     public var finishedAt: Instant? {
-        guard !operations.isEmpty else { return canceledAt ?? createdAt }
         guard count(of: .pending) + count(of: .running) == 0 else { return nil }
-        return rolloutIndex.latestFinish
+        return rolloutIndex.latestFinish ?? canceledAt ?? createdAt
     }
 
     /// A one-line account of the failures, for v2's `error_summary`; nil when no host failed.
@@ -30,5 +30,27 @@ extension HostOperation {
         case .configure:
             return "applying configuration"
         }
+    }
+
+    /// Why a skipped host was left alone, for v2's `status_details`; empty unless skipped. An
+    /// upgrade's host whose every package was at or above its target then says so; otherwise the
+    /// host was busy with another deployment's operation.
+    public func skipReason(in deployment: Deployment) -> String {
+        guard state == .skipped else { return "" }
+        if case .upgrade(let targets) = deployment.kind, initialVersions.count == targets.count,
+            targets.indices.allSatisfy({
+                FleetSimulation.isAtOrAbove(initialVersions[$0], AgentVersion(targets[$0].version))
+            })
+        {
+            let installed = targets.indices.map { "\(targets[$0].name) \(initialVersions[$0])" }.joined(separator: ", ")
+            let equal = targets.indices.allSatisfy {
+                AgentVersion(initialVersions[$0]) == AgentVersion(targets[$0].version)
+            }
+            return equal
+                ? "skipped: already at the target version (\(installed))"
+                : "skipped: the installed version (\(installed)) is at or above the target; "
+                    + "an upgrade never moves a package down"
+        }
+        return "skipped: the host was busy with another deployment's operation when this deployment was created"
     }
 }

@@ -36,6 +36,14 @@ public struct Deployment: Equatable, Sendable {
         self.author = author
         self.concurrency = concurrency
         self.startDelayMilliseconds = startDelayMilliseconds
+        var operations = operations
+        // A skipped host settled when the deployment was created; a stored plan gives no time.
+        for position in operations.indices
+        where operations[position].state == .skipped
+            && operations[position].finishedAtMilliseconds == HostOperation.none
+        {
+            operations[position].finishedAt = createdAt
+        }
         self.operations = operations
         self.rolloutIndex = RolloutIndex(
             operations: operations, createdAt: createdAt,
@@ -52,11 +60,12 @@ public struct Deployment: Equatable, Sendable {
 
     public var startTime: Instant { createdAt.adding(milliseconds: startDelayMilliseconds) }
 
+    /// Skipped hosts count as settled: a deployment whose every host was skipped is `completed` at
+    /// once, and one with pending hosts reads `pending` until its first host starts.
     public var status: DeploymentStatus {
         if canceledAt != nil { return .canceled }
-        if operations.isEmpty { return .completed }
         let pending = count(of: .pending)
-        if pending == operations.count { return .pending }
+        if pending > 0, pending + count(of: .skipped) == operations.count { return .pending }
         if pending + count(of: .running) > 0 { return .running }
         return count(of: .failed) > 0 ? .failed : .completed
     }
@@ -224,10 +233,13 @@ public struct HostOperation: Equatable, Sendable {
 }
 
 public enum HostOperationState: String, Sendable, CaseIterable {
-    case pending, running, succeeded, failed, canceled
+    /// `skipped`: decided when the deployment is created and final from then on, for a host the
+    /// deployment leaves alone (an upgrade's host already at or above the target, or a host busy
+    /// with another deployment's operation). It never starts, takes no slot and has no times.
+    case pending, running, succeeded, failed, canceled, skipped
 
     public var isFinished: Bool {
-        self == .succeeded || self == .failed || self == .canceled
+        self == .succeeded || self == .failed || self == .canceled || self == .skipped
     }
 
     /// Position in `allCases`, for counting by state in an array.
@@ -238,6 +250,7 @@ public enum HostOperationState: String, Sendable, CaseIterable {
         case .succeeded: 2
         case .failed: 3
         case .canceled: 4
+        case .skipped: 5
         }
     }
 }

@@ -33,6 +33,10 @@ public struct FleetSimulation: Sendable {
     private static let matchedQueriesLimit = 64
 
     private var hostIndexByKey: [String: Int] = [:]
+    /// By host position: the deployment index (high 32 bits) and operation position (low 32 bits)
+    /// of the last operation a deployment gave the host without skipping it, -1 for none. The
+    /// host is busy while that operation is pending or running.
+    private var activeOperationByHost: [Int64] = []
     private var scheduleIndexByID: [String: Int] = [:]
     private var deploymentIndexByID = ShardedStringDictionary<Int>()
     private var events = EventQueue()
@@ -50,8 +54,10 @@ public struct FleetSimulation: Sendable {
         for (index, host) in hosts.enumerated() { hostIndexByKey[host.agentKey] = index }
         deploymentIndexByID.reserveCapacity(deployments.count)
         for (index, schedule) in schedules.enumerated() { scheduleIndexByID[schedule.id] = index }
+        activeOperationByHost = [Int64](repeating: -1, count: hosts.count)
         for index in deployments.indices {
             locateHosts(ofDeploymentAt: index)
+            claimHosts(ofDeploymentAt: index)
             deploymentIndexByID[deployments[index].id] = index
             enqueueNextEvent(of: index)
         }
@@ -157,6 +163,13 @@ public struct FleetSimulation: Sendable {
         var previousVersions: [String] = []
         var firstVersionLists: [[String]] = []
         var sharedVersionLists: [String: [String]] = [:]
+        // Whether each version list above is already at or above the target: decided once per
+        // distinct version (a parse), not per host.
+        var previousAtTarget = false
+        var firstAtTarget: [Bool] = []
+        var sharedAtTarget: [String: Bool] = [:]
+        var targetVersions: [AgentVersion?] = []
+        if case .upgrade(let packages) = kind { targetVersions = packages.map { AgentVersion($0.version) } }
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
             // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
@@ -165,6 +178,7 @@ public struct FleetSimulation: Sendable {
             let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
             let randomFailure = generator.nextUnitInterval() < settings.failureRate
             var initialVersions: [String] = []
+            var atTarget = false
             if case .upgrade(let targets) = kind {
                 // Hosts on the same version share one list: an allocation less per host, and a
                 // large deployment holds a handful of lists instead of one per host.
@@ -175,31 +189,46 @@ public struct FleetSimulation: Sendable {
                         // Neighbours often share a version: no lookup. (Read from a local, not the
                         // last operation: that read copied the whole operation, four references.)
                         initialVersions = previousVersions
+                        atTarget = previousAtTarget
                     } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
                         // A fleet runs a handful of versions: comparing a few short strings is
                         // cheaper than hashing one (a twentieth of a 100-host trigger).
                         initialVersions = firstVersionLists[found]
+                        atTarget = firstAtTarget[found]
                     } else if let shared = sharedVersionLists[version] {
                         initialVersions = shared
+                        atTarget = sharedAtTarget[version] ?? false
                     } else {
                         initialVersions = [version]
+                        atTarget = Self.isAtOrAbove(version, targetVersions[0])
                         if firstVersionLists.count < 16 {
                             firstVersionLists.append(initialVersions)
+                            firstAtTarget.append(atTarget)
                         } else {
                             sharedVersionLists[version] = initialVersions
+                            sharedAtTarget[version] = atTarget
                         }
                     }
                 } else {
                     initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
+                    atTarget = initialVersions.indices.allSatisfy {
+                        Self.isAtOrAbove(initialVersions[$0], targetVersions[$0])
+                    }
                 }
                 previousVersions = initialVersions
+                previousAtTarget = atTarget
             }
-            let forcedError = forcedFailures.isEmpty ? nil : forcedFailures[hosts[index].agentKey]
+            // One operation per host at a time: a host busy with another deployment is skipped,
+            // as is an upgrade's host already at (or above) the target version.
+            let skipped = atTarget || activeOperation(ofHost: index) != nil
+            let forcedError = forcedFailures.isEmpty || skipped ? nil : forcedFailures[hosts[index].agentKey]
             operations.append(
                 HostOperation(
                     hostKey: hosts[index].agentKey, hostname: hosts[index].hostname, hostPosition: index,
+                    state: skipped ? .skipped : .pending, finishedAt: skipped ? now : nil,
                     plannedDurationMilliseconds: duration,
-                    plannedToFail: hosts[index].failsEveryOperation || randomFailure || forcedError != nil,
+                    plannedToFail: !skipped
+                        && (hosts[index].failsEveryOperation || randomFailure || forcedError != nil),
                     plannedError: forcedError, initialVersions: initialVersions))
         }
         let deployment = Deployment(
@@ -296,6 +325,7 @@ public struct FleetSimulation: Sendable {
                 // Checked, not trusted: a position is a public field, and a wrong one would show
                 // another host's versions (a string comparison each, when they are right).
                 locateHosts(ofDeploymentAt: deployments.count - 1)
+                claimHosts(ofDeploymentAt: deployments.count - 1)
                 deploymentIndexByID[deployment.id] = deployments.count - 1
                 enqueueNextEvent(of: deployments.count - 1)
                 learnMatches(of: deployment)
@@ -378,18 +408,46 @@ public struct FleetSimulation: Sendable {
     /// The first of `hosts` with a pending or running operation in an upgrade deployment that is
     /// itself pending or running.
     func hostWithUpgradeInProgress(among positions: [Int]) -> (hostname: String, deploymentID: String)? {
-        var busy: [String: String] = [:]
-        for deployment in deployments where deployment.isCancelable {
-            guard case .upgrade = deployment.kind else { continue }
-            for operation in deployment.operations where !operation.state.isFinished {
-                busy[operation.hostKey] = deployment.id
-            }
-        }
-        guard !busy.isEmpty else { return nil }
         for position in positions {
-            if let id = busy[hosts[position].agentKey] { return (hosts[position].hostname, id) }
+            guard let active = activeOperation(ofHost: position), deployments[active.deployment].isCancelable,
+                case .upgrade = deployments[active.deployment].kind
+            else { continue }
+            return (hosts[position].hostname, deployments[active.deployment].id)
         }
         return nil
+    }
+
+    /// The host's operation that is pending or running now, if any: by the one-operation-per-host
+    /// rule there is at most one, the last one a deployment gave the host without skipping it.
+    func activeOperation(ofHost index: Int) -> (deployment: Int, position: Int)? {
+        guard index < activeOperationByHost.count else { return nil }
+        let packed = activeOperationByHost[index]
+        guard packed >= 0 else { return nil }
+        let deployment = Int(packed >> 32)
+        let position = Int(packed & 0xFFFF_FFFF)
+        guard deployment < deployments.count, position < deployments[deployment].operations.count else { return nil }
+        let state = deployments[deployment].operations[position].state
+        return state == .pending || state == .running ? (deployment, position) : nil
+    }
+
+    /// Whether `installed` is at or above `target`, so an upgrade to `target` would do nothing or
+    /// move the package down. A version that does not parse (or none installed) is below.
+    static func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
+        guard let target, !installed.isEmpty, let version = AgentVersion(installed) else { return false }
+        return !(version < target)
+    }
+
+    /// Records the deployment at `index` as each of its pending or running hosts' active operation.
+    private mutating func claimHosts(ofDeploymentAt index: Int) {
+        let operations = deployments[index].operations
+        for position in operations.indices {
+            let state = operations[position].state
+            let host = operations[position].hostPosition
+            guard state == .pending || state == .running, host >= 0, host < activeOperationByHost.count else {
+                continue
+            }
+            activeOperationByHost[host] = Int64(index) << 32 | Int64(position)
+        }
     }
 
     // MARK: Internals
@@ -419,7 +477,14 @@ public struct FleetSimulation: Sendable {
         var host = hosts[hostIndex]
         switch deployment.kind {
         case .upgrade(let targets):
-            for target in targets { host.packages[target.name] = target.version }
+            // Never down: of several packages, one already at or above its target stays as it is
+            // (a single package's host is skipped when the deployment is created instead).
+            for target in targets
+            where targets.count == 1
+                || !Self.isAtOrAbove(host.packages[target.name] ?? "", AgentVersion(target.version))
+            {
+                host.packages[target.name] = target.version
+            }
         case .configure(let operations):
             for operation in operations {
                 switch operation.fileOp {

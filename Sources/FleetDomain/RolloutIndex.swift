@@ -98,7 +98,7 @@ struct RolloutIndex: Sendable {
         // By position: binding each operation would copy it (three references retained).
         for position in operations.indices {
             switch operations[position].state {
-            case .succeeded, .failed, .canceled:
+            case .succeeded, .failed, .canceled, .skipped:
                 if let finished = operations[position].finishedAt, finished > end { end = finished }
             case .running:
                 if let finish = operations[position].plannedFinish { slots.insert(finish.milliseconds) }

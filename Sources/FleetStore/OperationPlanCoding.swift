@@ -6,7 +6,8 @@ import FleetJSON
 /// A deployment's host plan, as stored in its row: what each host will do, before any starts.
 ///
 /// Written as a blob: a format byte, the operation count, then per operation the host, the planned
-/// duration in milliseconds, a flags byte (1: planned to fail, 2: a planned error follows), the
+/// duration in milliseconds, a flags byte (1: planned to fail, 2: a planned error follows, 4:
+/// skipped when the deployment was created; a bit older plans never set, so no migration), the
 /// initial versions (count, then each), and the planned error if any. The host is its position in
 /// the fleet (format 2; a store's fleet never reorders, and a reset replaces plans with it), or
 /// its key and hostname when a position is not known (format 1, also every plan from before
@@ -36,7 +37,9 @@ enum OperationPlanCoding {
             }
             appendVarint(UInt64(max(0, operations[position].plannedDurationMilliseconds)), to: &bytes)
             let plannedError = operations[position].plannedError
-            bytes.append((operations[position].plannedToFail ? 1 : 0) | (plannedError != nil ? 2 : 0))
+            bytes.append(
+                (operations[position].plannedToFail ? 1 : 0) | (plannedError != nil ? 2 : 0)
+                    | (operations[position].state == .skipped ? 4 : 0))
             appendVarint(UInt64(operations[position].initialVersions.count), to: &bytes)
             for version in operations[position].initialVersions { appendString(version, to: &bytes) }
             if let plannedError { appendString(plannedError, to: &bytes) }
@@ -155,7 +158,7 @@ enum OperationPlanCoding {
             operations.append(
                 HostOperation(
                     hostKey: hostKey, hostname: hostname, hostPosition: hostPosition,
-                    plannedDurationMilliseconds: Int64(duration),
+                    state: flags & 4 != 0 ? .skipped : .pending, plannedDurationMilliseconds: Int64(duration),
                     plannedToFail: flags & 1 != 0, plannedError: plannedError, initialVersions: versions))
         }
         guard reader.atEnd else { throw corrupt("bytes follow the plan") }

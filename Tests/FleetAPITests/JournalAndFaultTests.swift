@@ -125,6 +125,7 @@ import Testing
         let added = control(api, "POST", "/__fleetmock/faults", body: #"{"host": "web-prod-2", "error": "disk full", "times": 1}"#)
         #expect(added.status == 201)
         let first = try api.trigger()
+        _ = api.advanceClock(seconds: 3_600)  // the first is done: its hosts are free for the second
         let second = try api.trigger()
         _ = api.advanceClock(seconds: 3_600)
         func error(_ deployment: String) -> String? {

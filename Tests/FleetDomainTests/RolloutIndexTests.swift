@@ -124,16 +124,18 @@ struct ScanOracle {
             case .running: anyStarted = true; anyUnfinished = true
             case .succeeded, .canceled: anyStarted = true
             case .failed: anyStarted = true; anyFailed = true
+            case .skipped: break
             }
         }
-        if !anyStarted { return .pending }
+        if !anyStarted { return anyUnfinished ? .pending : .completed }
         if anyUnfinished { return .running }
         return anyFailed ? .failed : .completed
     }
 
     var nextEventTime: Instant? {
-        let anyStarted = operations.contains { $0.state != .pending }
-        if deployment.canceledAt == nil, !operations.isEmpty, !anyStarted { return deployment.startTime }
+        let anyStarted = operations.contains { $0.state != .pending && $0.state != .skipped }
+        let anyPending = operations.contains { $0.state == .pending }
+        if deployment.canceledAt == nil, anyPending, !anyStarted { return deployment.startTime }
         return operations.filter { $0.state == .running }.compactMap(\.plannedFinish).min()
     }
 
@@ -142,7 +144,7 @@ struct ScanOracle {
         var slots: [Int64] = []
         for operation in operations {
             switch operation.state {
-            case .succeeded, .failed, .canceled:
+            case .succeeded, .failed, .canceled, .skipped:
                 if let finished = operation.finishedAt, finished > end { end = finished }
             case .running:
                 if let finish = operation.plannedFinish { slots.append(finish.milliseconds) }

@@ -25,6 +25,14 @@ import Testing
         #expect(try OperationPlanCoding.decode(OperationPlanCoding.encode([])) == [])
     }
 
+    @Test func aSkippedHostReadsBackSkipped() throws {
+        let skipped = HostOperation(
+            hostKey: "k3", hostname: "web-staging-1", state: .skipped, plannedDurationMilliseconds: 7,
+            plannedToFail: false, initialVersions: ["7.51.0"])
+        let decoded = try OperationPlanCoding.decode(OperationPlanCoding.encode(operations + [skipped]))
+        #expect(decoded.map(\.state) == [.pending, .pending, .pending, .skipped])
+    }
+
     @Test func aPlanStoredAsJSONStillReads() throws {
         let text = #"[["k1","web-prod-1",42000,0,["7.51.0"]],["k2","h2",5,1,[],"boom"]]"#
         #expect(
@@ -126,5 +134,23 @@ import Testing
         try raw.statement("UPDATE deployments SET plan = ? WHERE id = ?").run(.text(json), .text(created.id))
         raw.close()
         #expect(try seeded.committed()?.deployments == Array(seeded.fleet.deployments))
+    }
+}
+
+/// A skipped host is part of the plan (it never changes), so a reopened store reads it skipped.
+@Suite struct SkippedHostStoreTests {
+    @Test func aReopenedStoreKeepsSkippedHosts() throws {
+        var seeded = try SeededStore()
+        let changes = try seeded.fleet.planTrigger(scheduleID: TestFleet.stagingSchedule.id, now: TestFleet.start)
+        try seeded.store.persist(changes)
+        seeded.fleet.apply(changes)
+        guard case .deploymentCreated(let created) = changes.first else {
+            throw FleetError.storageFailure(reason: "no deployment")
+        }
+        let loaded = try #require(try seeded.committed()?.deployments.first { $0.id == created.id })
+        #expect(loaded.operations.map(\.state) == created.operations.map(\.state))
+        #expect(loaded.count(of: .skipped) == 1)
+        #expect(loaded == created)
+        seeded.store.close()
     }
 }

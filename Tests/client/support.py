@@ -50,8 +50,9 @@ UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"  # well formed, names nothin
 MALFORMED_ID = "abc-def-ghi"  # the spec's own example id, not a UUID
 
 AGENT_PACKAGE = "datadog-agent"
-HOST_STATUSES = {"pending", "running", "succeeded", "failed", "canceled"}
-TERMINAL_HOST_STATUSES = {"succeeded", "failed", "canceled"}
+# "skipped": a host the deployment left alone (at or above the target, or busy), settled at creation.
+HOST_STATUSES = {"pending", "running", "succeeded", "failed", "canceled", "skipped"}
+TERMINAL_HOST_STATUSES = {"succeeded", "failed", "canceled", "skipped"}
 FAIL_TAG = "fleetmock_fail:true"
 
 # The installed client. 2.57.0 has only the unstable surface; 2.58.0 and later moved the reads,
@@ -474,6 +475,14 @@ PROD_HEALTHY = sorted(host for host in PROD_HOSTS if host not in PROD_FAILING)
 
 def fixture_schedule(schedule_id: str) -> dict:
     return next(schedule for schedule in FLEET["schedules"] if schedule["id"] == schedule_id)
+
+
+def hosts_at_or_above(query: str, version: str) -> set[str]:
+    """Hostnames `query` matches whose Agent is at or above `version`: an upgrade to it skips them."""
+    return {
+        host["hostname"] for host in hosts_matching(query)
+        if version_key(host["packages"][AGENT_PACKAGE]) >= version_key(version)
+    }  # fmt: skip
 
 
 def version_key(version: str) -> tuple:

@@ -22,6 +22,7 @@ import urllib3
 from datadog_api_client.exceptions import ApiException, ServiceException, UnauthorizedException
 
 from support import (
+    hosts_at_or_above,
     FAIL_TAG,
     FLEET,
     PROD_FAILING,
@@ -831,12 +832,15 @@ def test_progress_immediate_trigger_reply_already_shows_the_outcome(fresh_server
     assert status == 201
     hosts = {host.hostname: host for host in response.data.attributes.hosts}
     assert set(hosts) == PROD_HOSTS
-    assert {host.status for host in hosts.values()} <= {"succeeded", "failed"}, "a host is not finished"
+    assert {host.status for host in hosts.values()} <= {"succeeded", "failed", "skipped"}, "a host is not finished"
     assert {name for name, host in hosts.items() if host.status == "failed"} == PROD_FAILING
     assert response.data.attributes.high_level_status == "failed"
+    # Hosts already at the target are left alone (skipped), the others done.
+    skipped = hosts_at_or_above("env:prod", response.data.attributes.packages[0].version)
+    assert skipped, "the fixture has prod hosts at the newest version"
     # What the reply showed is what a later read shows, without the clock moving.
     assert by_status(deployment_hosts(clients(url), response.data.id)) == {
-        "succeeded": PROD_HOSTS - PROD_FAILING, "failed": PROD_FAILING,
+        "succeeded": PROD_HOSTS - PROD_FAILING - skipped, "failed": PROD_FAILING, "skipped": skipped,
     }  # fmt: skip
     assert read_clock(url)["now_unix_ms"] == FIXTURE_START_MS
 
@@ -850,7 +854,7 @@ def test_ci_flags_progress_immediate_memory_db_ready_file_and_json_logs(launch, 
     assert ready_file.read_text() == server.url + "\n"
     assert control_json(server.url, "GET", "progress") == {"policy": "immediate"}
     response = clients(server.url).trigger_fleet_schedule(id=SCHEDULE_STAGING)
-    assert {host.status for host in response.data.attributes.hosts} <= {"succeeded", "failed"}
+    assert {host.status for host in response.data.attributes.hosts} <= {"succeeded", "failed", "skipped"}
     assert response.data.attributes.high_level_status in ("completed", "failed")
 
     server.stop_cleanly()

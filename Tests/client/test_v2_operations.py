@@ -758,6 +758,7 @@ STATUS_OF_COUNT = {
     "failed_hosts": "failed",
     "running_hosts": "running",
     "canceled_hosts": "canceled",
+    "skipped_hosts": "skipped",
 }
 
 
@@ -767,7 +768,6 @@ def assert_counts_add_up(attributes) -> None:
     statuses = [host.status for host in hosts]
     for field, status in STATUS_OF_COUNT.items():
         assert attributes[field] == statuses.count(status), field
-    assert attributes.skipped_hosts == 0
     pending = statuses.count("pending")
     assert sum(attributes[field] for field in COUNT_FIELDS) + pending == attributes.total_hosts
 
@@ -784,8 +784,12 @@ def test_get_deployment_v2_counts_add_up_as_the_rollout_goes_on(fresh_server, cl
     attributes = response.data.attributes
     assert attributes.high_level_status == "pending"
     assert set(hosts_by_name(attributes)) == hostnames_matching(CHECKOUT_PROD)
-    assert all(host.status == "pending" and host.running_step == "" for host in attributes.hosts)
-    assert all(attributes[field] == 0 for field in COUNT_FIELDS)
+    # checkout-prod-07 already runs 7.52.0: skipped at once, with the reason; the others pending.
+    skipped = {"checkout-prod-07"}
+    for host in attributes.hosts:
+        assert host.status == ("skipped" if host.hostname in skipped else "pending") and host.running_step == ""
+        assert ("already at the target version" in host.status_details) == (host.hostname in skipped), host
+    assert all(attributes[field] == (len(skipped) if field == "skipped_hosts" else 0) for field in COUNT_FIELDS)
     assert (attributes.query, attributes.update_type, attributes.target_versions) == (
         CHECKOUT_PROD,
         "update_package",
@@ -801,12 +805,13 @@ def test_get_deployment_v2_counts_add_up_as_the_rollout_goes_on(fresh_server, cl
     assert running, "some host runs 30 s in"
     for host in attributes.hosts:
         assert host.running_step == ("installing datadog-agent 7.52.0" if host.status == "running" else ""), host
-        assert host.status_details == ""
+        assert (host.status_details == "") == (host.hostname not in skipped)
 
     advance_clock(url, THREE_HOURS)
     attributes = detail(clients(url), deployment_id)
     assert_counts_add_up(attributes)
-    assert (attributes.succeeded_hosts, attributes.failed_hosts, attributes.running_hosts) == (6, 1, 0)
+    assert (attributes.succeeded_hosts, attributes.failed_hosts, attributes.running_hosts) == (5, 1, 0)
+    assert attributes.skipped_hosts == 1
     assert attributes.high_level_status == "failed"
     failed = hosts_by_name(attributes)["checkout-prod-01"]
     assert failed.status == "failed" and failed.error
@@ -815,7 +820,7 @@ def test_get_deployment_v2_counts_add_up_as_the_rollout_goes_on(fresh_server, cl
         version = next(item for item in host.versions if item.package_name == AGENT_PACKAGE)
         assert version.initial_version == HOSTS_BY_NAME[host.hostname]["packages"][AGENT_PACKAGE]
         assert version.target_version == "7.52.0"
-        if host.status == "succeeded":
+        if host.status in ("succeeded", "skipped"):
             assert version.current_version == "7.52.0"
     item = next(item for item in deployments_v2(clients(url)).data if item.id == deployment_id).attributes
     assert item.status == "failed"
