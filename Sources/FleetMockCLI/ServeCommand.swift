@@ -59,6 +59,13 @@ final class ServeCommand {
             if let reason = SystemIO.cannotOpenForWriting(options.databasePath) {
                 throw StartupError("cannot open the state file \(options.databasePath): \(reason)")
             }
+            // SQLite opens a WAL or shared-memory file it cannot write read-only, and then fails
+            // every write after a start that looked fine.
+            for companion in ["-wal", "-shm"] where SystemIO.fileExists(options.databasePath + companion) {
+                if let reason = SystemIO.cannotOpenForWriting(options.databasePath + companion) {
+                    throw StartupError("cannot open \(options.databasePath + companion), beside the state file: \(reason)")
+                }
+            }
             // A state file (and its orgs' files) belongs to one process: two servers writing one
             // file diverge and lose each other's writes. Taken before anything is read or deleted.
             if let reason = SystemIO.lockExclusively(options.databasePath + ".lock") {

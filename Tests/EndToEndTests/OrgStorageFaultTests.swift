@@ -21,15 +21,38 @@ import Testing
         return ((json?["meta"] as? [String: Any])?["page"] as? [String: Any])?["total_count"] as? Int ?? -1
     }
 
+    /// Mounting needs root, which CI always runs as: elsewhere these tests pass over the fault.
+    static func mayMount() -> Bool {
+        guard getuid() == 0 else {
+            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where these tests mount a tmpfs")
+            return false
+        }
+        return true
+    }
+
+    /// A tmpfs of its own, the size given; nil where this run may not mount.
+    func smallTmpfs(megabytes: Int) throws -> String? {
+        guard Self.mayMount() else { return nil }
+        let folder = FleetMockProcess.temporaryFolder()
+        #expect(try shell("mount -t tmpfs -o size=\(megabytes)m none \(folder)") == 0)
+        return folder
+    }
+
+    func unmount(_ folder: String) {
+        _ = try? shell("umount -l \(folder)")
+    }
+
+    /// Fills the filesystem at `folder` to the last byte.
+    func fill(_ folder: String) {
+        _ = try? shell("dd if=/dev/zero of=\(folder)/filler bs=64k 2>/dev/null")
+    }
+
     func shell(_ command: String) throws -> Int32 {
         try StartupEndToEndTests.run(["-c", command], executable: "/bin/sh").status
     }
 
     @Test func aFullDiskInOneOrgNeverFailsNorLosesAnotherOrgsWrites() throws {
-        guard getuid() == 0 else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
-            return
-        }
+        guard Self.mayMount() else { return }
         let folder = FleetMockProcess.temporaryFolder()
         let database = folder + "/state.sqlite"
         let quiet = ["--clock", "manual", "--log-level", "error"]
@@ -43,15 +66,13 @@ import Testing
         let (full, healthy) = (keys[0], keys[1])
 
         // The full org's file moves to a small tmpfs and is reached through a link.
-        let small = folder + "/small"
-        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-        #expect(try shell("mount -t tmpfs -o size=1m none \(small)") == 0)
-        defer { _ = try? shell("umount -l \(small)") }
+        guard let small = try smallTmpfs(megabytes: 1) else { return }
+        defer { unmount(small) }
         let orgFile = "\(database).orgs/\(full.id).sqlite"
         #expect(try shell("mv \(orgFile) \(small)/ && ln -s \(small)/\(full.id).sqlite \(orgFile)") == 0)
 
         let server = try FleetMockProcess(databasePath: database, extraArguments: quiet)
-        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        fill(small)
         // Both orgs trigger at once, three clients each, so their writes share the server's passes.
         let port = server.port
         let schedule = prodSchedule
@@ -90,18 +111,13 @@ import Testing
     /// A read never fails because the simulation could not save its own progress (time re-derives
     /// it): a rollout moving on a fast wall clock while the state's disk is full.
     @Test func readsStandWhenProgressCannotBeSaved() throws {
-        guard getuid() == 0 else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
-            return
-        }
-        let small = FleetMockProcess.temporaryFolder()
-        #expect(try shell("mount -t tmpfs -o size=4m none \(small)") == 0)
-        defer { _ = try? shell("umount -l \(small)") }
+        guard let small = try smallTmpfs(megabytes: 4) else { return }
+        defer { unmount(small) }
         let server = try FleetMockProcess(
             databasePath: small + "/state.sqlite", extraArguments: ["--clock", "wall", "--progress", "timed", "--log-level", "error"])
         #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
         #expect(try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 200}"#, authenticated: false).status == 200)
-        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        fill(small)
         var statuses: [Int] = []
         for _ in 0..<40 {
             statuses.append(try server.request("GET", "/api/unstable/fleet/deployments").status)
@@ -114,15 +130,10 @@ import Testing
     /// The request log says the status the client got: a write whose commit failed at the pass's
     /// end is logged as the 500 it became, not as the 201 its handler gave.
     @Test func theRequestLogSaysTheStatusTheClientGot() throws {
-        guard getuid() == 0 else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
-            return
-        }
-        let small = FleetMockProcess.temporaryFolder()
-        #expect(try shell("mount -t tmpfs -o size=4m none \(small)") == 0)
-        defer { _ = try? shell("umount -l \(small)") }
+        guard let small = try smallTmpfs(megabytes: 4) else { return }
+        defer { unmount(small) }
         let server = try FleetMockProcess(databasePath: small + "/state.sqlite")
-        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        fill(small)
         var statuses: [Int] = []
         for _ in 0..<5 { statuses.append(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status) }
         #expect(statuses == [500, 500, 500, 500, 500])
@@ -135,10 +146,7 @@ import Testing
     /// An org whose file cannot even be opened at start (its disk full): its keys answer 503 naming
     /// the org, not 401 as if it never existed, and the other orgs serve as usual.
     @Test func anOrgThatCannotBeOpenedAnswers503() throws {
-        guard getuid() == 0 else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where this test mounts a tmpfs")
-            return
-        }
+        guard Self.mayMount() else { return }
         let folder = FleetMockProcess.temporaryFolder()
         let database = folder + "/state.sqlite"
         let quiet = ["--clock", "manual", "--log-level", "error"]
@@ -146,13 +154,11 @@ import Testing
         let org = try first.json("POST", "/__fleetmock/orgs")
         let keys = OrgKeys(id: org["org"] as! String, api: org["api_key"] as! String, app: org["app_key"] as! String)
         #expect(first.stop() == 0)
-        let small = folder + "/small"
-        try FileManager.default.createDirectory(atPath: small, withIntermediateDirectories: true)
-        #expect(try shell("mount -t tmpfs -o size=1m none \(small)") == 0)
-        defer { _ = try? shell("umount -l \(small)") }
+        guard let small = try smallTmpfs(megabytes: 1) else { return }
+        defer { unmount(small) }
         let orgFile = "\(database).orgs/\(keys.id).sqlite"
         #expect(try shell("mv \(orgFile) \(small)/ && ln -s \(small)/\(keys.id).sqlite \(orgFile)") == 0)
-        _ = try? shell("dd if=/dev/zero of=\(small)/filler bs=64k 2>/dev/null")
+        fill(small)
 
         let server = try FleetMockProcess(databasePath: database, extraArguments: quiet)
         let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
@@ -162,5 +168,28 @@ import Testing
         #expect(answer.bodyText.contains("org \(keys.id)"))
         #expect(try server.request("GET", "/api/unstable/fleet/deployments").status == 200)
         #expect(server.stop() == 0)
+    }
+
+    /// A state on a read-only filesystem, or with a `-shm` left behind that cannot be written, is
+    /// refused at start with one line naming the file, instead of serving and failing every write.
+    @Test func aStateThatCannotBeWrittenIsRefusedAtStart() throws {
+        guard let small = try smallTmpfs(megabytes: 4) else { return }
+        defer { unmount(small) }
+        let database = small + "/state.sqlite"
+        let seeded = try FleetMockProcess(databasePath: database, extraArguments: [])
+        #expect(seeded.stop() == 0)
+        try "".write(toFile: database + "-shm", atomically: false, encoding: .utf8)
+        // Immutable, so that not even root may write it (where the filesystem has the flag).
+        if try shell("chattr +i \(database)-shm 2>/dev/null") == 0 {
+            let shm = try StartupEndToEndTests.run(["serve", "--port", "0", "--db", database])
+            _ = try? shell("chattr -i \(database)-shm")
+            #expect(shm.status == 1)
+            #expect(shm.errors == "fleetmock: cannot open \(database)-shm, beside the state file: operation not permitted\n")
+        }
+        _ = try? shell("rm -f \(database)-shm")
+        #expect(try shell("mount -o remount,ro \(small)") == 0)
+        let readOnly = try StartupEndToEndTests.run(["serve", "--port", "0", "--db", database])
+        #expect(readOnly.status == 1)
+        #expect(readOnly.errors == "fleetmock: cannot open the state file \(database): read-only file system\n")
     }
 }

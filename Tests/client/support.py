@@ -486,10 +486,15 @@ def hosts_at_or_above(query: str, version: str) -> set[str]:
 
 
 def version_key(version: str) -> tuple:
-    """Orders MAJOR.MINOR.PATCH[-PRERELEASE]; a pre-release sorts before its release."""
-    core, _, prerelease = version.partition("-")
+    """Orders MAJOR.MINOR.PATCH[-PRERELEASE][-REVISION]: a pre-release sorts before its release, and
+    a last part of digits only is a packaging revision, after the version it revises."""
+    core, _, suffix = version.partition("-")
+    revision = 0
+    if suffix.rpartition("-")[2].isdigit():
+        head, _, last = suffix.rpartition("-")
+        suffix, revision = head, int(last)
     major, minor, patch = (int(part) for part in core.split("."))
-    return (major, minor, patch, 0 if prerelease else 1, prerelease)
+    return (major, minor, patch, 0 if suffix else 1, suffix, revision)
 
 
 def expected_target_version(versions: Iterable[str], version_to_latest: int) -> str:

@@ -191,7 +191,7 @@ def test_list_agent_versions_v2_is_the_catalogue_newest_first(server, clients):
     assert [item.attributes.version for item in response.data] == FLEET["agent_versions"]
     assert FLEET["agent_versions"] == sorted(FLEET["agent_versions"], key=version_key, reverse=True)
     assert all(enum_value(item.type) == "agent_version" for item in response.data)
-    assert response.meta.page.total_count == len(FLEET["agent_versions"]) == 13
+    assert response.meta.page.total_count == len(FLEET["agent_versions"]) == 14
 
 
 # ---------------------------------------------------------------------------------------------
