@@ -5,7 +5,8 @@ extension Deployment {
         /// The first hosts started.
         case started(positions: [Int])
         /// A host finished (succeeded or failed), and the next pending host, if any, took its slot.
-        case finished(position: Int, startedNext: Int?)
+        /// `host` is its position in the fleet, so the caller need not read the operation back.
+        case finished(position: Int, host: Int, startedNext: Int?)
     }
 
     /// Whether any host has started: skipped hosts never do.
@@ -51,7 +52,7 @@ extension Deployment {
             start(pending, at: time)
             next = pending
         }
-        return .finished(position: position, startedNext: next)
+        return .finished(position: position, host: operations[position].hostPosition, startedNext: next)
     }
 
     private mutating func start(_ position: Int, at time: Instant) {

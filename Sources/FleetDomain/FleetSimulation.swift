@@ -168,8 +168,15 @@ public struct FleetSimulation: Sendable {
         var previousAtTarget = false
         var firstAtTarget: [Bool] = []
         var sharedAtTarget: [String: Bool] = [:]
+        var singleTarget: AgentVersion?
         var targetVersions: [AgentVersion?] = []
-        if case .upgrade(let packages) = kind { targetVersions = packages.map { AgentVersion($0.version) } }
+        if case .upgrade(let packages) = kind {
+            if packages.count == 1 {
+                singleTarget = agentVersion(packages[0].version)
+            } else {
+                targetVersions = packages.map { agentVersion($0.version) }
+            }
+        }
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
             // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
@@ -200,7 +207,7 @@ public struct FleetSimulation: Sendable {
                         atTarget = sharedAtTarget[version] ?? false
                     } else {
                         initialVersions = [version]
-                        atTarget = Self.isAtOrAbove(version, targetVersions[0])
+                        atTarget = isAtOrAbove(version, singleTarget)
                         if firstVersionLists.count < 16 {
                             firstVersionLists.append(initialVersions)
                             firstAtTarget.append(atTarget)
@@ -212,7 +219,7 @@ public struct FleetSimulation: Sendable {
                 } else {
                     initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
                     atTarget = initialVersions.indices.allSatisfy {
-                        Self.isAtOrAbove(initialVersions[$0], targetVersions[$0])
+                        isAtOrAbove(initialVersions[$0], targetVersions[$0])
                     }
                 }
                 previousVersions = initialVersions
@@ -332,10 +339,14 @@ public struct FleetSimulation: Sendable {
             case .deploymentCanceled(let id, let time):
                 guard let index = deploymentIndexByID[id] else { continue }
                 deployments[index].markCanceled(at: time)
+                claimHosts(ofDeploymentAt: index)  // frees the hosts whose operation stopped
                 enqueueNextEvent(of: index)
             case .operationUpdated(let id, let position, let operation):
                 guard let index = deploymentIndexByID[id] else { continue }
                 deployments[index].replaceOperation(at: position, with: operation)
+                let host = operation.hostPosition >= 0
+                    ? operation.hostPosition : deployments[index].operations[position].hostPosition
+                track(operation.state, host: host, deployment: index, position: position)
                 enqueueNextEvent(of: index)
             case .hostUpdated(let host):
                 guard let index = hostIndexByKey[host.agentKey] else { continue }
@@ -381,8 +392,9 @@ public struct FleetSimulation: Sendable {
             switch step {
             case .started(let positions):
                 positions.forEach(recordOperation)
-            case .finished(let position, let next):
+            case .finished(let position, let host, let next):
                 recordOperation(position)
+                track(.succeeded, host: host, deployment: index, position: position)  // or failed: the host is free
                 if deployments[index].operations[position].state == .succeeded,
                     let host = applyEffect(of: deployments[index], toHost: deployments[index].operations[position].hostKey)
                 {
@@ -418,16 +430,18 @@ public struct FleetSimulation: Sendable {
     }
 
     /// The host's operation that is pending or running now, if any: by the one-operation-per-host
-    /// rule there is at most one, the last one a deployment gave the host without skipping it.
+    /// rule there is at most one. Read from `activeOperationByHost` alone, which every change of
+    /// an operation's state keeps exact: reading the state through `deployments` copied the whole
+    /// deployment (a dozen references retained) per host planned.
     func activeOperation(ofHost index: Int) -> (deployment: Int, position: Int)? {
-        guard index < activeOperationByHost.count else { return nil }
+        guard index >= 0, index < activeOperationByHost.count else { return nil }
         let packed = activeOperationByHost[index]
         guard packed >= 0 else { return nil }
-        let deployment = Int(packed >> 32)
-        let position = Int(packed & 0xFFFF_FFFF)
-        guard deployment < deployments.count, position < deployments[deployment].operations.count else { return nil }
-        let state = deployments[deployment].operations[position].state
-        return state == .pending || state == .running ? (deployment, position) : nil
+        return (Int(packed >> 32), Int(packed & 0xFFFF_FFFF))
+    }
+
+    private static func packed(deployment: Int, position: Int) -> Int64 {
+        Int64(deployment) << 32 | Int64(position)
     }
 
     /// Whether `installed` is at or above `target`, so an upgrade to `target` would do nothing or
@@ -437,16 +451,42 @@ public struct FleetSimulation: Sendable {
         return !(version < target)
     }
 
-    /// Records the deployment at `index` as each of its pending or running hosts' active operation.
+    /// The same, reading `installed` from the catalogue when it is there: parsing a version
+    /// allocates, and planning asks once per distinct version a deployment's hosts run.
+    func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
+        guard let target, !installed.isEmpty, let version = agentVersion(installed) else { return false }
+        return !(version < target)
+    }
+
+    /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.
+    func agentVersion(_ text: String) -> AgentVersion? {
+        // By index: `first(where:)` copied each version it looked at (two references retained).
+        for index in catalog.versions.indices where catalog.versions[index].text == text {
+            return catalog.versions[index]
+        }
+        return AgentVersion(text)
+    }
+
+    /// Records the deployment at `index` as each of its pending or running hosts' active operation,
+    /// and frees each host whose operation there is finished (a cancel, a stored row).
     private mutating func claimHosts(ofDeploymentAt index: Int) {
         let operations = deployments[index].operations
         for position in operations.indices {
-            let state = operations[position].state
-            let host = operations[position].hostPosition
-            guard state == .pending || state == .running, host >= 0, host < activeOperationByHost.count else {
-                continue
-            }
-            activeOperationByHost[host] = Int64(index) << 32 | Int64(position)
+            track(
+                operations[position].state, host: operations[position].hostPosition, deployment: index,
+                position: position)
+        }
+    }
+
+    /// Keeps `activeOperationByHost` in step with the operation at `position` of the deployment at
+    /// `index` being in `state`: pending or running claims the host, finished frees it if it held it.
+    private mutating func track(_ state: HostOperationState, host: Int, deployment index: Int, position: Int) {
+        guard host >= 0, host < activeOperationByHost.count else { return }
+        let entry = Self.packed(deployment: index, position: position)
+        if state == .pending || state == .running {
+            activeOperationByHost[host] = entry
+        } else if activeOperationByHost[host] == entry {
+            activeOperationByHost[host] = -1
         }
     }
 

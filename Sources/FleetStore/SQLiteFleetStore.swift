@@ -539,9 +539,11 @@ public final class SQLiteFleetStore: FleetPersistence {
             .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
             .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
-        // A new deployment's hosts are all pending; a restored one may have progressed.
-        // By position: binding each operation would copy it (three references retained) per host.
-        for position in deployment.operations.indices where deployment.operations[position].state != .pending {
+        // A new deployment's hosts are all pending or skipped (the plan holds both); a restored one
+        // may have progressed. By position: binding each operation would copy it (three references
+        // retained) per host.
+        for position in deployment.operations.indices
+        where deployment.operations[position].state != .pending && deployment.operations[position].state != .skipped {
             try upsert(deployment.operations[position], deploymentID: deployment.id, position: position)
         }
     }

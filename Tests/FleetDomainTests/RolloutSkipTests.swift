@@ -125,4 +125,41 @@ import Testing
         let second = try again.trigger(TestFleet.stagingSchedule.id, at: t0)
         #expect(again.deployment(id: second)?.count(of: .skipped) == 2)
     }
+
+    /// The hosts a new deployment finds busy are exactly those with a pending or running operation
+    /// (found by scanning every deployment), through starts, finishes, cancels and interruptions.
+    @Test func busyHostsFollowEveryChangeOfAnOperation() throws {
+        var fleet = TestFleet.simulation()
+        let probe = DeploymentKind.configure([ConfigOperation(fileOp: .delete, filePath: "/x.yaml", patch: nil)])
+        func check(_ moment: String) throws {
+            var scanned: Set<String> = []
+            for deployment in fleet.deployments {
+                for operation in deployment.operations where operation.state == .pending || operation.state == .running {
+                    scanned.insert(operation.hostname)
+                }
+            }
+            let changes = try fleet.planDeployment(kind: probe, filterQuery: "env:prod OR env:staging", now: t0)
+            guard case .deploymentCreated(let planned) = changes.first else { throw FleetError.storageFailure(reason: "") }
+            let skipped = Set(planned.operations.filter { $0.state == .skipped }.map(\.hostname))
+            #expect(skipped == scanned, "\(moment)")
+        }
+        try check("empty")
+        let first = try fleet.trigger(at: t0)
+        try check("after a trigger")
+        _ = fleet.advance(to: t0.plus(seconds: 40))
+        try check("running")
+        try fleet.cancel(first, at: t0.plus(seconds: 40))  // interrupts some, lets others finish
+        try check("after a cancel")
+        let staging = try fleet.trigger(TestFleet.stagingSchedule.id, at: t0.plus(seconds: 40))
+        _ = try fleet.trigger(at: t0.plus(seconds: 40))
+        try check("a trigger on partly busy hosts")
+        for second in stride(from: Int64(45), through: 1_800, by: 15) {
+            _ = fleet.advance(to: t0.plus(seconds: second))
+            try check("at \(second) s")
+            if second == 120 { try fleet.cancel(staging, at: t0.plus(seconds: second)) }
+        }
+        let restored = FleetSimulation(snapshot: fleet.snapshot, settings: TestFleet.settings)
+        fleet = restored
+        try check("restored")
+    }
 }
