@@ -201,11 +201,14 @@ extension FleetApplication {
 
 
     /// Every host in one compact list, for the dashboard: what a tile shows, the state of the host's
-    /// operation in the newest deployment that targets it, and whether it matches `filter`.
+    /// operation in the newest deployment that acts on it (one that skipped it only when none
+    /// other did: a later trigger skipping a busy host must not hide its running operation), and
+    /// whether it matches `filter`.
     func fleetViewBody(filter: HostQuery, filtered: Bool) -> [UInt8] {
         var latest: [String: (deployment: String, state: HostOperationState)] = [:]
         for deployment in simulation.deployments.reversed() {
-            for operation in deployment.operations where latest[operation.hostKey] == nil {
+            for operation in deployment.operations {
+                if let seen = latest[operation.hostKey], seen.state != .skipped || operation.state == .skipped { continue }
                 latest[operation.hostKey] = (deployment.id, operation.state)
             }
         }

@@ -81,4 +81,18 @@ import Testing
         let unstableID = try #require(try api.json(unstable)["data"]?["id"]?.stringValue)
         #expect(try hosts(api, unstable: unstableID).values.allSatisfy { $0["status"] == .string("skipped") })
     }
+
+    /// The dashboard's fleet view shows a host's operation in the newest deployment that acts on
+    /// it: a later trigger that skipped the busy host does not hide the operation it is running.
+    @Test func theFleetViewShowsTheOperationAHostIsBusyWithNotTheSkip() throws {
+        let api = APIHarness()
+        let first = try api.trigger()
+        let second = try api.trigger()
+        let view = try api.json(api.send("GET", "/__fleetmock/fleet", appKey: nil, apiKey: nil))
+        let hosts = view["hosts"]?.arrayValue ?? []
+        let targeted = hosts.filter { $0["deployment_id"] != nil && $0["deployment_id"] != .null }
+        #expect(!targeted.isEmpty)
+        #expect(targeted.allSatisfy { $0["deployment_id"]?.stringValue == first }, "none shows \(second)")
+        #expect(targeted.allSatisfy { $0["operation"]?.stringValue != "skipped" })
+    }
 }

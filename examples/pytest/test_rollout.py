@@ -2,7 +2,9 @@
 
 Each test gets a fresh org (`fleetmock_org`): its own hosts, deployments, clock and rate limits,
 so the tests run in any order and in parallel (`pytest -n 2`). The bundled fleet has 48 hosts
-tagged env:prod; two of them (checkout-prod-01, web-frontend-prod-01) fail every operation.
+tagged env:prod; two of them (checkout-prod-01, web-frontend-prod-01) fail every operation, and two
+already run the target 7.53.0, so an upgrade skips them (it never moves a host down or to the
+version it has).
 """
 
 from collections import Counter
@@ -13,6 +15,7 @@ from datadog_api_client.exceptions import ApiException
 PROD_SCHEDULE = "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"  # "Weekly production Agent upgrades": env:prod
 PROD_HOSTS = 48
 FAILING_PROD_HOSTS = {"checkout-prod-01", "web-frontend-prod-01"}
+ALREADY_AT_TARGET = 2  # prod hosts on 7.53.0: skipped by the upgrade
 FINISHED = {"succeeded", "failed", "canceled"}
 
 
@@ -40,7 +43,9 @@ def test_trigger_creates_a_pending_deployment(fleet, fleetmock_org):
     detail = fleet.get_fleet_deployment_v2(deployment_id=created.id).data.attributes
     assert detail.total_hosts == PROD_HOSTS
     assert detail.target_versions == ["7.53.0"]
-    assert statuses(detail) == {"pending": PROD_HOSTS}  # the clock has not moved yet
+    # The clock has not moved yet: every host to upgrade waits; those already on 7.53.0 are skipped.
+    assert statuses(detail) == {"pending": PROD_HOSTS - ALREADY_AT_TARGET, "skipped": ALREADY_AT_TARGET}
+    assert detail.skipped_hosts == ALREADY_AT_TARGET
 
 
 def test_advancing_time_runs_the_rollout_to_its_end(fleet, fleetmock_org):
@@ -55,7 +60,7 @@ def test_advancing_time_runs_the_rollout_to_its_end(fleet, fleetmock_org):
     assert done.high_level_status == "failed"  # any failed host fails the deployment
     failed = {host.hostname for host in done.hosts if host.status == "failed"}
     assert failed == FAILING_PROD_HOSTS
-    assert done.succeeded_hosts == PROD_HOSTS - len(FAILING_PROD_HOSTS)
+    assert done.succeeded_hosts == PROD_HOSTS - len(FAILING_PROD_HOSTS) - ALREADY_AT_TARGET
     for host in done.hosts:
         expected = "7.53.0" if host.status == "succeeded" else host.versions[0].initial_version
         assert host.versions[0].current_version == expected
@@ -114,4 +119,8 @@ def test_immediate_progress_finishes_within_the_trigger(fleet, fleetmock_org):
 
     created = fleet.trigger_fleet_schedule(id=PROD_SCHEDULE).data.attributes
     assert created.high_level_status == "failed"
-    assert statuses(created) == {"succeeded": PROD_HOSTS - 2, "failed": 2}
+    assert statuses(created) == {
+        "succeeded": PROD_HOSTS - len(FAILING_PROD_HOSTS) - ALREADY_AT_TARGET,
+        "failed": len(FAILING_PROD_HOSTS),
+        "skipped": ALREADY_AT_TARGET,
+    }
