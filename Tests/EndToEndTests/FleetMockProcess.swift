@@ -122,20 +122,34 @@ struct HTTPResult {
 
 /// One request over a fresh loopback TCP connection, read until the server closes it.
 enum LoopbackHTTP {
-    /// Sends `request` and reads the reply until the server closes, or until `limit` bytes have
-    /// come, when it closes first (a client that leaves halfway through a reply).
-    static func exchange(port: Int, request: [UInt8], readingAtMost limit: Int = .max) throws -> [UInt8] {
+    /// A TCP connection to 127.0.0.1:`port`, its descriptor the caller's to close; reads time out
+    /// after `receiveTimeoutSeconds` when given.
+    static func connect(port: Int, receiveTimeoutSeconds: Int? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw E2EError("socket failed") }
-        defer { close(fd) }
+        if let receiveTimeoutSeconds {
+            var timeout = timeval(tv_sec: receiveTimeoutSeconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw E2EError("connect to port \(port) failed") }
+        guard connected == 0 else {
+            close(fd)
+            throw E2EError("connect to port \(port) failed")
+        }
+        return fd
+    }
+
+    /// Sends `request` and reads the reply until the server closes, or until `limit` bytes have
+    /// come, when it closes first (a client that leaves halfway through a reply).
+    static func exchange(port: Int, request: [UInt8], readingAtMost limit: Int = .max) throws -> [UInt8] {
+        let fd = try connect(port: port)
+        defer { close(fd) }
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         var response: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65_536)

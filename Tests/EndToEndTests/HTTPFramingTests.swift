@@ -136,21 +136,8 @@ final class StrictHTTPConnection {
     private var pending: [UInt8] = []
 
     init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw E2EError("socket failed") }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)  // a reply with no length would wait 60 s for the close
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw E2EError("connect to port \(port) failed")
-        }
+        // A reply with no length would wait 60 s for the close: reads give up after 5.
+        fd = try LoopbackHTTP.connect(port: port, receiveTimeoutSeconds: 5)
     }
 
     deinit { close(fd) }
