@@ -73,7 +73,7 @@ test-package: dist
 	$(call apt_install,$(CLIENT_APT_PACKAGES))
 	Tests/package/run.sh dist/fleetmock-$$($(BINARY) --version | cut -d' ' -f2)-py3-none-*.whl
 
-# dist/fleetmock-VERSION-linux-ARCH.tar.gz (the executable, README, LICENSE) and the wheel carrying it.
+# dist/fleetmock-VERSION-linux-ARCH.tar.gz (the executable and the README) and the wheel carrying it.
 dist: release
 	scripts/dist.sh $(BINARY)
 

@@ -9,7 +9,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 binary="$1"
 
 unexpected="$(ldd "$binary" | awk '{print $1}' \
-    | grep -Ev '^(linux-vdso\.so|/lib64/ld-linux|ld-linux|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)"
+    | grep -Ev '^(linux-vdso\.so|.*ld-linux[^/]*\.so|libc\.so|libm\.so|libstdc\+\+\.so|libgcc_s\.so)' || true)"
 if [ -n "$unexpected" ]; then
     echo "dist.sh: $binary needs shared libraries a plain glibc Linux lacks: $unexpected" >&2
     exit 1

@@ -230,8 +230,7 @@ public final class HTTPServer {
         event_base_dispatch(base)
     }
 
-    /// Stops accepting connections, lets replies already written drain, then ends `run()`.
-    /// Stops accepting and ends the loop once replies in flight are out: `drainMilliseconds`, or
+    /// Stops accepting connections and ends `run()` once replies in flight are out: `drainMilliseconds`, or
     /// longer while a reply waits out a delay (an injected latency, at most a minute), which is
     /// already decided and so is sent before the loop ends.
     public func shutdown(drainMilliseconds: Int64 = 100) {

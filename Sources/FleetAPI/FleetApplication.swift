@@ -108,11 +108,11 @@ public final class FleetApplication {
         for key in org.credentials.apiKeyValues where orgIDByAPIKey[key] == org.id { orgIDByAPIKey[key] = nil }
     }
 
-    /// The org a request's API key belongs to; the default org when the key is missing or unknown
-    /// (its credentials then answer the 401).
     /// API keys of orgs whose state could not be opened at start.
     var unavailableOrgIDByAPIKey: [String: String] = [:]
 
+    /// The org a request's API key belongs to; the default org when the key is missing or unknown
+    /// (its credentials then answer the 401).
     func org(forAPIKey apiKey: String?) -> Org {
         apiKey.flatMap { orgIDByAPIKey[$0] }.flatMap { orgs[$0] } ?? orgs[Org.defaultID]!
     }
@@ -298,7 +298,14 @@ public final class FleetApplication {
     /// the writer thread, in the background).
     func write(_ changes: [FleetChange]) throws(FleetError) {
         guard !changes.isEmpty else { return }
-        try persistence.requireFileInPlace()
+        do {
+            try persistence.requireFileInPlace()
+        } catch {
+            // The writer thread is idle once the pass so far is committed: the store is the loop's.
+            commitOpenBatches()
+            persistence.releaseReplacedFile()
+            throw error
+        }
         guard groupsCommits else { return try persistence.persist(changes) }
         if let writerThread { return writeInBackground(changes, on: writerThread) }
         // Noted before writing: even a write that fails may have opened the batch, which the end of
@@ -346,9 +353,7 @@ public final class FleetApplication {
     /// Puts the org's memory back in step with what its store holds.
     func returnToCommittedState(_ org: Org) {
         do {
-            if var committed = try org.persistence.loadCommitted() {
-                // The clock keeps its mode: an explicit --clock may differ from the file's.
-                committed.clock.mode = org.simulation.clock.mode
+            if let committed = try org.persistence.loadCommitted() {
                 org.simulation = FleetSimulation(snapshot: committed, settings: org.simulation.standardSettings)
             }
         } catch {
@@ -363,7 +368,8 @@ public final class FleetApplication {
         guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
         else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
         if !faults.hostFaults(inOrg: current.id).isEmpty {
-            faults.consumeHostFaults(inOrg: current.id, for: deployment.operations.map(\.hostKey))
+            faults.consumeHostFaults(
+                inOrg: current.id, for: deployment.operations.filter { $0.state != .skipped }.map(\.hostKey))
         }
         if simulation.progressPolicy == .immediate {
             // Every host finishes at the instant of creation: run those events now, so the reply

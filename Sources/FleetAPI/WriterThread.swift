@@ -12,8 +12,8 @@ final class WriterThread: @unchecked Sendable {
     enum Work {
         case write(orgID: String, persistence: FleetPersistence, changes: [FleetChange])
         case render(DeferredBody)
-        /// Commit every store written since the last commit; if any write failed, roll them all
-        /// back instead.
+        /// Commit every store written since the last commit; a store one of whose writes failed is
+        /// rolled back instead, and only its org's replies fail.
         case commit
 
         /// A created deployment (its plan to encode) or a body to render: more work than waking

@@ -21,6 +21,9 @@ public protocol FleetPersistence: AnyObject {
     /// Throws `stateFileReplaced` once the file the store opened is no longer at its path (deleted,
     /// or another file renamed over it): a write then would be acknowledged and lost.
     func requireFileInPlace() throws(FleetError)
+    /// Once that threw, and no write of this store is in flight: whatever the store must do so that
+    /// no later start mixes its unwritten state into the file now at its path.
+    func releaseReplacedFile()
     /// Replaces the whole state with `snapshot` in one transaction (reset, restore), or changes nothing.
     func replaceAll(with snapshot: FleetSnapshot) throws(FleetError)
 
@@ -88,4 +91,5 @@ public struct FleetSnapshot: Equatable, Sendable {
 extension FleetPersistence {
     /// Stores without a file of their own have nothing to check.
     public func requireFileInPlace() throws(FleetError) {}
+    public func releaseReplacedFile() {}
 }

@@ -71,8 +71,8 @@ public struct SimulationClock: Equatable, Sendable {
 
     /// A clock whose fields could come from no clock in range (a hand-edited snapshot or file) is refused.
     public var hasFieldsInRange: Bool {
-        Self.instants.contains(manualNow) && abs(offsetMilliseconds) <= Self.largestOffset
-            && abs(anchorWallMilliseconds) <= Self.largestOffset && Self.speeds.contains(speed)
+        Self.instants.contains(manualNow) && offsetMilliseconds.magnitude <= Self.largestOffset.magnitude
+            && anchorWallMilliseconds.magnitude <= Self.largestOffset.magnitude && Self.speeds.contains(speed)
     }
 
     public mutating func advance(byMilliseconds delta: Int64) {

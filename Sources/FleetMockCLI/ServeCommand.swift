@@ -202,11 +202,14 @@ final class ServeCommand {
         self.server = server
         // Trouble the transport handles itself (out of descriptors) goes to the log, in its format.
         // Outside a request, so the held line needs a pass end of its own to be written.
-        for loop in [server] + otherLoops.map(\.server) {
-            loop.logLine = { [log, unowned server] line in
-                log.message(.warn, line)
-                if log.hasPendingLines { server.endPassSoon() }
-            }
+        // Other loops run on threads of their own: their lines go through the request lock, and
+        // only the primary loop, whose passes hold lines, schedules a pass end.
+        server.logLine = { [log, unowned server] line in
+            log.message(.warn, line)
+            if log.hasPendingLines { server.endPassSoon() }
+        }
+        for (other, _) in otherLoops {
+            other.logLine = { [log, unowned self] line in self.requestLock.withLock { _ in log.message(.warn, line) } }
         }
         if options.groupCommit, otherLoops.isEmpty {
             // Group commit needs one loop: a pass's end is a point in one loop's order of events.

@@ -11,7 +11,7 @@ public final class SQLiteFleetStore: FleetPersistence {
     private var checkpointer: WALCheckpointer?
     /// The file's identity (device, inode) when opened; nil in memory.
     private var identity: (device: UInt64, inode: UInt64)?
-    private var replacedFileReported = false
+    private var replacedFileReleased = false
 
     public init(path: String) throws(SQLiteError) {
         self.path = path
@@ -39,17 +39,21 @@ public final class SQLiteFleetStore: FleetPersistence {
         return (UInt64(status.st_dev), UInt64(status.st_ino))
     }
 
-    /// One `stat` per write. When the file is gone or another one is at its path, the WAL at the path
-    /// (ours) is checkpointed into the file we hold and emptied, so a later start on the new file
-    /// never replays our frames over it.
+    /// One `stat` per write: throws once the file is gone or another one is at its path.
     public func requireFileInPlace() throws(FleetError) {
         guard let identity else { return }
         if let now = Self.identity(of: path), now == identity { return }
-        if !replacedFileReported {
-            replacedFileReported = true
-            try? connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        }
         throw FleetError.stateFileReplaced(path: path)
+    }
+
+    /// After `requireFileInPlace` threw, with no write of this store in flight: the WAL at the path
+    /// (ours) is checkpointed into the file we hold and emptied, so a later start on a file put at
+    /// the path never replays our frames over it. Tried again until a checkpoint was not blocked.
+    public func releaseReplacedFile() {
+        guard !replacedFileReleased,
+            let busy = try? connection.statement("PRAGMA wal_checkpoint(TRUNCATE)").firstRow({ $0.int64(at: 0) })
+        else { return }
+        replacedFileReleased = busy == 0
     }
 
     /// An empty file (or a new one), or one that FleetMock's migrations made: a `meta` table under a

@@ -16,6 +16,9 @@ import Testing
         ]
         #expect(clocks.map { $0.now(wall: wall) } == [last, SimulationClock.instants.lowerBound, last, last])
         #expect(clocks.allSatisfy { !$0.hasFieldsInRange })
+        // The most negative offsets have no absolute value in Int64: asked about, never a trap.
+        #expect(!SimulationClock(mode: .wall, offsetMilliseconds: .min).hasFieldsInRange)
+        #expect(!SimulationClock(mode: .wall, anchorWallMilliseconds: .min).hasFieldsInRange)
         #expect(SimulationClock(mode: .wall).hasFieldsInRange)
     }
 
