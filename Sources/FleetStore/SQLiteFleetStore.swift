@@ -122,12 +122,16 @@ public final class SQLiteFleetStore: FleetPersistence {
                     code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read", context: "seeding")
             }
             try connection.transaction { () throws(SQLiteError) in
+                // The hosts written ahead take the place of whatever an unfinished seeding left.
+                try connection.execute(
+                    "DELETE FROM host_states; DROP TABLE host_chunks; ALTER TABLE \(Self.seedingTable) RENAME TO host_chunks")
                 try writeAllButHosts(snapshot)
                 if let origin { try record(origin) }
             }
             return
         }
         try connection.transaction { () throws(SQLiteError) in
+            try connection.execute("DROP TABLE IF EXISTS \(Self.seedingTable)")
             try clearHosts()
             try write(snapshot)
             if let origin { try record(origin) }
@@ -153,22 +157,30 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     /// Writes and commits the hosts' text ahead of the rest of the seeding, so that it can happen
     /// while the hosts are being read from that same text (on another thread: nothing else may use
-    /// the store until this returns). The database counts as seeded only once `seed` has written
-    /// the rest; a start after a crash in between finds it unseeded and seeds it again.
+    /// the store until this returns), into a table of their own that `seed` swaps in with the rest
+    /// in one transaction. The database counts as seeded only then: a start refused or crashed in
+    /// between leaves the file's hosts as they were, and the next one seeds it again.
     public func beginSeed(hostsText: HostsText) throws(SQLiteError) {
         // A chunk's pages are written once, in order: with the default small page cache they spill
         // to the WAL as they are written, on the thread doing this, rather than all at the commit.
         try connection.transaction { () throws(SQLiteError) in
-            try clearHosts()
-            try writeHostChunks(text: hostsText)
+            try connection.execute(
+                """
+                DROP TABLE IF EXISTS \(Self.seedingTable);
+                CREATE TABLE \(Self.seedingTable) (first_position INTEGER PRIMARY KEY, hosts TEXT NOT NULL)
+                """)
+            try writeHostChunks(text: hostsText, into: Self.seedingTable)
         }
         hostsWrittenBySeed = hostsText.hostRanges.count
     }
 
+    /// Where `beginSeed` writes the hosts until `seed` makes them `host_chunks`.
+    static let seedingTable = "host_chunks_seeding"
+
     /// Takes back what `beginSeed` wrote (the fixture's hosts turned out unreadable).
     public func abandonSeed() {
         hostsWrittenBySeed = nil
-        try? connection.transaction { () throws(SQLiteError) in try clearHosts() }
+        try? connection.execute("DROP TABLE IF EXISTS \(Self.seedingTable)")
     }
 
     /// Hosts left by a seeding that never finished.
@@ -443,8 +455,8 @@ public final class SQLiteFleetStore: FleetPersistence {
     static let hostsPerChunk = 1_000
 
     /// Each chunk the host objects and the commas between them, as they are in the text.
-    private func writeHostChunks(text: HostsText) throws(SQLiteError) {
-        try writeHostChunks(count: text.hostRanges.count) { positions in
+    private func writeHostChunks(text: HostsText, into table: String = "host_chunks") throws(SQLiteError) {
+        try writeHostChunks(count: text.hostRanges.count, into: table) { positions in
             let span = text.hostRanges[positions.lowerBound].lowerBound..<text.hostRanges[positions.upperBound - 1].upperBound
             var chunk = [UInt8(ascii: "[")]
             chunk.reserveCapacity(span.count + 2)
@@ -467,10 +479,12 @@ public final class SQLiteFleetStore: FleetPersistence {
 
     /// One row per `hostsPerChunk` hosts, keyed by the position of its first, its JSON text made
     /// by `text` from the positions it holds.
-    private func writeHostChunks(count: Int, text: (Range<Int>) -> [UInt8]) throws(SQLiteError) {
+    private func writeHostChunks(
+        count: Int, into table: String = "host_chunks", text: (Range<Int>) -> [UInt8]
+    ) throws(SQLiteError) {
         for first in stride(from: 0, to: count, by: Self.hostsPerChunk) {
             let positions = first..<min(first + Self.hostsPerChunk, count)
-            try connection.statement("INSERT INTO host_chunks (first_position, hosts) VALUES (?, ?)")
+            try connection.statement("INSERT INTO \(table) (first_position, hosts) VALUES (?, ?)")
                 .run(.integer(Int64(first)), .utf8(text(positions)))
         }
     }

@@ -165,25 +165,34 @@ import Testing
         #expect(try SQLiteFleetStore(path: path).load(clockMode: .manual) == snapshot)
     }
 
-    @Test func anAbandonedOrInterruptedSeedingLeavesADatabaseThatSeedsAgain() throws {
+    /// A refused start (the seeding abandoned) or a crash after the hosts were written changes
+    /// none of the file's hosts, rows of an earlier unfinished seeding included; it seeds again.
+    @Test func anAbandonedOrInterruptedSeedingChangesNoHostsAndSeedsAgain() throws {
         let document = try FixtureDocument(json: Array(Self.fixtureText.utf8))
         let text = try #require(document.hostsText)
         let snapshot = try Fixture.fleet(from: document, clock: SimulationClock(mode: .manual), seed: 1)
         let path = temporaryDatabasePath()
+        do {
+            try SQLiteFleetStore(path: path).close()
+            let raw = try SQLiteConnection(path: path)
+            try raw.execute(#"INSERT INTO host_chunks VALUES (5000, '[{"agent_key":"left-over","hostname":"x","tags":[]}]')"#)
+            raw.close()
+        }
         do {
             let store = try SQLiteFleetStore(path: path)
             try store.beginSeed(hostsText: text)
             store.abandonSeed()
             store.close()
         }
-        #expect(try count("host_chunks", in: path) == 0)
+        #expect(try count("host_chunks", in: path) == 1, "the earlier row, untouched")
         do {
-            // A crash after the hosts' commit: the chunks are there, the database is not seeded.
+            // A crash after the hosts' commit: they wait in a table of their own, unseeded.
             let store = try SQLiteFleetStore(path: path)
             try store.beginSeed(hostsText: text)
             store.close()
         }
         #expect(try count("host_chunks", in: path) == 1)
+        #expect(try count(SQLiteFleetStore.seedingTable, in: path) == 1)
         let store = try SQLiteFleetStore(path: path)
         #expect(try store.load(clockMode: .manual) == nil)
         try store.seed(snapshot)
