@@ -45,7 +45,7 @@ public final class HTTPServer {
     private var acceptRetryEvent: OpaquePointer?
     /// Since when accept() has found no descriptor, how often, and whether the listener is on
     /// again on trial (nil while it works).
-    private var descriptorShortage: (since: Double, failedAttempts: Int, resumed: Bool)?
+    private var descriptorShortage: (since: Int64, failedAttempts: Int, resumed: Bool)?
     /// When the last delayed reply is due (monotonic milliseconds): shutdown waits for it.
     private var latestDelayedReply: Int64 = 0
 
@@ -415,7 +415,7 @@ public final class HTTPServer {
         guard let acceptListener else { return }
         evconnlistener_disable(acceptListener)
         if descriptorShortage == nil {
-            descriptorShortage = (since: Self.monotonicSeconds(), failedAttempts: 0, resumed: false)
+            descriptorShortage = (since: Self.monotonicMilliseconds(), failedAttempts: 0, resumed: false)
             let reason = String(cString: strerror(error))
             let what = error == EMFILE || error == ENFILE ? "out of file descriptors" : "cannot accept connections"
             logLine("\(what) (accept: \(reason)): new connections wait, checking every \(Self.acceptRetryMilliseconds) ms")
@@ -453,17 +453,12 @@ public final class HTTPServer {
             return
         }
         descriptorShortage = nil
-        let seconds = Self.monotonicSeconds() - shortage.since
+        let seconds = Double(Self.monotonicMilliseconds() - shortage.since) / 1000
         let attempts = shortage.failedAttempts
         logLine(
             "descriptors free again after \(Double(Int(seconds * 10)) / 10) s (\(attempts) attempt\(attempts == 1 ? "" : "s") found none): accepting connections")
     }
 
-    private static func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
 
     private static func read(_ request: OpaquePointer) -> HTTPRequest {
         let target = evhttp_request_get_uri(request).map { String(cString: $0) } ?? "/"

@@ -447,15 +447,18 @@ public struct FleetSimulation: Sendable {
     /// Whether `installed` is at or above `target`, so an upgrade to `target` would do nothing or
     /// move the package down. A version that does not parse (or none installed) is below.
     static func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
-        guard let target, !installed.isEmpty, let version = AgentVersion(installed) else { return false }
-        return !(version < target)
+        isAtOrAbove(installed.isEmpty ? nil : AgentVersion(installed), target)
+    }
+
+    private static func isAtOrAbove(_ installed: AgentVersion?, _ target: AgentVersion?) -> Bool {
+        guard let target, let installed else { return false }
+        return !(installed < target)
     }
 
     /// The same, reading `installed` from the catalogue when it is there: parsing a version
     /// allocates, and planning asks once per distinct version a deployment's hosts run.
     func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
-        guard let target, !installed.isEmpty, let version = agentVersion(installed) else { return false }
-        return !(version < target)
+        Self.isAtOrAbove(installed.isEmpty ? nil : agentVersion(installed), target)
     }
 
     /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.

@@ -104,9 +104,9 @@ struct HTTPURL: Equatable {
         guard text.hasPrefix("http://") else { return nil }
         let rest = text.dropFirst("http://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash].trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
+        let authority = rest[..<slash].droppingTrailingWhitespace()
         // A base URL (what --ready-file holds, with or without its newline) checks the health endpoint.
-        let named = rest[slash...].trimmingSuffix(while: { $0 == "\n" || $0 == "\r" || $0 == " " })
+        let named = rest[slash...].droppingTrailingWhitespace()
         path = named.isEmpty || named == "/" ? "/__fleetmock/health" : String(named)
         var hostPart = Substring(authority)
         var portPart: Substring?
@@ -127,13 +127,5 @@ struct HTTPURL: Equatable {
         } else {
             port = 80
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingSuffix(while drop: (Character) -> Bool) -> Substring {
-        var end = endIndex
-        while end > startIndex, drop(self[index(before: end)]) { end = index(before: end) }
-        return self[startIndex..<end]
     }
 }

@@ -104,7 +104,7 @@ enum SystemIO {
         guard fd >= 0 else { return String(cString: strerror(errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = readFile(lockPath).map { String(decoding: $0, as: UTF8.self) }?
-                .trimmingCharacters(while: { $0 == "\n" || $0 == " " }) ?? ""
+                .droppingTrailingWhitespace() ?? ""
             close(fd)
             return holder.isEmpty ? "another process holds it" : "process \(holder) holds it"
         }
@@ -154,11 +154,11 @@ enum SystemIO {
     }
 }
 
-extension String {
-    fileprivate func trimmingCharacters(while drop: (Character) -> Bool) -> String {
-        var text = Substring(self)
-        while let last = text.last, drop(last) { text = text.dropLast() }
-        while let first = text.first, drop(first) { text = text.dropFirst() }
-        return String(text)
+extension StringProtocol {
+    /// Without the newlines, returns and spaces at its end (a line read from a file or a shell).
+    func droppingTrailingWhitespace() -> SubSequence {
+        var end = endIndex
+        while end > startIndex, " \n\r".contains(self[index(before: end)]) { end = index(before: end) }
+        return self[startIndex..<end]
     }
 }
