@@ -8,7 +8,7 @@
 #   bench/alternate_loads.sh ROUNDS VARIANT VARIANT [VARIANT...]
 # A VARIANT is a binary path, optionally followed by serve flags in the same word, split on spaces:
 #   bench/alternate_loads.sh 5 /tmp/old/fleetmock .build/release/fleetmock
-#   bench/alternate_loads.sh 3 ".build/release/fleetmock --background-commit off" .build/release/fleetmock
+#   bench/alternate_loads.sh 3 ".build/release/fleetmock --concurrency 10" .build/release/fleetmock
 # BENCH_CONNECTIONS (default 64) and BENCH_SECONDS (default 5) change the load.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: bench/alternate_loads.sh ROUNDS VARIANT VARIANT [VARIANT...]" >&2; exit 2; }

@@ -31,8 +31,6 @@ public final class HTTPServer {
     private var signalActions: [Int32: () -> Void] = [:]
     private var timerEvent: OpaquePointer?
     private var timerAction: (() -> Void)?
-    private var tickEvent: OpaquePointer?
-    private var tickAction: (() -> Void)?
     /// Group commit: replies held until the end of the loop pass, and what decides their fate.
     private var holdsReply: (() -> Bool)?
     private var passEnded: (() -> LostCommitGroups?)?
@@ -95,7 +93,6 @@ public final class HTTPServer {
         if let acceptRetryEvent { event_free(acceptRetryEvent) }
         for event in signalEvents { event_free(event) }
         if let timerEvent { event_free(timerEvent) }
-        if let tickEvent { event_free(tickEvent) }
         if let passEndEvent { event_free(passEndEvent) }
         evhttp_free(http)
         event_base_free(base)
@@ -138,34 +135,6 @@ public final class HTTPServer {
         default:
             return port
         }
-    }
-
-    /// Accepts connections on the socket `primary` listens on, through a descriptor of its own: a
-    /// second loop, run on another thread, then shares the port. The kernel hands each new
-    /// connection to one of the loops.
-    public func listen(sharingListenerOf primary: HTTPServer) throws(HTTPServerError) {
-        guard let primaryListener = primary.listener else {
-            throw HTTPServerError(description: "the primary server listens on nothing yet")
-        }
-        let fd = fcntl(evhttp_bound_socket_get_fd(primaryListener), F_DUPFD_CLOEXEC, 0)
-        guard fd >= 0, let handle = evhttp_accept_socket_with_handle(http, fd) else {
-            if fd >= 0 { close(fd) }
-            throw HTTPServerError(description: "cannot share the listening socket: \(String(cString: strerror(errno)))")
-        }
-        listener = handle
-        watchAcceptErrors(of: handle)
-    }
-
-    /// Runs `action` on the loop every `milliseconds`, until `shutdown`.
-    public func repeatEvery(milliseconds: Int64, _ action: @escaping () -> Void) {
-        guard tickEvent == nil,
-            let event = event_new(
-                base, -1, Int16(EV_PERSIST), httpServerTickCallback, Unmanaged.passUnretained(self).toOpaque())
-        else { return }
-        tickEvent = event
-        tickAction = action
-        var interval = timeval(tv_sec: Int(milliseconds / 1000), tv_usec: Int(milliseconds % 1000) * 1000)
-        event_add(event, &interval)
     }
 
     /// Holds each reply for which `holds()` answers true after its request was handled, until the
@@ -241,7 +210,6 @@ public final class HTTPServer {
         }
         if let acceptRetryEvent { event_del(acceptRetryEvent) }
         cancelTimer()
-        if let tickEvent { event_del(tickEvent) }
         for event in signalEvents { event_del(event) }
         let drain = max(drainMilliseconds, latestDelayedReply - Self.monotonicMilliseconds() + drainMilliseconds)
         var interval = timeval(tv_sec: Int(drain / 1000), tv_usec: Int(drain % 1000) * 1000)
@@ -374,9 +342,6 @@ public final class HTTPServer {
         signalActions[signal]?()
     }
 
-    fileprivate func handleTick() {
-        tickAction?()
-    }
 
     fileprivate func handleTimer() {
         let action = timerAction
@@ -568,9 +533,4 @@ private func httpServerPassEndCallback(_ fd: Int32, _ events: Int16, _ argument:
 private func httpServerTimerCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
     guard let argument else { return }
     Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleTimer()
-}
-
-private func httpServerTickCallback(_ fd: Int32, _ events: Int16, _ argument: UnsafeMutableRawPointer?) {
-    guard let argument else { return }
-    Unmanaged<HTTPServer>.fromOpaque(argument).takeUnretainedValue().handleTick()
 }

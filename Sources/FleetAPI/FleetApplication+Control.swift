@@ -99,8 +99,7 @@ extension FleetApplication {
         case .controlReset:
             let fixtures = try loadFixtures()
             try persistence.replaceAll(with: fixtures)
-            let settings = simulation.standardSettings
-            simulation = FleetSimulation(snapshot: fixtures, settings: settings)
+            current.replaceSimulation(with: fixtures)
             rateLimiter = RateLimiter(settings: rateLimiter.settings)
             clearFaults(of: current)
             return .json(200, resetBody(orgs: 1))
@@ -116,7 +115,7 @@ extension FleetApplication {
                 throw FleetError.invalidField(path: error.path, reason: error.reason)
             }
             try persistence.replaceAll(with: snapshot)
-            simulation = FleetSimulation(snapshot: snapshot, settings: simulation.standardSettings)
+            current.replaceSimulation(with: snapshot)
             advanceSimulation(wallNow: wallNow)
             var writer = JSONWriter()
             writer.beginObject()

@@ -97,7 +97,7 @@ extension FleetApplication {
             }
             try orgHosting.saveRecord(record)
         } catch {
-            settleWritesBeforeClosingStore(of: org)
+            storeWriter.commit()
             orgHosting.removeStore(org: id)
             throw error
         }
@@ -110,11 +110,11 @@ extension FleetApplication {
             throw FleetError.invalidField(path: "org", reason: "the default org cannot be deleted")
         }
         guard let org = orgs[id], let orgHosting else { throw FleetError.orgNotFound(id: id) }
+        // Its store closes below: what the pass wrote to it is committed first.
+        storeWriter.commit()
         try orgHosting.deleteRecord(org: id)
         clearFaults(of: org)
         unregister(org)
-        // Its store closes now: nothing of it is left to commit at the end of the pass.
-        settleWritesBeforeClosingStore(of: org)
         orgHosting.removeStore(org: id)
     }
 

@@ -1,16 +1,16 @@
 import FleetDomain
 import FleetJSON
+import FleetThreads
 
 /// The API as a function from request to response, over the simulation and a persistence port.
 ///
 /// Every `/api/` request runs the same pipeline, in the documented order: route (404) →
 /// credentials (401) → permission (403) → rate limit (429) → input (400) → existence (404) → command
-/// → persist (all or nothing: its own transaction, or a savepoint in the pass's batch with group
-/// commit) → apply → encode. A failure at any step leaves state untouched. With background commit
-/// the persist step is handed to the writer thread and memory is applied at once; a write that
-/// then fails takes the whole pass back at its end, before any of its replies leaves.
-/// Single-threaded: the transport calls it on one loop (the writer thread sees only the values
-/// handed to it).
+/// → persist → apply → encode. A failure at any step before persist leaves state untouched. The
+/// persist step hands the changes to the `StoreWriter`, memory is applied at once, and the pass's
+/// replies wait for its commit; a write that then fails takes its org's pass back before any of
+/// those replies leaves. Single-threaded: the transport calls it on one loop (the writer thread
+/// sees only the values handed to it).
 public final class FleetApplication {
     /// Every org by id, the default one (the fixtures' keys) included.
     private(set) var orgs: [String: Org]
@@ -46,24 +46,13 @@ public final class FleetApplication {
     /// The live dashboard's page (`ui/index.html`), served at /__fleetmock/ui; nil when not found.
     public var dashboardPage: [UInt8]?
 
-    /// Group commit: writes join one open transaction per org, made durable by `finishPass()`,
-    /// which the transport calls once per event-loop pass before it sends the pass's replies. Off:
-    /// each request commits its own transaction before its reply is built.
-    public var groupsCommits = false
-    /// Orgs with writes not yet committed, in the order they first wrote.
-    var orgsWithOpenBatch: [Org] = []
-    /// Orgs whose writes were lost since the held replies were last sent.
-    var lostOrgs: Set<String> = []
+    /// Where writes go and when they are durable.
+    let storeWriter: StoreWriter
     /// The org the request being handled reads or writes (set on entering it), for `APIResponse.org`.
     var requestOrg: Org?
     /// Orgs that requests wrote to in this pass (not the simulation's own progress, which time
     /// re-derives after a loss): a reply in such an org may show a write the pass end could lose.
     var orgsWrittenByRequests: Set<String> = []
-    /// Background commit (`commitInBackground`): the thread that writes, and what it was given
-    /// since the last commit.
-    var writerThread: WriterThread?
-    var passHasBackgroundWork = false
-    var orgsWrittenInBackground: [Org] = []
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
@@ -74,7 +63,8 @@ public final class FleetApplication {
         },
         orgHosting: OrgHosting? = nil, orgRecords: [OrgRecord] = [], orgSeed: UInt64 = 0,
         log: @escaping (String) -> Void
-    ) {
+    ) throws(WorkerThreadError) {
+        self.storeWriter = try StoreWriter(log: log)
         let defaultOrg = Org(
             id: Org.defaultID, createdAt: nil, credentials: credentials, simulation: simulation,
             persistence: persistence, rateLimit: rateLimit, loadFixtures: loadFixtures)
@@ -242,7 +232,7 @@ public final class FleetApplication {
             if match.operation.isControl {
                 // Control operations replace states, open and delete stores: they start from a
                 // committed state.
-                commitOpenBatches()
+                storeWriter.commit()
                 response = try handleControl(match.operation, input: input, wallNow: wallNow)
             } else {
                 if let unavailable = unavailableOrgIDByAPIKey[apiKey] { throw FleetError.orgUnavailable(id: unavailable) }
@@ -285,80 +275,43 @@ public final class FleetApplication {
         ])
     }
 
-    /// Persists planned changes, then applies them: memory never gets ahead of the store's writes
-    /// (with group commit, no reply leaves before they are committed; in the background, the writes
-    /// are only handed over here, and a failure puts memory back at the pass's end).
+    /// Hands planned changes to the store writer, then applies them: no reply leaves before they are
+    /// committed, and a failure puts memory back at the pass's end.
     func commit(_ changes: [FleetChange]) throws(FleetError) {
         if !changes.isEmpty { orgsWrittenByRequests.insert(current.id) }
         try write(changes)
         simulation.apply(changes)
     }
 
-    /// Writes changes to the current org's store: committed at once, or into its open batch (by
-    /// the writer thread, in the background).
+    /// Writes changes to the current org's store (durable at the pass's end).
     func write(_ changes: [FleetChange]) throws(FleetError) {
-        guard !changes.isEmpty else { return }
-        do {
-            try persistence.requireFileInPlace()
-        } catch {
-            // The writer thread is idle once the pass so far is committed: the store is the loop's.
-            commitOpenBatches()
-            persistence.releaseReplacedFile()
-            throw error
-        }
-        guard groupsCommits else { return try persistence.persist(changes) }
-        if let writerThread { return writeInBackground(changes, on: writerThread) }
-        // Noted before writing: even a write that fails may have opened the batch, which the end of
-        // the pass must then close (and, if the failure lost it, report).
-        if !orgsWithOpenBatch.contains(where: { $0 === current }) { orgsWithOpenBatch.append(current) }
-        try persistence.persistInBatch(changes)
+        try storeWriter.write(changes, for: current)
     }
 
-    // MARK: Group commit
+    // MARK: The pass's end
 
     /// True while some write is not yet committed: every reply must wait for `finishPass()`.
-    public var hasUncommittedWrites: Bool {
-        !orgsWithOpenBatch.isEmpty || passHasBackgroundWork
-    }
+    public var hasUncommittedWrites: Bool { storeWriter.hasUncommittedWork }
 
-    /// Commits every open batch. Returns nil when every write since the last call is durable; else
+    /// Commits the pass's writes. Returns nil when every write since the last call is durable; else
     /// the orgs whose writes were lost (their memory is then reloaded from what their stores hold)
     /// and the reply that each held reply of those orgs must become, since none may report what
     /// was not kept. Another org's replies stand: its writes were committed.
     public func finishPass() -> LostWrites? {
-        commitOpenBatches()
+        let lost = storeWriter.endPass()
         orgsWrittenByRequests.removeAll(keepingCapacity: true)
-        guard !lostOrgs.isEmpty else { return nil }
-        defer { lostOrgs.removeAll() }
-        return LostWrites(orgs: lostOrgs, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
+        guard !lost.isEmpty else { return nil }
+        return LostWrites(orgs: lost, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
     }
 
-    /// Commits each org's open batch; an org whose writes were lost gets its committed state back.
-    /// In the background, waits for the writer thread's commit.
-    func commitOpenBatches() {
-        if let writerThread { return commitBackgroundWork(on: writerThread) }
-        let orgs = orgsWithOpenBatch
-        orgsWithOpenBatch.removeAll(keepingCapacity: true)
-        for org in orgs {
-            do {
-                try org.persistence.commitBatch()
-            } catch {
-                lostOrgs.insert(org.id)
-                log("storage failure: \(error); org \(org.id) goes back to its last committed state")
-                returnToCommittedState(org)
-            }
-        }
+    /// Commits what is left and ends the writer thread (the server is stopping).
+    public func stop() {
+        storeWriter.stop()
     }
 
-    /// Puts the org's memory back in step with what its store holds.
-    func returnToCommittedState(_ org: Org) {
-        do {
-            if let committed = try org.persistence.loadCommitted() {
-                org.simulation = FleetSimulation(snapshot: committed, settings: org.simulation.standardSettings)
-            }
-        } catch {
-            log("cannot reload org \(org.id) from its store: \(error)")
-        }
+    /// A JSON reply whose body the writer thread renders; see `StoreWriter.deferredJSON`.
+    func deferredJSON(_ status: Int, render: @escaping @Sendable () -> [UInt8]) -> APIResponse {
+        storeWriter.deferredJSON(status, render: render)
     }
 
     /// Commits changes that create a deployment and returns it as now stored. Host faults it used

@@ -31,6 +31,11 @@ final class Org {
         self.fixtureDocument = fixtureDocument
         self.loadFixtures = loadFixtures
     }
+
+    /// A new state for the org (reset, restore, writes lost), simulated with the same settings.
+    func replaceSimulation(with snapshot: FleetSnapshot) {
+        simulation = FleetSimulation(snapshot: snapshot, settings: simulation.standardSettings)
+    }
 }
 
 @available(*, unavailable)

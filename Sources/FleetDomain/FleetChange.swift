@@ -16,8 +16,6 @@ public enum FleetChange: Equatable, Sendable {
 
 /// Where changes are made durable. FleetAPI depends on this protocol; FleetStore implements it.
 public protocol FleetPersistence: AnyObject {
-    /// Writes every change in one transaction, or none of them (throwing `FleetError.storageFailure`).
-    func persist(_ changes: [FleetChange]) throws(FleetError)
     /// Throws `stateFileReplaced` once the file the store opened is no longer at its path (deleted,
     /// or another file renamed over it): a write then would be acknowledged and lost.
     func requireFileInPlace() throws(FleetError)
@@ -26,11 +24,9 @@ public protocol FleetPersistence: AnyObject {
     func releaseReplacedFile()
     /// Replaces the whole state with `snapshot` in one transaction (reset, restore), or changes nothing.
     func replaceAll(with snapshot: FleetSnapshot) throws(FleetError)
-
-    // Group commit: several requests' writes made durable by one commit.
-
-    /// Writes every change or none of them, like `persist`, inside a transaction left open for the
-    /// next writes (opening one if none is): nothing is durable until `commitBatch`.
+    /// Writes every change or none of them (throwing `FleetError.storageFailure`), inside a
+    /// transaction left open for the next writes (opening one if none is): several requests' writes
+    /// are made durable by one `commitBatch`.
     func persistInBatch(_ changes: [FleetChange]) throws(FleetError)
     /// Commits the open transaction. Throws if any write acknowledged by `persistInBatch` since the
     /// last call is lost (the commit failed, or a write error rolled the transaction back); what
@@ -42,14 +38,6 @@ public protocol FleetPersistence: AnyObject {
     /// The state as last committed, to put memory back in step after writes were lost; nil when
     /// the store cannot say.
     func loadCommitted() throws(FleetError) -> FleetSnapshot?
-}
-
-extension FleetPersistence {
-    /// A store without batches commits each write at once.
-    public func persistInBatch(_ changes: [FleetChange]) throws(FleetError) { try persist(changes) }
-    public func commitBatch() throws(FleetError) {}
-    public func rollbackBatch() {}
-    public func loadCommitted() throws(FleetError) -> FleetSnapshot? { nil }
 }
 
 /// Everything the simulation needs to resume: what the store loads and what fixtures seed.

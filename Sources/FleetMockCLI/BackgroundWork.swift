@@ -1,4 +1,4 @@
-import Glibc
+import FleetThreads
 
 /// One piece of work on a thread of its own while the caller goes on, its error handed back by
 /// `wait`. Whatever the work touches, the caller leaves alone until `wait` returns (the join
@@ -6,7 +6,7 @@ import Glibc
 final class BackgroundWork: @unchecked Sendable {
     private let work: () throws -> Void
     private var failure: (any Error)?
-    private var thread: pthread_t?
+    private var thread: WorkerThread?
     private var finished = false
 
     private init(_ work: @escaping () throws -> Void) {
@@ -15,18 +15,11 @@ final class BackgroundWork: @unchecked Sendable {
 
     static func start(_ work: @escaping () throws -> Void) -> BackgroundWork {
         let background = BackgroundWork(work)
-        var handle = pthread_t()
-        // The thread holds a reference until it has run the work.
-        let context = Unmanaged.passRetained(background).toOpaque()
-        if pthread_create(&handle, nil, backgroundWorkMain, context) == 0 {
-            background.thread = handle
-        } else {
-            Unmanaged<BackgroundWork>.fromOpaque(context).release()
-        }
+        background.thread = try? WorkerThread { background.run() }
         return background
     }
 
-    fileprivate func run() {
+    private func run() {
         do { try work() } catch { failure = error }
         finished = true
     }
@@ -34,27 +27,16 @@ final class BackgroundWork: @unchecked Sendable {
     /// Waits for the work if it was started, without running it if it was not (no thread could
     /// be started): for when its result is no longer wanted.
     func abandon() {
-        if let thread {
-            pthread_join(thread, nil)
-            self.thread = nil
-        }
+        thread?.join()
+        thread = nil
         finished = true
     }
 
     /// Waits for the work to end and rethrows its error.
     func wait() throws {
-        if let thread {
-            pthread_join(thread, nil)
-            self.thread = nil
-        }
+        thread?.join()
+        thread = nil
         if !finished { run() }
         if let failure { throw failure }
     }
-}
-
-private func backgroundWorkMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let context else { return nil }
-    let work = Unmanaged<BackgroundWork>.fromOpaque(context).takeRetainedValue()
-    work.run()
-    return nil
 }

@@ -2,8 +2,8 @@ import EventHTTP
 import FleetAPI
 import FleetDomain
 import FleetStore
+import FleetThreads
 import Glibc
-import Synchronization
 
 /// The composition root: the only place that wires fixtures, store, simulation, API and transport.
 final class ServeCommand {
@@ -15,15 +15,6 @@ final class ServeCommand {
     /// Request lines of replies whose fate the pass's end decides (they report an org's writes):
     /// written then, with the status the client gets.
     private var heldRequestLines: [(line: RequestLine, org: String)] = []
-    /// Requests run one at a time whichever loop received them: the application, the store and
-    /// the log are single-threaded by design (one writer keeps acknowledged writes in order), so
-    /// with `--loops N` only HTTP parsing and socket I/O run in parallel. This lock, taken once per
-    /// request and uncontended with one loop, is the only thing those loops share.
-    private let requestLock = Mutex(())
-    /// Set by a loop other than the primary after a request: only the primary touches its timer.
-    private let wakeUpMayHaveMoved = Atomic<Bool>(false)
-    /// Set once SIGTERM or SIGINT arrived: the other loops see it and stop.
-    private let stopping = Atomic<Bool>(false)
 
     init(options: ServeOptions) {
         self.options = options
@@ -164,7 +155,9 @@ final class ServeCommand {
         // Consumed: the snapshot's arrays are shared with the simulation, which then owns them
         // uniquely and mutates them in place instead of copying them once at the first change.
         let simulation = FleetSimulation(snapshot: consume snapshot, settings: settings)
-        let application = FleetApplication(
+        let application: FleetApplication
+        do {
+            application = try FleetApplication(
             simulation: simulation, persistence: store,
             credentials: credentials,
             rateLimit: .init(limit: options.rateLimit, periodSeconds: options.rateLimitPeriodSeconds),
@@ -178,6 +171,9 @@ final class ServeCommand {
             },
             orgHosting: orgHosting, orgRecords: orgRecords, orgSeed: options.seed,
             log: { [log] in log.message(.warn, $0) })
+        } catch {
+            throw StartupError("cannot start the writer thread: \(error)")
+        }
         application.dashboardPage = FixtureFiles.dashboardPage
         // Reading the fixtures and seeding leave freed memory behind (the parsed document, SQLite's
         // page cache): hand it back, so a large fleet's resident size is its state's.
@@ -187,58 +183,27 @@ final class ServeCommand {
 
         let server: HTTPServer
         let port: UInt16
-        var otherLoops: [(server: HTTPServer, thread: EventLoopThread)] = []
         do {
-            server = try HTTPServer { [unowned self] request in self.serve(request, onPrimaryLoop: true) }
+            server = try HTTPServer { [unowned self] request in self.serve(request) }
             port = try server.bind(host: options.host, port: options.port)
-            for _ in 1..<options.loops {
-                let other = try HTTPServer { [unowned self] request in self.serve(request, onPrimaryLoop: false) }
-                try other.listen(sharingListenerOf: server)
-                otherLoops.append((other, EventLoopThread()))
-            }
         } catch {
             throw StartupError(error.description)
         }
         self.server = server
         // Trouble the transport handles itself (out of descriptors) goes to the log, in its format.
         // Outside a request, so the held line needs a pass end of its own to be written.
-        // Other loops run on threads of their own: their lines go through the request lock, and
-        // only the primary loop, whose passes hold lines, schedules a pass end.
         server.logLine = { [log, unowned server] line in
             log.message(.warn, line)
             if log.hasPendingLines { server.endPassSoon() }
         }
-        for (other, _) in otherLoops {
-            other.logLine = { [log, unowned self] line in self.requestLock.withLock { _ in log.message(.warn, line) } }
-        }
-        if options.groupCommit, otherLoops.isEmpty {
-            // Group commit needs one loop: a pass's end is a point in one loop's order of events.
-            // The pass's log lines go out then too, in one write.
-            application.groupsCommits = true
-            server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
-                [unowned self] in self.finishPass()
-            }
-            // The writes then go to SQLite on the second core while this loop handles the next requests.
-            if options.backgroundCommit, !application.commitInBackground() {
-                log.message(.warn, "no thread for background commits: they stay on the loop")
-            }
+        // A pass's replies leave once its writes are committed (StoreWriter); its log lines go out
+        // then too, in one write.
+        server.holdRepliesUntilPassEnd(while: { [unowned application] in application.hasUncommittedWrites }) {
+            [unowned self] in self.finishPass()
         }
         server.onSignal(SIGTERM) { [unowned self] in self.stop("SIGTERM") }
         server.onSignal(SIGINT) { [unowned self] in self.stop("SIGINT") }
         rescheduleWakeUp()
-        if !otherLoops.isEmpty {
-            // A request on another loop may bring the next rollout event closer; the primary loop,
-            // which owns the timer, looks every 10 ms.
-            server.repeatEvery(milliseconds: 10) { [unowned self] in
-                guard self.wakeUpMayHaveMoved.exchange(false, ordering: .acquiringAndReleasing) else { return }
-                self.requestLock.withLock { _ in self.rescheduleWakeUp() }
-            }
-            for (other, _) in otherLoops {
-                other.repeatEvery(milliseconds: 20) { [unowned self, unowned other] in
-                    if self.stopping.load(ordering: .relaxed) { other.shutdown() }
-                }
-            }
-        }
 
         let hostForURL = options.host.contains(":") ? "[\(options.host)]" : options.host
         let madeFrom = origin.map { "made from \($0.fixtures) with seed \($0.seed)" } ?? "made before FleetMock recorded its fixtures"
@@ -256,17 +221,13 @@ final class ServeCommand {
             // one line, the ready line, which scripts parse.
             log.message(.info, "dashboard: \(url)/__fleetmock/ui")
         }
-        // The other loops start last: from here on, everything they share is reached under the lock.
-        try startLoops(otherLoops)
         // From here on a pass's log lines go out together at its end (the start-up lines above are written).
-        log.holdsLines = application.groupsCommits
+        log.holdsLines = true
         server.run()
         // Writes no pass ended (a timer's, late in the shutdown) are committed before the store closes.
-        application.stopCommittingInBackground()
         _ = application.finishPass()
+        application.stop()
         log.holdsLines = false
-        stopping.store(true, ordering: .relaxed)
-        for (_, thread) in otherLoops { thread.join() }
         self.server = nil
         log.message(.info, "stopped")
     }
@@ -309,27 +270,11 @@ final class ServeCommand {
         return hash
     }
 
-    /// Starts each loop on its own thread; if one cannot start, stops and joins those that did.
-    private func startLoops(_ loops: [(server: HTTPServer, thread: EventLoopThread)]) throws(StartupError) {
-        for (index, (server, thread)) in loops.enumerated() {
-            do {
-                try thread.start(server)
-            } catch {
-                stopping.store(true, ordering: .relaxed)
-                for (_, started) in loops[..<index] { started.join() }
-                throw StartupError(error.description)
-            }
-        }
-    }
-
-    /// Called by every loop, on its own thread.
-    private func serve(_ request: HTTPRequest, onPrimaryLoop: Bool) -> HTTPResponse {
-        requestLock.withLock { _ in
-            let response = handle(request)
-            if onPrimaryLoop { rescheduleWakeUp() } else { wakeUpMayHaveMoved.store(true, ordering: .releasing) }
-            if log.hasPendingLines { server?.endPassSoon() }
-            return response
-        }
+    private func serve(_ request: HTTPRequest) -> HTTPResponse {
+        let response = handle(request)
+        rescheduleWakeUp()
+        if log.hasPendingLines { server?.endPassSoon() }
+        return response
     }
 
     private func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -397,24 +342,19 @@ final class ServeCommand {
         guard wakeUp != scheduledWakeUp else { return }
         scheduledWakeUp = wakeUp
         server.setTimer(afterMilliseconds: delay) { [unowned self] in
-            self.requestLock.withLock { _ in
-                self.scheduledWakeUp = nil
-                self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
-                // Progress written by the timer is committed (and its log lines written) at the end of this pass.
-                if self.application?.hasUncommittedWrites == true || self.log.hasPendingLines {
-                    self.server?.endPassSoon()
-                }
-                self.rescheduleWakeUp()
+            self.scheduledWakeUp = nil
+            self.application?.advanceAllOrgs(wallNow: SystemIO.wallNow())
+            // Progress written by the timer is committed (and its log lines written) at the end of this pass.
+            if self.application?.hasUncommittedWrites == true || self.log.hasPendingLines {
+                self.server?.endPassSoon()
             }
+            self.rescheduleWakeUp()
         }
     }
 
     private func stop(_ signalName: String) {
-        requestLock.withLock { _ in
-            log.message(.info, "\(signalName) received, finishing in-flight replies")
-            log.flush()
-        }
-        stopping.store(true, ordering: .relaxed)
+        log.message(.info, "\(signalName) received, finishing in-flight replies")
+        log.flush()
         server?.shutdown()
     }
 }

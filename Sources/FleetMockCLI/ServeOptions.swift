@@ -24,9 +24,6 @@ struct ServeOptions: Equatable {
     var journalSize = 1_000
     var logFormat = RequestLog.Format.text
     var logLevel = RequestLog.Level.info
-    var loops = 1
-    var groupCommit = true
-    var backgroundCommit = true
 
     /// The clock a new state starts with: stepped progress freezes it, timed runs it.
     var initialClockMode: ClockMode { clockModeAsked ?? clockMode }
@@ -144,24 +141,6 @@ struct ServeOptions: Equatable {
             }
             options.logLevel = level
         },
-        Flag(name: "loops", environment: "FLEETMOCK_LOOPS", valueName: "N",
-             help: "Event loops serving connections, each on a thread of its own; requests still run one at a time (default 1).") {
-            (options, value) throws(UsageError) in
-            guard let count = Int(value), (1...16).contains(count) else {
-                throw UsageError("--loops must be an integer from 1 to 16, got '\(value)'")
-            }
-            options.loops = count
-        },
-        Flag(name: "group-commit", environment: "FLEETMOCK_GROUP_COMMIT", valueName: "on|off",
-             help: "on (default): the writes of one event-loop pass share one commit, and no reply leaves before it; off: one commit per request. Always off with --loops above 1.") {
-            (options, value) throws(UsageError) in
-            options.groupCommit = try onOrOff(value, flag: "group-commit")
-        },
-        Flag(name: "background-commit", environment: "FLEETMOCK_BACKGROUND_COMMIT", valueName: "on|off",
-             help: "on (default): with group commit, each request's writes (and a created deployment's reply body) are made on a thread of their own while the loop handles the next requests; the pass's replies still wait for its commit. off: all on the loop.") {
-            (options, value) throws(UsageError) in
-            options.backgroundCommit = try onOrOff(value, flag: "background-commit")
-        },
         Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
              help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {
             (options, value) throws(UsageError) in
@@ -180,11 +159,30 @@ struct ServeOptions: Equatable {
         },
     ]
 
+    /// Flags retired in 0.3.0 with what they chose between: writes are always group-committed on the
+    /// writer thread, by one event loop (BENCHMARKS.md, "One way to commit"). Given the one value
+    /// that is still how FleetMock works, each is accepted and ignored; any other value is refused.
+    static let retiredFlags: [(name: String, environment: String, stillTrue: String)] = [
+        ("loops", "FLEETMOCK_LOOPS", "1"),
+        ("group-commit", "FLEETMOCK_GROUP_COMMIT", "on"),
+        ("background-commit", "FLEETMOCK_BACKGROUND_COMMIT", "on"),
+    ]
+
+    private static func checkRetired(_ name: String, value: String) throws(UsageError) {
+        guard let retired = retiredFlags.first(where: { $0.name == name }), value != retired.stillTrue else { return }
+        throw UsageError(
+            "--\(name) (\(retired.environment)) was retired in 0.3.0: one event loop always group-commits the"
+                + " writes of each pass on a writer thread; only '\(retired.stillTrue)' is accepted, got '\(value)'")
+    }
+
     /// Environment first, then flags, so a flag always wins.
     static func parse(arguments: [String], environment: [String: String]) throws(UsageError) -> ServeOptions {
         var options = ServeOptions()
         for flag in flags {
             if let value = environment[flag.environment] { try flag.apply(&options, value) }
+        }
+        for retired in retiredFlags {
+            if let value = environment[retired.environment] { try checkRetired(retired.name, value: value) }
         }
         var index = 0
         while index < arguments.count {
@@ -195,6 +193,16 @@ struct ServeOptions: Equatable {
             if let equals = name.firstIndex(of: "=") {
                 value = String(name[name.index(after: equals)...])
                 name = String(name[..<equals])
+            }
+            if retiredFlags.contains(where: { $0.name == name }) {
+                if value == nil {
+                    index += 1
+                    guard index < arguments.count else { throw UsageError("--\(name) needs a value") }
+                    value = arguments[index]
+                }
+                try checkRetired(name, value: value!)
+                index += 1
+                continue
             }
             guard let flag = flags.first(where: { $0.name == name }) else {
                 throw UsageError("unknown option '--\(name)'")
@@ -229,15 +237,6 @@ struct ServeOptions: Equatable {
         }
         lines.append("  -h, --help".padding(toLength: 34) + "Show this help.")
         return lines.joined(separator: "\n")
-    }
-}
-
-/// An on|off flag's value.
-private func onOrOff(_ value: String, flag: String) throws(UsageError) -> Bool {
-    switch value {
-    case "on": return true
-    case "off": return false
-    default: throw UsageError("--\(flag) must be on or off, got '\(value)'")
     }
 }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import FleetThreads
 import Glibc
 import Synchronization
 
@@ -8,40 +9,31 @@ import Synchronization
 /// the WAL from the beginning once every frame has been copied.
 ///
 /// The only type here touched by two threads: the stop flag is a Mutex, the connection belongs to
-/// the checkpoint thread alone.
-final class WALCheckpointer: Sendable {
+/// the checkpoint thread alone. Started and stopped by the store's owner thread.
+final class WALCheckpointer: @unchecked Sendable {
     private let path: String
     private let intervalMicroseconds: UInt32
     private let stopRequested = Mutex(false)
-    private let thread = Mutex<pthread_t?>(nil)
+    private var thread: WorkerThread?
 
     init(path: String, intervalMilliseconds: UInt32) {
         self.path = path
         self.intervalMicroseconds = intervalMilliseconds * 1000
     }
 
+    /// Without a thread (none could be started), SQLite's own checkpoints at commit remain.
     func start() {
-        var handle = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        guard pthread_create(&handle, nil, walCheckpointerMain, context) == 0 else {
-            Unmanaged<WALCheckpointer>.fromOpaque(context).release()
-            return
-        }
-        thread.withLock { $0 = handle }
+        thread = try? WorkerThread { [self] in run() }
     }
 
     /// Asks the thread to finish and waits for it.
     func stop() {
         stopRequested.withLock { $0 = true }
-        if let handle = thread.withLock({ current -> pthread_t? in
-            defer { current = nil }
-            return current
-        }) {
-            pthread_join(handle, nil)
-        }
+        thread?.join()
+        thread = nil
     }
 
-    fileprivate func run() {
+    private func run() {
         guard let connection = try? SQLiteConnection(path: path) else { return }
         defer { connection.close() }
         try? connection.execute("PRAGMA busy_timeout = 0")
@@ -81,10 +73,4 @@ final class WALCheckpointer: Sendable {
         var info = stat()
         return stat(path + "-wal", &info) == 0 ? Int(info.st_size) : 0
     }
-}
-
-private func walCheckpointerMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
-    guard let context else { return nil }
-    Unmanaged<WALCheckpointer>.fromOpaque(context).takeRetainedValue().run()
-    return nil
 }

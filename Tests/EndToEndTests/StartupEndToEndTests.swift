@@ -252,6 +252,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: foreign + "-wal"))
     }
 
+    /// The commit-mode flags retired in 0.3.0: the value that is still how FleetMock works is accepted
+    /// (scripts that pinned the defaults go on working), any other is refused with the reason.
+    @Test func retiredCommitFlagsAcceptOnlyWhatStillHolds() throws {
+        let loops = try Self.run(["serve", "--port", "0", "--db", ":memory:", "--loops", "2"])
+        #expect(loops.status == 2)
+        #expect(loops.errors.hasPrefix("fleetmock serve: --loops (FLEETMOCK_LOOPS) was retired in 0.3.0"))
+        #expect(loops.errors.contains("got '2'"))
+        let perRequest = try Self.run(
+            ["serve", "--port", "0", "--db", ":memory:"], environment: ["FLEETMOCK_GROUP_COMMIT": "off"])
+        #expect(perRequest.status == 2)
+        #expect(perRequest.errors.contains("--group-commit (FLEETMOCK_GROUP_COMMIT) was retired"))
+        // Accepted: the start goes on to the bind, which this host makes fail.
+        let pinned = try Self.run(
+            ["serve", "--port", "0", "--db", ":memory:", "--loops", "1", "--group-commit=on", "--background-commit", "on",
+             "--host", "999.1.1.1"], environment: ["FLEETMOCK_BACKGROUND_COMMIT": "on"])
+        #expect(pinned.status == 1)
+        #expect(pinned.errors.hasPrefix("fleetmock: --host '999.1.1.1' is not an address to listen on"))
+    }
+
     /// A state file the server may not write: the path and the system's reason. As root (CI) the
     /// server runs as nobody, for whom the folder is read-only.
     @Test func anUnwritableStateFileNamesThePathAndPermissionDenied() throws {

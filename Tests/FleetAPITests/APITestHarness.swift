@@ -3,20 +3,18 @@ import FleetDomain
 import FleetJSON
 import FleetTestSupport
 
-/// Records what the API persisted; can be told to refuse the next write.
-final class RecordingPersistence: FleetPersistence {
+/// Records what the API persisted; can be told to refuse the next write or commit. Touched by the
+/// writer thread between commits and by the test after a pass's end, never both at once.
+final class RecordingPersistence: FleetPersistence, @unchecked Sendable {
     var persisted: [[FleetChange]] = []
     var failNextWrite = false
-
-    func persist(_ changes: [FleetChange]) throws(FleetError) {
-        if failNextWrite {
-            failNextWrite = false
-            throw FleetError.storageFailure(reason: "disk full (test)")
-        }
-        persisted.append(changes)
-    }
-
     var replacements: [FleetSnapshot] = []
+    /// The committed state, as a store would reload it after writes were lost.
+    private var committed: FleetSimulation?
+
+    init(holding snapshot: FleetSnapshot? = nil) {
+        committed = snapshot.map { FleetSimulation(snapshot: $0, settings: TestFleet.settings) }
+    }
 
     func replaceAll(with snapshot: FleetSnapshot) throws(FleetError) {
         if failNextWrite {
@@ -24,13 +22,12 @@ final class RecordingPersistence: FleetPersistence {
             throw FleetError.storageFailure(reason: "disk full (test)")
         }
         replacements.append(snapshot)
+        committed = FleetSimulation(snapshot: snapshot, settings: TestFleet.settings)
     }
 
     // Group commit: batched writes wait in `open` until `commitBatch` moves them to `persisted`.
     var open: [[FleetChange]] = []
     var failNextCommit = false
-    /// What `loadCommitted` answers: the state a lost batch returns to.
-    var committedState: FleetSnapshot?
 
     func persistInBatch(_ changes: [FleetChange]) throws(FleetError) {
         if failNextWrite {
@@ -48,6 +45,7 @@ final class RecordingPersistence: FleetPersistence {
             throw FleetError.storageFailure(reason: "I/O error at commit (test)")
         }
         persisted += batch
+        for changes in batch { committed?.apply(changes) }
     }
 
     /// Batches taken back whole (a write inside them failed).
@@ -58,7 +56,7 @@ final class RecordingPersistence: FleetPersistence {
         rollbacks += 1
     }
 
-    func loadCommitted() throws(FleetError) -> FleetSnapshot? { committedState }
+    func loadCommitted() throws(FleetError) -> FleetSnapshot? { committed?.snapshot }
 }
 
 /// Orgs in memory: each a recording store, its state kept for reopening.
@@ -77,7 +75,10 @@ final class InMemoryOrgHosting: OrgHosting {
     func deleteRecord(org id: String) throws(FleetError) { records[id] = nil }
 }
 
-/// An in-process API over the test fleet with a manual clock: no sockets, no sleeping.
+/// An in-process API over the test fleet with a manual clock: no sockets, no sleeping. Each request
+/// is a pass of its own, ended as the transport ends one (its writes committed by the real writer
+/// thread, its reply failed if they were lost), unless `endsPasses` is false: the test then ends
+/// passes itself with `application.finishPass()`.
 struct APIHarness {
     static let apiKey = "test-api-key"
     static let allKey = "test-app-key"
@@ -85,11 +86,21 @@ struct APIHarness {
     static let upgradeKey = "test-upgrade-key"
 
     let application: FleetApplication
-    let persistence = RecordingPersistence()
+    let persistence = RecordingPersistence(holding: TestFleet.simulation().snapshot)
     let orgHosting = InMemoryOrgHosting()
     var wallNow = TestFleet.start
+    let endsPasses: Bool
+    /// Stops the writer thread when the last copy of the harness goes.
+    private let lifetime: Lifetime
 
-    init(rateLimit: RateLimiter.Settings = .standard) {
+    private final class Lifetime {
+        let application: FleetApplication
+        init(_ application: FleetApplication) { self.application = application }
+        deinit { application.stop() }
+    }
+
+    init(rateLimit: RateLimiter.Settings = .standard, endsPasses: Bool = true) {
+        self.endsPasses = endsPasses
         let credentials = Credentials(
             apiKeys: [.init(key: Self.apiKey, name: "test")],
             applicationKeys: [
@@ -98,9 +109,10 @@ struct APIHarness {
                 .init(key: Self.readOnlyKey, name: "ro", owner: "r@example.com", permissions: ["hosts_read"]),
                 .init(key: Self.upgradeKey, name: "up", owner: "u@example.com", permissions: ["hosts_read", "agent_upgrade_write"]),
             ])
-        application = FleetApplication(
+        application = try! FleetApplication(
             simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials, rateLimit: rateLimit,
             loadFixtures: { TestFleet.simulation().snapshot }, orgHosting: orgHosting, log: { _ in })
+        lifetime = Lifetime(application)
     }
 
     func send(
@@ -110,8 +122,12 @@ struct APIHarness {
         var headers: [(name: String, value: String)] = []
         if let apiKey { headers.append(("DD-API-KEY", apiKey)) }
         if let appKey { headers.append(("dd-application-key", appKey)) }
-        return application.handle(
+        let response = application.handle(
             APIRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)), wallNow: wallNow)
+        guard endsPasses, let lost = application.finishPass(), let org = response.org, lost.orgs.contains(org) else {
+            return response
+        }
+        return lost.reply
     }
 
     func json(_ response: APIResponse) throws -> JSONValue {

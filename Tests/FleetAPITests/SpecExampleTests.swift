@@ -70,7 +70,7 @@ import Testing
                 .init(key: APIHarness.allKey, name: "all", owner: "a@example.com",
                       permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"])
             ])
-        return FleetApplication(
+        return try! FleetApplication(
             simulation: FleetSimulation(snapshot: snapshot, settings: TestFleet.settings), persistence: RecordingPersistence(),
             credentials: credentials, rateLimit: .standard, loadFixtures: { snapshot }, orgHosting: InMemoryOrgHosting(),
             log: { _ in })
@@ -83,11 +83,13 @@ import Testing
             writer.value(body)
             bodyBytes = writer.bytes
         }
-        return application.handle(
+        let response = application.handle(
             APIRequest(
                 method: method, target: target,
                 headers: [("DD-API-KEY", APIHarness.apiKey), ("dd-application-key", APIHarness.allKey)], body: bodyBytes),
             wallNow: TestFleet.start)
+        _ = application.finishPass()
+        return response
     }
 
     /// `{parameter}` replaced by a real id of the bundled fleet: the spec's own values

@@ -4,22 +4,17 @@ import FleetJSON
 import FleetTestSupport
 import Testing
 
-/// Background commit: each request's writes go to the writer thread as soon as they are planned,
+/// The durability seam: each request's writes go to the writer thread as soon as they are planned,
 /// and the pass's end waits for that thread's commit before any held reply goes. The tests drive
-/// the real thread; they read the store only after a pass's end, when the thread is done with it.
-@Suite struct BackgroundCommitTests {
+/// the real thread and end passes themselves; they read the store only after a pass's end, when
+/// the thread is done with it.
+@Suite struct StoreWriterTests {
     private func backgroundHarness() -> APIHarness {
-        let api = APIHarness()
-        api.application.groupsCommits = true
-        api.persistence.committedState = TestFleet.simulation().snapshot
-        let started = api.application.commitInBackground()
-        #expect(started)
-        return api
+        APIHarness(endsPasses: false)
     }
 
     @Test func aPassesWritesAreCommittedByTheThreadBeforeItsRepliesGo() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         let first = try api.trigger()
         let second = try api.trigger()
         // Handed over, not committed: the replies must be held.
@@ -37,7 +32,6 @@ import Testing
 
     @Test func aCancelAloneIsCommittedAtThePassesEnd() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         let id = try api.trigger()
         #expect(api.application.finishPass() == nil)
         // A cancel is one statement, too light to wake the thread for: the commit brings it along.
@@ -53,14 +47,12 @@ import Testing
 
     @Test func readsHoldNothingWhenNothingIsUncommitted() {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         #expect(api.send("GET", "/api/unstable/fleet/schedules").status == 200)
         #expect(!api.application.hasUncommittedWrites)
     }
 
     @Test func aLostCommitFailsThePassAndReturnsToTheCommittedState() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         let first = try api.trigger()
         // Built on the first deployment, which will be lost with it.
         #expect(api.send("POST", "/api/unstable/fleet/deployments/\(first)/cancel").status == 204)
@@ -80,7 +72,6 @@ import Testing
 
     @Test func aFailedWriteTakesThePassesOtherWritesBack() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         // The first write fails on the thread: the second must not be committed alone.
         api.persistence.failNextWrite = true
         _ = try api.trigger()
@@ -97,12 +88,10 @@ import Testing
     /// its replies stand.
     @Test func aFailedWriteInOneOrgLeavesTheOtherOrgsWritesAndReplies() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         let created = try api.json(api.send("POST", "/__fleetmock/orgs", appKey: nil, apiKey: nil))
         let orgID = try #require(created["org"]?.stringValue)
         let (orgAPIKey, orgAppKey) = (created["api_key"]?.stringValue, created["app_key"]?.stringValue)
         let orgStore = try #require(api.orgHosting.stores[orgID])
-        orgStore.committedState = TestFleet.simulation().snapshot
 
         // The default org's write fails on the thread; the other org's, in the same pass, was fine.
         api.persistence.failNextWrite = true
@@ -129,7 +118,6 @@ import Testing
 
     @Test func aControlOperationStartsFromACommittedState() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         _ = try api.trigger()
         let health = api.send("GET", "/__fleetmock/health", appKey: nil, apiKey: nil)
         #expect(health.status == 200)
@@ -139,7 +127,6 @@ import Testing
 
     @Test func aCreatedDeploymentsBodyIsRenderedByTheThreadAsAReadRendersIt() throws {
         let api = backgroundHarness()
-        defer { api.application.stopCommittingInBackground() }
         let response = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
         #expect(response.status == 201)
         let deferred = try #require(response.deferredBody, "the trigger's body was rendered on the loop")
@@ -163,7 +150,7 @@ import Testing
         let api = backgroundHarness()
         _ = try api.trigger()
         _ = try api.trigger()
-        api.application.stopCommittingInBackground()
+        api.application.stop()
         #expect(!api.application.hasUncommittedWrites)
         #expect(api.persistence.persisted.count == 2)
     }
