@@ -2,57 +2,38 @@ import FleetDomain
 import FleetJSON
 import FleetThreads
 
-/// The API as a function from request to response, over the simulation and a persistence port.
+/// The API as a function from request to response, over the orgs' simulations and their stores.
 ///
-/// Every `/api/` request runs the same pipeline, in the documented order: route (404) →
-/// credentials (401) → permission (403) → rate limit (429) → input (400) → existence (404) → command
-/// → persist → apply → encode. A failure at any step before persist leaves state untouched. The
-/// persist step hands the changes to the `StoreWriter`, memory is applied at once, and the pass's
-/// replies wait for its commit; a write that then fails takes its org's pass back before any of
-/// those replies leaves. Single-threaded: the transport calls it on one loop (the writer thread
-/// sees only the values handed to it).
+/// Every request runs one pipeline, in the documented order: limits (413, 431) → route (404, 405)
+/// → fault (a rule may answer instead) → credentials (401) → permission (403) → rate limit (429)
+/// → the route's handler: input (400), existence (404), command, persist, apply, encode. A failure
+/// at any step before persist leaves state untouched. Persisting hands the changes to the
+/// `StoreWriter` and applies them to memory at once; the pass's replies wait for its commit, and a
+/// write that then fails takes its org's pass back before any of those replies leaves.
+/// Single-threaded: the transport calls it on one loop (the writer thread sees only the values
+/// handed to it).
 public final class FleetApplication {
-    /// Every org by id, the default one (the fixtures' keys) included.
-    private(set) var orgs: [String: Org]
-    private var orgIDByAPIKey: [String: String] = [:]
-    /// The org the request being handled belongs to; the default org between requests.
-    var current: Org
-    let orgHosting: OrgHosting?
-    /// Draws new org ids and keys; seeded, so runs repeat.
-    var orgRandom: SeededRandom
-    let rateLimitSettings: RateLimiter.Settings
-
-    /// The current org's state. Handlers read and write these as if there were one org.
-    /// `_modify` mutates the org's simulation in place: a get/set pair would copy the whole state
-    /// (every deployment) on each mutation, making every write O(deployments held).
-    public internal(set) var simulation: FleetSimulation {
-        get { current.simulation }
-        _modify { yield &current.simulation }
-    }
-    var persistence: FleetPersistence { current.persistence }
-    var credentials: Credentials { current.credentials }
-    var rateLimiter: RateLimiter {
-        get { current.rateLimiter }
-        _modify { yield &current.rateLimiter }
-    }
-    var loadFixtures: () throws(FleetError) -> FleetSnapshot { current.loadFixtures }
-
-    let router = Router.fleet
-    let log: (String) -> Void
-    /// Microseconds from any fixed origin, for request timings; the transport passes the real one.
-    private let monotonicMicroseconds: () -> Int64
-    public internal(set) var journal: RequestJournal
-    public internal(set) var faults = FaultBook()
-    /// The live dashboard's page (`ui/index.html`), served at /__fleetmock/ui; nil when not found.
-    public var dashboardPage: [UInt8]?
-
+    let directory: OrgDirectory
+    let control: ControlSurface
     /// Where writes go and when they are durable.
     let storeWriter: StoreWriter
-    /// The org the request being handled reads or writes (set on entering it), for `APIResponse.org`.
-    var requestOrg: Org?
+    private let router = Router.fleet
+    private let log: (String) -> Void
+    /// Microseconds from any fixed origin, for request timings; the transport passes the real one.
+    private let monotonicMicroseconds: () -> Int64
     /// Orgs that requests wrote to in this pass (not the simulation's own progress, which time
     /// re-derives after a loss): a reply in such an org may show a write the pass end could lose.
-    var orgsWrittenByRequests: Set<String> = []
+    private var orgsWrittenByRequests: Set<String> = []
+
+    /// The default org's state.
+    public var simulation: FleetSimulation { directory.defaultOrg.simulation }
+    public var journal: RequestJournal { control.journal }
+    public var faults: FaultBook { control.faults }
+    /// The live dashboard's page (`ui/index.html`), served at /__fleetmock/ui; nil when not found.
+    public var dashboardPage: [UInt8]? {
+        get { control.dashboardPage }
+        set { control.dashboardPage = newValue }
+    }
 
     public init(
         simulation: FleetSimulation, persistence: FleetPersistence, credentials: Credentials,
@@ -64,73 +45,32 @@ public final class FleetApplication {
         orgHosting: OrgHosting? = nil, orgRecords: [OrgRecord] = [], orgSeed: UInt64 = 0,
         log: @escaping (String) -> Void
     ) throws(WorkerThreadError) {
-        self.storeWriter = try StoreWriter(log: log)
+        let storeWriter = try StoreWriter(log: log)
         let defaultOrg = Org(
             id: Org.defaultID, createdAt: nil, credentials: credentials, simulation: simulation,
             persistence: persistence, rateLimit: rateLimit, loadFixtures: loadFixtures)
-        self.current = defaultOrg
-        self.orgs = [Org.defaultID: defaultOrg]
-        self.orgHosting = orgHosting
-        self.orgRandom = SeededRandom(seed: orgSeed ^ 0x6F72_6773)  // "orgs": apart from the fleet's draws
-        self.rateLimitSettings = rateLimit
-        self.journal = journal
+        self.storeWriter = storeWriter
+        self.directory = OrgDirectory(
+            defaultOrg: defaultOrg, hosting: orgHosting, storeWriter: storeWriter, records: orgRecords,
+            seed: orgSeed, rateLimit: rateLimit, log: log)
+        self.control = ControlSurface(journal: journal)
         self.monotonicMicroseconds = monotonicMicroseconds
         self.log = log
-        register(defaultOrg)
-        for record in orgRecords {
-            do {
-                register(try openOrg(record))
-            } catch {
-                // Its keys answer 503, not 401: the org exists, its state could not be read.
-                log("org \(record.id) could not be opened and is left out: \(error)")
-                for key in record.credentials.apiKeyValues { unavailableOrgIDByAPIKey[key] = record.id }
-            }
-        }
-    }
-
-    func register(_ org: Org) {
-        orgs[org.id] = org
-        for key in org.credentials.apiKeyValues { orgIDByAPIKey[key] = org.id }
-    }
-
-    func unregister(_ org: Org) {
-        orgs[org.id] = nil
-        for key in org.credentials.apiKeyValues where orgIDByAPIKey[key] == org.id { orgIDByAPIKey[key] = nil }
-    }
-
-    /// API keys of orgs whose state could not be opened at start.
-    var unavailableOrgIDByAPIKey: [String: String] = [:]
-
-    /// The org a request's API key belongs to; the default org when the key is missing or unknown
-    /// (its credentials then answer the 401).
-    func org(forAPIKey apiKey: String?) -> Org {
-        apiKey.flatMap { orgIDByAPIKey[$0] }.flatMap { orgs[$0] } ?? orgs[Org.defaultID]!
-    }
-
-    /// Runs `body` with `org` as the current org.
-    func within<Result>(_ org: Org, _ body: () throws(FleetError) -> Result) throws(FleetError) -> Result {
-        let previous = current
-        current = org
-        requestOrg = org
-        defer { current = previous }
-        return try body()
     }
 
     // MARK: Time
 
     /// Runs every org's rollout events due by now and persists them; the transport's timer calls it.
     public func advanceAllOrgs(wallNow: Instant) {
-        for org in orgs.values {
-            try? within(org) { () throws(FleetError) in advanceSimulation(wallNow: wallNow) }
-        }
+        for org in directory.orgs.values { advance(org, wallNow: wallNow) }
     }
 
-    /// Runs the current org's rollout events due by now and persists them. Called before each request.
-    public func advanceSimulation(wallNow: Instant) {
-        let changes = simulation.advance(to: simulation.clock.now(wall: wallNow))
+    /// Runs the org's rollout events due by now and persists them. Called before each request.
+    func advance(_ org: Org, wallNow: Instant) {
+        let changes = org.simulation.advance(to: org.simulation.clock.now(wall: wallNow))
         guard !changes.isEmpty else { return }
         do {
-            try write(changes)
+            try storeWriter.write(changes, for: org)
         } catch {
             // Progress is a function of time, so a lost write is re-derived after a restart.
             log("could not persist simulation progress: \(error)")
@@ -140,11 +80,11 @@ public final class FleetApplication {
     /// Wall milliseconds until the next rollout event, for the transport's timer; nil if none is due
     /// or time only moves by hand.
     public func millisecondsUntilNextEvent(wallNow: Instant) -> Int64? {
-        orgs.values.compactMap { org -> Int64? in
-            let simulation = org.simulation
-            guard simulation.clock.mode == .wall, let next = simulation.nextEventTime else { return nil }
-            let simulated = Double(max(0, next.milliseconds - simulation.clock.now(wall: wallNow).milliseconds))
-            return Int64((simulated / simulation.clock.speed).rounded(.up))
+        directory.orgs.values.compactMap { org -> Int64? in
+            let clock = org.simulation.clock
+            guard clock.mode == .wall, let next = org.simulation.nextEventTime else { return nil }
+            let simulated = Double(max(0, next.milliseconds - clock.now(wall: wallNow).milliseconds))
+            return Int64((simulated / clock.speed).rounded(.up))
         }.min()
     }
 
@@ -157,23 +97,13 @@ public final class FleetApplication {
     public static let maximumRestoreBytes = 8 << 20
 
     public func handle(_ request: APIRequest, wallNow: Instant) -> APIResponse {
-        let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
-        if headerBytes > Self.maximumHeaderBytes {
-            return FleetError.requestTooLarge(
-                status: 431, reason: "request headers total \(headerBytes) bytes; the limit is \(Self.maximumHeaderBytes)").response
-        }
-        let bodyLimit = request.target.hasPrefix("/__fleetmock/restore") ? Self.maximumRestoreBytes : Self.maximumBodyBytes
-        if request.body.count > bodyLimit {
-            return FleetError.requestTooLarge(
-                status: 413, reason: "the body is \(request.body.count) bytes; the limit is \(bodyLimit)").response
-        }
+        if let tooLarge = Self.tooLarge(request) { return tooLarge.response }
         let started = monotonicMicroseconds()
         // Over UTF-8: a search by Character walks grapheme boundaries, a tenth of a GET's time.
         let pathEnd = request.target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? request.target.endIndex
         let path = String(request.target[..<pathEnd])
         let queryString = pathEnd < request.target.endIndex
             ? request.target[request.target.index(after: pathEnd)...] : Substring()
-        let isControlPath = path.hasPrefix("/__fleetmock/") || path == "/__fleetmock"
         let routing: Result<Router.Match, FleetError>
         do throws(FleetError) {
             routing = .success(try router.match(method: request.method, path: path))
@@ -181,74 +111,91 @@ public final class FleetApplication {
             routing = .failure(error)
         }
         let operation = try? routing.get().operation
-        // Each request runs in the org its API key belongs to (the default org for control paths).
-        let previous = current
-        current = isControlPath ? orgs[Org.defaultID]! : org(forAPIKey: request.header("DD-API-KEY"))
-        requestOrg = isControlPath ? nil : current
-        defer { current = previous }
+        if path.hasPrefix("/__fleetmock/") || path == "/__fleetmock" {
+            var response = answer(request, queryString: queryString, routing: routing, in: nil, wallNow: wallNow)
+            response.operation = operation?.rawValue
+            return response
+        }
+        // Each request runs in the org its API key belongs to.
+        let org = directory.org(forAPIKey: request.header("DD-API-KEY"))
         var response: APIResponse
-        var faultID: String?
-        // Faults shape answers after routing and before everything else, so a test can force even
-        // a 401; FleetMock's own control surface is never faulted.
-        if !isControlPath, let (shaped, id) = faultedResponse(request, path: path, operation: operation, wallNow: wallNow) {
-            response = shaped
-            faultID = id
+        let shape = control.faults.shape(request, path: path, operation: operation)
+        if let forced = shape?.forcedResponse {
+            response = forced
+            if path.hasPrefix("/api/") { appendForcedRateLimitHeaders(status: forced.status, operation, org, &response) }
         } else {
-            response = answer(request, path: path, queryString: queryString, routing: routing, wallNow: wallNow)
-            if !isControlPath, let prefer = PreferHeader(request.header("Prefer")) {
-                response.delayMilliseconds = prefer.latencyMilliseconds
-            }
+            response = answer(request, queryString: queryString, routing: routing, in: org, wallNow: wallNow)
+        }
+        if let shape {
+            response.delayMilliseconds = shape.latencyMilliseconds
+            response.dropConnection = shape.drop
+        } else if let prefer = PreferHeader(request.header("Prefer")) {
+            response.delayMilliseconds = prefer.latencyMilliseconds
         }
         response.operation = operation?.rawValue
         // Only a reply that may show a request's write depends on the pass's commit: a read whose
         // org saw nothing but progress stands even when that progress could not be saved.
-        response.org = requestOrg.flatMap { orgsWrittenByRequests.contains($0.id) ? $0.id : nil }
-        if !isControlPath {
-            var nearMatch: String?
-            if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
-            journal.record(
-                time: wallNow, method: request.method, target: request.target, operation: operation?.rawValue,
-                org: current.id, status: response.dropConnection ? 0 : response.status,
-                durationMicroseconds: monotonicMicroseconds() - started, requestBody: request.body,
-                responseBody: response.body, deferredResponseBody: response.deferredBody, nearMatch: nearMatch,
-                fault: faultID)
-        }
+        response.org = orgsWrittenByRequests.contains(org.id) ? org.id : nil
+        var nearMatch: String?
+        if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
+        control.journal.record(
+            time: wallNow, method: request.method, target: request.target, operation: operation?.rawValue,
+            org: org.id, status: response.dropConnection ? 0 : response.status,
+            durationMicroseconds: monotonicMicroseconds() - started, requestBody: request.body,
+            responseBody: response.body, deferredResponseBody: response.deferredBody, nearMatch: nearMatch,
+            fault: shape?.id)
         return response
     }
 
-    /// The request pipeline proper: credentials, permission, rate limit, then the operation.
-    func answer(
-        _ request: APIRequest, path: String, queryString: Substring, routing: Result<Router.Match, FleetError>,
+    private static func tooLarge(_ request: APIRequest) -> FleetError? {
+        let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > maximumHeaderBytes {
+            return .requestTooLarge(
+                status: 431, reason: "request headers total \(headerBytes) bytes; the limit is \(maximumHeaderBytes)")
+        }
+        let bodyLimit = request.target.hasPrefix("/__fleetmock/restore") ? maximumRestoreBytes : maximumBodyBytes
+        guard request.body.count > bodyLimit else { return nil }
+        return .requestTooLarge(status: 413, reason: "the body is \(request.body.count) bytes; the limit is \(bodyLimit)")
+    }
+
+    /// The pipeline from the route on: a control route's handler (`org` nil), or credentials,
+    /// permission, rate limit and the operation's handler in `org`.
+    private func answer(
+        _ request: APIRequest, queryString: Substring, routing: Result<Router.Match, FleetError>, in org: Org?,
         wallNow: Instant
     ) -> APIResponse {
         let apiKey = request.header("DD-API-KEY") ?? ""
         var rateStatus: RateLimiter.Status?
-        var operation: Operation?
         var response: APIResponse
         do throws(FleetError) {
             let match = try routing.get()
-            operation = match.operation
             let input = RequestInput(match: match, queryString: queryString, body: request.body)
-            if match.operation.isControl {
+            switch match.route.access {
+            case .control(let handler):
                 // Control operations replace states, open and delete stores: they start from a
                 // committed state.
                 storeWriter.commit()
-                response = try handleControl(match.operation, input: input, wallNow: wallNow)
-            } else {
-                if let unavailable = unavailableOrgIDByAPIKey[apiKey] { throw FleetError.orgUnavailable(id: unavailable) }
-                let key = try credentials.authenticate(
+                response = try handler(ControlCall(input: input, wallNow: wallNow, application: self))
+            case .api(let permissions, let handler):
+                let org = org ?? directory.defaultOrg
+                if let unavailable = directory.unavailableOrg(forAPIKey: apiKey) {
+                    throw FleetError.orgUnavailable(id: unavailable)
+                }
+                let caller = try org.credentials.authenticate(
                     apiKey: request.header("DD-API-KEY"), applicationKey: request.header("DD-APPLICATION-KEY"))
                 try Credentials.authorize(
-                    key, operation: match.operation.rawValue, required: match.operation.requiredPermissions)
-                let (allowed, status) = rateLimiter.consume(apiKey: apiKey, operation: match.operation, now: wallNow)
+                    caller, operation: match.operation.rawValue, required: permissions.map(\.rawValue))
+                let (allowed, status) = org.rateLimiter.consume(apiKey: apiKey, operation: match.operation, now: wallNow)
                 rateStatus = status
                 guard allowed else {
                     throw FleetError.rateLimited(
                         name: status.name, limit: status.limit, periodSeconds: status.periodSeconds,
                         resetSeconds: status.resetSeconds)
                 }
-                advanceSimulation(wallNow: wallNow)
-                response = try handleFleet(match.operation, input: input, caller: key, wallNow: wallNow)
+                advance(org, wallNow: wallNow)
+                response = try handler(OperationCall(
+                    input: input, org: org, caller: caller, now: org.simulation.clock.now(wall: wallNow),
+                    application: self))
             }
         } catch {
             if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
@@ -257,15 +204,31 @@ public final class FleetApplication {
             }
             response = error.response
         }
-        if path.hasPrefix("/api/") {
+        if let org, request.target.hasPrefix("/api/") {
+            let operation = try? routing.get().operation
             let status = rateStatus
-                ?? rateLimiter.peek(apiKey: apiKey, operation: operation ?? .listFleetDeployments, now: wallNow)
+                ?? org.rateLimiter.peek(apiKey: apiKey, operation: operation ?? .listFleetDeployments, now: wallNow)
             appendRateLimitHeaders(status, named: operation == nil ? "unknown" : status.name, to: &response)
         }
         return response
     }
 
-    func appendRateLimitHeaders(_ status: RateLimiter.Status, named name: String, to response: inout APIResponse) {
+    /// A forced reply says when to retry (a 429, so a client's retry path can be exercised).
+    private func appendForcedRateLimitHeaders(
+        status: Int, _ operation: Operation?, _ org: Org, _ response: inout APIResponse
+    ) {
+        let limit = org.rateLimiter.settings
+        let name = operation?.rateLimitName ?? "unknown"
+        appendRateLimitHeaders(
+            RateLimiter.Status(
+                limit: limit.limit, periodSeconds: limit.periodSeconds, remaining: status == 429 ? 0 : limit.limit,
+                resetSeconds: 1, name: name),
+            named: name, to: &response)
+    }
+
+    private func appendRateLimitHeaders(
+        _ status: RateLimiter.Status, named name: String, to response: inout APIResponse
+    ) {
         response.headers.append(contentsOf: [
             ("X-RateLimit-Limit", String(status.limit)),
             ("X-RateLimit-Period", String(status.periodSeconds)),
@@ -275,17 +238,35 @@ public final class FleetApplication {
         ])
     }
 
+    // MARK: Writes
+
     /// Hands planned changes to the store writer, then applies them: no reply leaves before they are
     /// committed, and a failure puts memory back at the pass's end.
-    func commit(_ changes: [FleetChange]) throws(FleetError) {
-        if !changes.isEmpty { orgsWrittenByRequests.insert(current.id) }
-        try write(changes)
-        simulation.apply(changes)
+    func commit(_ changes: [FleetChange], in org: Org) throws(FleetError) {
+        if !changes.isEmpty { orgsWrittenByRequests.insert(org.id) }
+        try storeWriter.write(changes, for: org)
+        org.simulation.apply(changes)
     }
 
-    /// Writes changes to the current org's store (durable at the pass's end).
-    func write(_ changes: [FleetChange]) throws(FleetError) {
-        try storeWriter.write(changes, for: current)
+    /// Commits changes that create a deployment and returns it as now stored. Host faults it used
+    /// are counted.
+    func commitDeployment(_ changes: [FleetChange], in org: Org) throws(FleetError) -> Deployment {
+        try commit(changes, in: org)
+        guard case .deploymentCreated(let created) = changes.first,
+            let deployment = org.simulation.deployment(id: created.id)
+        else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
+        if !control.faults.hostFaults(inOrg: org.id).isEmpty {
+            control.faults.consumeHostFaults(
+                inOrg: org.id, for: deployment.operations.filter { $0.state != .skipped }.map(\.hostKey))
+        }
+        if org.simulation.progressPolicy == .immediate {
+            // Every host finishes at the instant of creation: run those events now, so the reply
+            // already shows the outcome.
+            let progress = org.simulation.advance(to: deployment.createdAt)
+            if !progress.isEmpty { try storeWriter.write(progress, for: org) }
+            return org.simulation.deployment(id: deployment.id) ?? deployment
+        }
+        return deployment
     }
 
     // MARK: The pass's end
@@ -301,86 +282,13 @@ public final class FleetApplication {
         let lost = storeWriter.endPass()
         orgsWrittenByRequests.removeAll(keepingCapacity: true)
         guard !lost.isEmpty else { return nil }
-        return LostWrites(orgs: lost, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
+        return LostWrites(
+            orgs: lost, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
     }
 
     /// Commits what is left and ends the writer thread (the server is stopping).
     public func stop() {
         storeWriter.stop()
-    }
-
-    /// A JSON reply whose body the writer thread renders; see `StoreWriter.deferredJSON`.
-    func deferredJSON(_ status: Int, render: @escaping @Sendable () -> [UInt8]) -> APIResponse {
-        storeWriter.deferredJSON(status, render: render)
-    }
-
-    /// Commits changes that create a deployment and returns it as now stored. Host faults it used
-    /// are counted.
-    func commitDeployment(_ changes: [FleetChange]) throws(FleetError) -> Deployment {
-        try commit(changes)
-        guard case .deploymentCreated(let created) = changes.first, let deployment = simulation.deployment(id: created.id)
-        else { throw FleetError.storageFailure(reason: "the command produced no deployment") }
-        if !faults.hostFaults(inOrg: current.id).isEmpty {
-            faults.consumeHostFaults(
-                inOrg: current.id, for: deployment.operations.filter { $0.state != .skipped }.map(\.hostKey))
-        }
-        if simulation.progressPolicy == .immediate {
-            // Every host finishes at the instant of creation: run those events now, so the reply
-            // already shows the outcome.
-            let progress = simulation.advance(to: deployment.createdAt)
-            if !progress.isEmpty { try write(progress) }
-            return simulation.deployment(id: deployment.id) ?? deployment
-        }
-        return deployment
-    }
-
-    private func handleFleet(
-        _ operation: Operation, input: RequestInput, caller: Credentials.ApplicationKey, wallNow: Instant
-    ) throws(FleetError) -> APIResponse {
-        let now = simulation.clock.now(wall: wallNow)
-        switch operation.surface {
-        case .unstable: return try handleUnstable(operation, input: input, caller: caller, now: now)
-        case .v2: return try handleV2(operation, input: input, caller: caller, now: now)
-        case .control: return try handleControl(operation, input: input, wallNow: wallNow)
-        }
-    }
-
-    /// `GET /__fleetmock/routes`: every route with its operation, permissions and surface.
-    static let routesBody: [UInt8] = {
-        var writer = JSONWriter(reservingCapacity: 8192)
-        writer.beginObject()
-        writer.key("routes")
-        writer.beginArray()
-        for route in Router.table {
-            writer.beginObject()
-            writer.field("method", route.method)
-            writer.field("operation", route.operation.rawValue)
-            writer.field("path", route.path)
-            writer.key("permissions")
-            writer.beginArray()
-            for permission in route.operation.requiredPermissions { writer.string(permission) }
-            writer.endArray()
-            writer.field("surface", route.operation.surface.rawValue)
-            writer.endObject()
-        }
-        writer.endArray()
-        writer.endObject()
-        return writer.bytes
-    }()
-
-    func clockBody(wallNow: Instant) -> [UInt8] {
-        let now = simulation.clock.now(wall: wallNow)
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.field("frozen", simulation.clock.mode == .manual)
-        writer.field("mode", simulation.clock.mode.rawValue)
-        writer.field("now", ISO8601.format(now))
-        writer.field("now_unix", now.unixSeconds)
-        writer.field("now_unix_ms", now.milliseconds)
-        writer.field("offset_ms", simulation.clock.offsetMilliseconds)
-        writer.field("speed", simulation.clock.speed)
-        writer.endObject()
-        return writer.bytes
     }
 }
 

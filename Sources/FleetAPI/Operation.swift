@@ -66,23 +66,11 @@ public enum Operation: String, Sendable, CaseIterable {
 
     public var isControl: Bool { surface == .control }
 
-    /// The spec's `x-permission` (operator AND). The v2 surface keeps its unstable counterpart's.
-    public var requiredPermissions: [String] {
-        switch self {
-        case .listFleetAgentVersions, .listFleetAgents, .getFleetAgentInfo, .listFleetDeployments, .getFleetDeployment,
-            .listFleetSchedules, .getFleetSchedule, .listFleetTracers, .listFleetAgentTracers, .listFleetAgentVersionsV2,
-            .listFleetAgentsV2, .getFleetAgentDetailV2, .listFleetDeploymentsV2, .getFleetDeploymentV2,
-            .listFleetSchedulesV2, .getFleetScheduleV2:
-            return ["hosts_read"]
-        case .cancelFleetDeployment, .createFleetDeploymentConfigure, .createFleetDeploymentUpgrade,
-            .cancelFleetDeploymentV2, .createFleetDeploymentConfigureV2, .createFleetDeploymentUpgradeV2:
-            return ["agent_upgrade_write", "fleet_policies_write"]
-        case .triggerFleetSchedule, .createFleetSchedule, .updateFleetSchedule, .deleteFleetSchedule:
-            return ["agent_upgrade_write"]
-        default:  // the control surface
-            return []
-        }
-    }
+    /// The spec's `x-permission` (operator AND), from the route table; none on the control surface.
+    public var requiredPermissions: [String] { Self.permissions[self] ?? [] }
+
+    private static let permissions: [Operation: [String]] = Dictionary(
+        Route.table.map { ($0.operation, $0.requiredPermissions) }, uniquingKeysWith: { first, _ in first })
 
     /// The value of `X-RateLimit-Name`: the operation in snake case. Worked out once per operation;
     /// every `/api/` reply carries it.

@@ -1,14 +1,16 @@
 import FleetDomain
 
-/// Maps a method and a path to an operation and its path parameters.
+/// Maps a method and a path to a route of the table and its path parameters.
 ///
 /// The path is split into segments first and each segment percent-decoded after, so an encoded
 /// `/` or a `..` inside an id stays inside that id's segment and never changes the route.
 public struct Router: Sendable {
     public struct Match: Sendable {
-        public let operation: Operation
+        public let route: Route
         /// Decoded path parameters by name; nil where the segment's percent-encoding was invalid.
         public let parameters: [String: String?]
+
+        public var operation: Operation { route.operation }
     }
 
     private enum Segment: Sendable {
@@ -17,83 +19,25 @@ public struct Router: Sendable {
         case parameter(String)
     }
 
-    private struct Route: Sendable {
-        let method: String
-        let template: String
+    private struct CompiledRoute: Sendable {
+        let route: Route
         let segments: [Segment]
-        let operation: Operation
     }
 
-    private let routes: [Route]
+    private let routes: [CompiledRoute]
     /// Routes by their number of segments, each list in table order: a path is only compared with
     /// routes as long as it is.
-    private let routesBySegmentCount: [Int: [Route]]
+    private let routesBySegmentCount: [Int: [CompiledRoute]]
 
-    /// Every route FleetMock serves: method, path template, operation. The one table the router,
-    /// `/__fleetmock/routes` and the README's operation list come from.
-    public static let table: [(method: String, path: String, operation: Operation)] = [
-        ("GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions),
-        ("GET", "/api/unstable/fleet/agents", .listFleetAgents),
-        ("GET", "/api/unstable/fleet/agents/{agent_key}", .getFleetAgentInfo),
-        ("GET", "/api/unstable/fleet/agents/{agent_key}/tracers", .listFleetAgentTracers),
-        ("GET", "/api/unstable/fleet/deployments", .listFleetDeployments),
-        ("POST", "/api/unstable/fleet/deployments/configure", .createFleetDeploymentConfigure),
-        ("POST", "/api/unstable/fleet/deployments/upgrade", .createFleetDeploymentUpgrade),
-        ("GET", "/api/unstable/fleet/deployments/{deployment_id}", .getFleetDeployment),
-        ("POST", "/api/unstable/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeployment),
-        ("GET", "/api/unstable/fleet/schedules", .listFleetSchedules),
-        ("POST", "/api/unstable/fleet/schedules", .createFleetSchedule),
-        ("GET", "/api/unstable/fleet/schedules/{id}", .getFleetSchedule),
-        ("PATCH", "/api/unstable/fleet/schedules/{id}", .updateFleetSchedule),
-        ("DELETE", "/api/unstable/fleet/schedules/{id}", .deleteFleetSchedule),
-        ("POST", "/api/unstable/fleet/schedules/{id}/trigger", .triggerFleetSchedule),
-        ("GET", "/api/unstable/fleet/tracers", .listFleetTracers),
-        ("GET", "/api/v2/fleet/agent_versions", .listFleetAgentVersionsV2),
-        ("GET", "/api/v2/fleet/agents", .listFleetAgentsV2),
-        ("GET", "/api/v2/fleet/agents/{agent_key}", .getFleetAgentDetailV2),
-        ("GET", "/api/v2/fleet/deployments", .listFleetDeploymentsV2),
-        ("POST", "/api/v2/fleet/deployments/configure", .createFleetDeploymentConfigureV2),
-        ("POST", "/api/v2/fleet/deployments/upgrade", .createFleetDeploymentUpgradeV2),
-        ("GET", "/api/v2/fleet/deployments/{deployment_id}", .getFleetDeploymentV2),
-        ("POST", "/api/v2/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeploymentV2),
-        ("GET", "/api/v2/fleet/schedules", .listFleetSchedulesV2),
-        ("GET", "/api/v2/fleet/schedules/{id}", .getFleetScheduleV2),
-        ("GET", "/__fleetmock/health", .controlHealth),
-        ("GET", "/__fleetmock/ready", .controlReady),
-        ("GET", "/__fleetmock/ui", .controlDashboard),
-        ("GET", "/__fleetmock/fleet", .controlFleetView),
-        ("GET", "/__fleetmock/routes", .controlRoutes),
-        ("GET", "/__fleetmock/requests", .controlListRequests),
-        ("DELETE", "/__fleetmock/requests", .controlClearRequests),
-        ("POST", "/__fleetmock/faults", .controlAddFault),
-        ("GET", "/__fleetmock/faults", .controlListFaults),
-        ("DELETE", "/__fleetmock/faults", .controlClearFaults),
-        ("DELETE", "/__fleetmock/faults/{id}", .controlRemoveFault),
-        ("GET", "/__fleetmock/clock", .controlGetClock),
-        ("POST", "/__fleetmock/clock/advance", .controlAdvanceClock),
-        ("POST", "/__fleetmock/clock/freeze", .controlFreezeClock),
-        ("POST", "/__fleetmock/clock/resume", .controlResumeClock),
-        ("POST", "/__fleetmock/clock/set", .controlSetClock),
-        ("GET", "/__fleetmock/progress", .controlGetProgress),
-        ("POST", "/__fleetmock/progress", .controlSetProgress),
-        ("POST", "/__fleetmock/reset", .controlReset),
-        ("POST", "/__fleetmock/orgs", .controlCreateOrg),
-        ("GET", "/__fleetmock/orgs", .controlListOrgs),
-        ("DELETE", "/__fleetmock/orgs/{id}", .controlDeleteOrg),
-        ("GET", "/__fleetmock/snapshot", .controlSnapshot),
-        ("POST", "/__fleetmock/snapshot", .controlSnapshot),
-        ("POST", "/__fleetmock/restore", .controlRestore),
-    ]
+    public static let fleet = Router(Route.table)
 
-    public static let fleet = Router(table.map { ($0.method, $0.path, $0.operation) })
-
-    init(_ table: [(String, String, Operation)]) {
-        routes = table.map { method, template, operation in
-            let segments = template.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
+    init(_ table: [Route]) {
+        routes = table.map { route in
+            let segments = route.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
                 part -> Segment in
                 part.hasPrefix("{") ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
             }
-            return Route(method: method, template: template, segments: segments, operation: operation)
+            return CompiledRoute(route: route, segments: segments)
         }
         routesBySegmentCount = Dictionary(grouping: routes, by: \.segments.count)
     }
@@ -121,7 +65,7 @@ public struct Router: Sendable {
         return PercentDecoding.decode(raw, plusAsSpace: false).map { $0.utf8.elementsEqual(literal) } ?? false
     }
 
-    /// The operation for `method` on `path`, `routeNotFound`, or `methodNotAllowed` when the path
+    /// The route for `method` on `path`, `routeNotFound`, or `methodNotAllowed` when the path
     /// exists for other methods. `path` excludes the query string.
     public func match(method: String, path: String) throws(FleetError) -> Match {
         let raw = Self.rawSegments(of: path)
@@ -135,16 +79,16 @@ public struct Router: Sendable {
                 }
             }
             guard matches else { continue }
-            if route.method == method || (method == "HEAD" && route.method == "GET") {
+            if route.route.method == method || (method == "HEAD" && route.route.method == "GET") {
                 var parameters: [String: String?] = [:]
                 for (segment, value) in zip(route.segments, raw) {
                     if case .parameter(let name) = segment {
                         parameters[name] = PercentDecoding.decode(value, plusAsSpace: false)
                     }
                 }
-                return Match(operation: route.operation, parameters: parameters)
+                return Match(route: route.route, parameters: parameters)
             }
-            allowed.append(route.method)
+            allowed.append(route.route.method)
         }
         if !allowed.isEmpty {
             throw FleetError.methodNotAllowed(method: method, path: path, allowed: allowed)
@@ -170,9 +114,9 @@ extension Router {
                     cost += distance > 0.5 ? 10 : distance
                 }
             }
-            if route.method != method { cost += 0.5 }
+            if route.route.method != method { cost += 0.5 }
             if best.map({ cost < $0.cost }) ?? true {
-                best = (cost, route.method + " " + route.template)
+                best = (cost, route.route.method + " " + route.route.path)
             }
         }
         // Far from everything: better no hint than a misleading one.

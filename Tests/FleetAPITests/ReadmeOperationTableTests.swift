@@ -23,7 +23,7 @@ import Testing
 
     @Test func everyRouteHasItsRowAndEveryRowARoute() throws {
         let rows = try Self.readme().split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("` | ") && $0.contains("/api/") }
-        let expected = Router.table.filter { $0.operation.surface != .control }.map { route in
+        let expected = Route.table.filter { $0.operation.surface != .control }.map { route in
             let permissions = route.operation.requiredPermissions.map { "`\($0)`" }.joined(separator: ", ")
             return "| \(route.operation.rawValue) | `\(route.method) \(route.path)` | \(permissions) |"
         }
