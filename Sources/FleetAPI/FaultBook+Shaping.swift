@@ -18,7 +18,7 @@ struct FaultShape {
     var forcedResponse: APIResponse? {
         guard let status else { return nil }
         if let body { return .json(status, body.serialized) }
-        return status >= 400 ? FleetError.forced(status: status, by: id).response : APIResponse(status: status)
+        return status >= 400 ? APIError.forced(status: status, by: id).response : APIResponse(status: status)
     }
 }
 

@@ -104,8 +104,8 @@ public final class FleetApplication {
         let path = String(request.target[..<pathEnd])
         let queryString = pathEnd < request.target.endIndex
             ? request.target[request.target.index(after: pathEnd)...] : Substring()
-        let routing: Result<Router.Match, FleetError>
-        do throws(FleetError) {
+        let routing: Result<Router.Match, APIError>
+        do throws(APIError) {
             routing = .success(try router.match(method: request.method, path: path))
         } catch {
             routing = .failure(error)
@@ -147,7 +147,7 @@ public final class FleetApplication {
         return response
     }
 
-    private static func tooLarge(_ request: APIRequest) -> FleetError? {
+    private static func tooLarge(_ request: APIRequest) -> APIError? {
         let headerBytes = request.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
         if headerBytes > maximumHeaderBytes {
             return .requestTooLarge(
@@ -161,13 +161,13 @@ public final class FleetApplication {
     /// The pipeline from the route on: a control route's handler (`org` nil), or credentials,
     /// permission, rate limit and the operation's handler in `org`.
     private func answer(
-        _ request: APIRequest, queryString: Substring, routing: Result<Router.Match, FleetError>, in org: Org?,
+        _ request: APIRequest, queryString: Substring, routing: Result<Router.Match, APIError>, in org: Org?,
         wallNow: Instant
     ) -> APIResponse {
         let apiKey = request.header("DD-API-KEY") ?? ""
         var rateStatus: RateLimiter.Status?
         var response: APIResponse
-        do throws(FleetError) {
+        do throws(APIError) {
             let match = try routing.get()
             let input = RequestInput(match: match, queryString: queryString, body: request.body)
             switch match.route.access {
@@ -175,11 +175,12 @@ public final class FleetApplication {
                 // Control operations replace states, open and delete stores: they start from a
                 // committed state.
                 storeWriter.commit()
-                response = try handler(ControlCall(input: input, wallNow: wallNow, application: self))
+                let call = ControlCall(input: input, wallNow: wallNow, application: self)
+                response = try wrappingFleetErrors { () throws(FleetError) in try handler(call) }
             case .api(let permissions, let handler):
                 let org = org ?? directory.defaultOrg
                 if let unavailable = directory.unavailableOrg(forAPIKey: apiKey) {
-                    throw FleetError.orgUnavailable(id: unavailable)
+                    throw APIError.orgUnavailable(id: unavailable)
                 }
                 let caller = try org.credentials.authenticate(
                     apiKey: request.header("DD-API-KEY"), applicationKey: request.header("DD-APPLICATION-KEY"))
@@ -188,18 +189,19 @@ public final class FleetApplication {
                 let (allowed, status) = org.rateLimiter.consume(apiKey: apiKey, operation: match.operation, now: wallNow)
                 rateStatus = status
                 guard allowed else {
-                    throw FleetError.rateLimited(
+                    throw APIError.rateLimited(
                         name: status.name, limit: status.limit, periodSeconds: status.periodSeconds,
                         resetSeconds: status.resetSeconds)
                 }
                 advance(org, wallNow: wallNow)
-                response = try handler(OperationCall(
+                let call = OperationCall(
                     input: input, org: org, caller: caller, now: org.simulation.clock.now(wall: wallNow),
-                    application: self))
+                    application: self)
+                response = try wrappingFleetErrors { () throws(FleetError) in try handler(call) }
             }
         } catch {
-            if case .storageFailure(let reason) = error { log("storage failure: \(reason)") }
-            if case .stateFileReplaced(let path) = error {
+            if case .fleet(.storageFailure(let reason)) = error { log("storage failure: \(reason)") }
+            if case .fleet(.stateFileReplaced(let path)) = error {
                 log("the state file \(path) was deleted or replaced: writes are refused (503) until a restart")
             }
             response = error.response

@@ -67,7 +67,7 @@ public struct Router: Sendable {
 
     /// The route for `method` on `path`, `routeNotFound`, or `methodNotAllowed` when the path
     /// exists for other methods. `path` excludes the query string.
-    public func match(method: String, path: String) throws(FleetError) -> Match {
+    public func match(method: String, path: String) throws(APIError) -> Match {
         let raw = Self.rawSegments(of: path)
         var allowed: [String] = []
         for route in routesBySegmentCount[raw.count] ?? [] {
@@ -91,9 +91,9 @@ public struct Router: Sendable {
             allowed.append(route.route.method)
         }
         if !allowed.isEmpty {
-            throw FleetError.methodNotAllowed(method: method, path: path, allowed: allowed)
+            throw APIError.methodNotAllowed(method: method, path: path, allowed: allowed)
         }
-        throw FleetError.routeNotFound(method: method, path: path, nearest: nearestRoute(method: method, path: path))
+        throw APIError.routeNotFound(method: method, path: path, nearest: nearestRoute(method: method, path: path))
     }
 }
 

@@ -32,23 +32,4 @@ public struct Credentials: Equatable, Sendable {
         for key in apiKeys { self.apiKeys[key.key] = key }
         for key in applicationKeys { self.applicationKeys[key.key] = key }
     }
-
-    /// Checks the two headers, in Datadog's order: API key first, then application key.
-    public func authenticate(apiKey: String?, applicationKey: String?) throws(FleetError) -> ApplicationKey {
-        guard let apiKey, !apiKey.isEmpty else { throw FleetError.missingAPIKey }
-        guard apiKeys[apiKey] != nil else { throw FleetError.invalidAPIKey }
-        guard let applicationKey, !applicationKey.isEmpty else { throw FleetError.missingApplicationKey }
-        guard let found = applicationKeys[applicationKey] else { throw FleetError.invalidApplicationKey }
-        return found
-    }
-
-    /// Every permission in `required` must be held (the spec's `x-permission` operator is AND).
-    public static func authorize(
-        _ key: ApplicationKey, operation: String, required: [String]
-    ) throws(FleetError) {
-        let missing = required.filter { !key.permissions.contains($0) }
-        guard missing.isEmpty else {
-            throw FleetError.missingPermissions(operation: operation, required: required, missing: missing)
-        }
-    }
 }

@@ -1,18 +1,8 @@
-/// Every way a request or command can fail. The API layer maps each case to a status code and the
-/// documented `{"errors": [...]}` envelope in one place (`FleetError+Envelope` in FleetAPI).
+/// Every way a command on the fleet can fail: its input, what it names, the state it finds, the
+/// store. The API wraps it in `APIError` beside its own failures (routing, credentials, limits) and
+/// maps both to a status and the documented `{"errors": [...]}` envelope in one place
+/// (`APIError+Envelope` in FleetAPI).
 public enum FleetError: Error, Equatable, Sendable {
-    // Routing
-    /// `nearest`: the route it came closest to, as a hint, if any is close.
-    case routeNotFound(method: String, path: String, nearest: String? = nil)
-    case methodNotAllowed(method: String, path: String, allowed: [String])
-    // Credentials and permissions
-    case missingAPIKey
-    case invalidAPIKey
-    case missingApplicationKey
-    case invalidApplicationKey
-    case missingPermissions(operation: String, required: [String], missing: [String])
-    // Rate limiting
-    case rateLimited(name: String, limit: Int, periodSeconds: Int, resetSeconds: Int)
     // Input
     case invalidPathSegment(reason: String)
     case invalidIdentifier(parameter: String, value: String)
@@ -31,14 +21,8 @@ public enum FleetError: Error, Equatable, Sendable {
     case orgNotFound(id: String)
     /// v2 upgrade: a target host is still being upgraded by another deployment (409).
     case upgradeInProgress(hostname: String, deploymentID: String)
-    /// 413 for a body, 431 for headers, over the API's limits.
-    case requestTooLarge(status: Int, reason: String)
-    /// A status a test forced through a fault rule or the Prefer header.
-    case forced(status: Int, by: String)
     // The store refused a write: nothing was changed.
     case storageFailure(reason: String)
     // The state file was deleted or replaced under the running server: writes are refused.
     case stateFileReplaced(path: String)
-    // An org whose state file could not be opened at start: its keys are known, its state is not.
-    case orgUnavailable(id: String)
 }
