@@ -62,14 +62,15 @@ import Testing
 
     /// Strings must be UTF-8, checked on both of the parser's paths: the one for strings with no
     /// escape, and the one that builds the string byte by byte after an escape.
-    @Test(arguments: [
-        [0xFF],  // never in UTF-8
-        [0xC3],  // a lead byte with nothing after it
-        [0x80],  // a continuation byte with no lead
-        [0xC0, 0x80],  // an overlong NUL
-        [0xED, 0xA0, 0x80],  // a UTF-16 surrogate encoded as UTF-8
-        [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
-    ] as [[UInt8]])
+    @Test(
+        arguments: [
+            [0xFF],  // never in UTF-8
+            [0xC3],  // a lead byte with nothing after it
+            [0x80],  // a continuation byte with no lead
+            [0xC0, 0x80],  // an overlong NUL
+            [0xED, 0xA0, 0x80],  // a UTF-16 surrogate encoded as UTF-8
+            [0xF4, 0x90, 0x80, 0x80],  // above U+10FFFF
+        ] as [[UInt8]])
     func refusesStringsThatAreNotUTF8(invalid: [UInt8]) {
         let plain = [0x22, 0x61] + invalid + [0x22]
         #expect(parseError(plain) == ParseFailure(offset: plain.count - 1, reason: "string is not valid UTF-8"))

@@ -14,21 +14,23 @@ import Testing
                 value.arrayValue != nil, value.objectValue != nil, value["k"] != nil,
             ]
         }
-        #expect(answers == [
-            [false, false, false, false, false, false, false],  // null
-            [false, true, false, false, false, false, false],  // bool
-            [false, false, true, true, false, false, false],  // int
-            [false, false, false, true, false, false, false],  // double with a fraction
-            [true, false, false, false, false, false, false],  // string
-            [false, false, false, false, true, false, false],  // array
-            [false, false, false, false, false, true, true],  // object
-        ])
+        #expect(
+            answers == [
+                [false, false, false, false, false, false, false],  // null
+                [false, true, false, false, false, false, false],  // bool
+                [false, false, true, true, false, false, false],  // int
+                [false, false, false, true, false, false, false],  // double with a fraction
+                [true, false, false, false, false, false, false],  // string
+                [false, false, false, false, true, false, false],  // array
+                [false, false, false, false, false, true, true],  // object
+            ])
     }
 
     @Test func typeNamesReadInErrorMessages() {
-        #expect(Self.everyKind.map(\.typeName) == [
-            "null", "a boolean", "a number", "a number", "a string", "an array", "an object",
-        ])
+        #expect(
+            Self.everyKind.map(\.typeName) == [
+                "null", "a boolean", "a number", "a number", "a string", "an array", "an object",
+            ])
     }
 
     @Test func aMissingMemberIsNilAndANullMemberIsNull() throws {

@@ -28,7 +28,8 @@ import Testing
         writer.dynamicKey("x")
         writer.string("y")
         writer.endObject()
-        let expected = #"{"id":"d1","count":3,"ratio":0.5,"done":false,"hosts":[{},[],null,-1],"#
+        let expected =
+            #"{"id":"d1","count":3,"ratio":0.5,"done":false,"hosts":[{},[],null,-1],"#
             + #""meta":{"a":[],"b":true},"x":"y"}"#
         #expect(text(writer) == expected)
     }
