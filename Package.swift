@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "FleetDomainTests", dependencies: ["FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
+        .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),
         .testTarget(name: "FleetBundleTests", dependencies: ["FleetBundle"]),
