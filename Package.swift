@@ -41,10 +41,12 @@ let package = Package(
 
         // A small fleet shared by the domain, store and API tests.
         .target(name: "FleetTestSupport", dependencies: ["FleetDomain", "FleetJSON"], path: "Tests/FleetTestSupport"),
+        .testTarget(name: "FleetJSONTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "FleetDomainTests", dependencies: ["FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(
             name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetThreads", "FleetTestSupport"]),
+        .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),
         .testTarget(name: "FleetBundleTests", dependencies: ["FleetBundle"]),
