@@ -26,7 +26,7 @@ public final class HTTPServer {
     private var signalActions: [Int32: () -> Void] = [:]
     private var timerEvent: OpaquePointer?
     private var timerAction: (() -> Void)?
-    /// Group commit: replies held until the end of the loop pass, and what decides their fate.
+    /// Replies held until the pass ends (`holdRepliesUntilPassEnd`), and what decides their fate.
     var holdsReply: (() -> Bool)?
     var passEnded: (() -> LostCommitGroups?)?
     var heldReplies: [(request: OpaquePointer, response: HTTPResponse)] = []
@@ -70,8 +70,7 @@ public final class HTTPServer {
         evhttp_set_default_content_type(http, "application/json")
         // Every method must reach the handler, which answers unsupported ones itself in the JSON
         // envelope: PATCH and OPTIONS are off by default, and a method libevent does not know
-        // (QUERY, PROPFIND...) parses as its private EVHTTP_REQ_UNKNOWN_ (1 << 15), else libevent
-        // answers its own HTML 501.
+        // (QUERY, PROPFIND...) is `unknownMethod`, else libevent answers its own HTML 501.
         let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
             | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
             | EVHTTP_REQ_PATCH.rawValue | EVHTTP_REQ_TRACE.rawValue | EVHTTP_REQ_CONNECT.rawValue

@@ -17,8 +17,8 @@ extension SQLiteFleetStore {
         guard !changes.isEmpty else { return }
         do {
             try connection.beginBatch()
-            // One statement needs no savepoint (a cancel, a host's progress): SQLite undoes a
-            // failed statement by itself.
+            // One statement needs no savepoint (a cancel, a host's progress): see
+            // `SQLiteConnection.singleStatement`.
             if changes.count == 1, Self.writesOneStatement(changes[0]) {
                 try connection.singleStatement { () throws(SQLiteError) in try write(changes[0]) }
                 return
@@ -68,7 +68,7 @@ extension SQLiteFleetStore {
         case .deploymentCreated(let deployment):
             try insert(deployment)
         case .deploymentCanceled(let id, let time):
-            // One row: the pending hosts' cancellation follows from the instant when loading.
+            // One row, the instant: see `loadDeployments`.
             try writeCancellation(of: id, at: time)
         case .operationUpdated(let id, let position, let operation):
             try upsert(operation, deploymentID: id, position: position)

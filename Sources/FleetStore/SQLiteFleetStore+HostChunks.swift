@@ -5,7 +5,7 @@ import FleetJSON
 /// The hosts, stored as JSON arrays of `hostsPerChunk` hosts in `host_chunks`.
 extension SQLiteFleetStore {
     /// Schema 5's migration makes each host of an older file a chunk of its own (SQL's grouping
-    /// promises no order inside a group): regrouped here, 1,000 to a row, as a seeding writes them.
+    /// promises no order inside a group): regrouped here, `hostsPerChunk` to a row, as a seeding writes them.
     func regroupHostChunks() throws(SQLiteError) {
         let hosts = try loadHosts()
         guard hosts.count > 1 else { return }
