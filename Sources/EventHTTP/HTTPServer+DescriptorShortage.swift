@@ -27,7 +27,8 @@ extension HTTPServer {
             descriptorShortage = (since: Self.monotonicMilliseconds(), failedAttempts: 0, resumed: false)
             let reason = String(cString: strerror(error))
             let what = error == EMFILE || error == ENFILE ? "out of file descriptors" : "cannot accept connections"
-            logLine("\(what) (accept: \(reason)): new connections wait, checking every \(Self.acceptRetryMilliseconds) ms")
+            logLine(
+                "\(what) (accept: \(reason)): new connections wait, checking every \(Self.acceptRetryMilliseconds) ms")
         }
         descriptorShortage?.failedAttempts += 1
         descriptorShortage?.resumed = false
@@ -36,7 +37,8 @@ extension HTTPServer {
 
     private func scheduleAcceptRetry() {
         if acceptRetryEvent == nil {
-            acceptRetryEvent = CLibevent_timer_new(base, httpServerAcceptRetryCallback, Unmanaged.passUnretained(self).toOpaque())
+            acceptRetryEvent = CLibevent_timer_new(
+                base, httpServerAcceptRetryCallback, Unmanaged.passUnretained(self).toOpaque())
         }
         guard let acceptRetryEvent else { return }
         var interval = timeval(tv_sec: 0, tv_usec: Int(Self.acceptRetryMilliseconds) * 1000)
@@ -64,7 +66,7 @@ extension HTTPServer {
         descriptorShortage = nil
         let seconds = Double(Self.monotonicMilliseconds() - shortage.since) / 1000
         let attempts = shortage.failedAttempts
-        logLine(
-            "descriptors free again after \(Double(Int(seconds * 10)) / 10) s (\(attempts) attempt\(attempts == 1 ? "" : "s") found none): accepting connections")
+        let found = "\(attempts) attempt\(attempts == 1 ? "" : "s") found none"
+        logLine("descriptors free again after \(Double(Int(seconds * 10)) / 10) s (\(found)): accepting connections")
     }
 }

@@ -10,7 +10,9 @@ extension HTTPServer {
     /// The pass's end is an event made active by the first held reply: libevent runs active
     /// events in order, so it runs after every request already read in this pass (group commit:
     /// one durable commit for all of them, and no reply before it).
-    public func holdRepliesUntilPassEnd(while holds: @escaping () -> Bool, passEnded: @escaping () -> LostCommitGroups?) {
+    public func holdRepliesUntilPassEnd(
+        while holds: @escaping () -> Bool, passEnded: @escaping () -> LostCommitGroups?
+    ) {
         guard passEndEvent == nil,
             let event = event_new(base, -1, 0, httpServerPassEndCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }

@@ -15,7 +15,9 @@ extension HTTPServer {
         let pending = Unmanaged.passRetained(PendingReply(server: self, request: request, response: response))
         var interval = timeval(
             tv_sec: Int(response.delayMilliseconds / 1000), tv_usec: Int(response.delayMilliseconds % 1000) * 1000)
-        if event_base_once(base, -1, Int16(EV_TIMEOUT), httpServerDelayedReplyCallback, pending.toOpaque(), &interval) != 0 {
+        let scheduled = event_base_once(
+            base, -1, Int16(EV_TIMEOUT), httpServerDelayedReplyCallback, pending.toOpaque(), &interval)
+        if scheduled != 0 {
             pending.release()
             send(response, to: request)
         }
@@ -73,10 +75,11 @@ extension HTTPServer {
     static let bodySentByReferenceFrom = 256 * 1024
 
     /// Lends `body`'s bytes to `output` until libevent has written them (or dropped the connection),
-    /// then lets go of them; false if libevent would not take them (the caller copies them then). The array is held, never changed, by the box the cleanup releases, so
-    /// its storage stays where it is for as long as libevent reads from it. (Swift promises the
-    /// pointer only inside `withUnsafeBytes`; a native array's storage does not move while it is
-    /// held and unchanged, which is what this relies on.)
+    /// then lets go of them; false if libevent would not take them (the caller copies them then).
+    /// The array is held, never changed, by the box the cleanup releases, so its storage stays where
+    /// it is for as long as libevent reads from it. (Swift promises the pointer only inside
+    /// `withUnsafeBytes`; a native array's storage does not move while it is held and unchanged,
+    /// which is what this relies on.)
     private static func lend(_ body: [UInt8], to output: OpaquePointer) -> Bool {
         let box = Unmanaged.passRetained(LentBody(body))
         let added = box.takeUnretainedValue().bytes.withUnsafeBytes { bytes in

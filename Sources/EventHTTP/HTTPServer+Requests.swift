@@ -45,7 +45,8 @@ extension HTTPServer {
                 body = Array(UnsafeBufferPointer(start: bytes, count: length))
             }
         }
-        return HTTPRequest(method: methodName(evhttp_request_get_command(request)), target: target, headers: headers, body: body)
+        return HTTPRequest(
+            method: methodName(evhttp_request_get_command(request)), target: target, headers: headers, body: body)
     }
 
     private static func methodName(_ command: evhttp_cmd_type) -> String {

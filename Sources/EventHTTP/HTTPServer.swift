@@ -71,7 +71,8 @@ public final class HTTPServer {
         // Every method must reach the handler, which answers unsupported ones itself in the JSON
         // envelope: PATCH and OPTIONS are off by default, and a method libevent does not know
         // (QUERY, PROPFIND...) is `unknownMethod`, else libevent answers its own HTML 501.
-        let methods = EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
+        let methods =
+            EVHTTP_REQ_GET.rawValue | EVHTTP_REQ_POST.rawValue | EVHTTP_REQ_HEAD.rawValue
             | EVHTTP_REQ_PUT.rawValue | EVHTTP_REQ_DELETE.rawValue | EVHTTP_REQ_OPTIONS.rawValue
             | EVHTTP_REQ_PATCH.rawValue | EVHTTP_REQ_TRACE.rawValue | EVHTTP_REQ_CONNECT.rawValue
             | Self.unknownMethod
@@ -99,7 +100,9 @@ public final class HTTPServer {
         var resolved: UnsafeMutablePointer<addrinfo>?
         let lookup = getaddrinfo(host, nil, &hints, &resolved)
         guard lookup == 0 else {
-            throw HTTPServerError(description: "--host '\(host)' is not an address to listen on (\(String(cString: gai_strerror(lookup))))")
+            throw HTTPServerError(
+                description:
+                    "--host '\(host)' is not an address to listen on (\(String(cString: gai_strerror(lookup))))")
         }
         freeaddrinfo(resolved)
         guard let handle = evhttp_bind_socket_with_handle(http, host, port) else {
@@ -137,7 +140,9 @@ public final class HTTPServer {
         sigemptyset(&unblock)
         sigaddset(&unblock, signal)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        guard let event = CLibevent_signal_new(base, signal, httpServerSignalCallback, Unmanaged.passUnretained(self).toOpaque())
+        guard
+            let event = CLibevent_signal_new(
+                base, signal, httpServerSignalCallback, Unmanaged.passUnretained(self).toOpaque())
         else { return }
         event_add(event, nil)
         signalEvents.append(event)

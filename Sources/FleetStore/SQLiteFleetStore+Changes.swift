@@ -81,7 +81,8 @@ extension SQLiteFleetStore {
                 """
             ).run(.text(host.agentKey), .utf8(json.packages(host.packages)), .utf8(json.configFiles(host.configFiles)))
         case .scheduleCreated(let schedule):
-            let position = try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
+            let position =
+                try connection.statement("SELECT COALESCE(MAX(position), -1) + 1 FROM schedules")
                 .firstRow { $0.int64(at: 0) } ?? 0
             try insert(schedule, position: Int(position))
         case .scheduleUpdated(let schedule):

@@ -22,7 +22,8 @@ extension SQLiteFleetStore {
     /// Each chunk the host objects and the commas between them, as they are in the text.
     func writeHostChunks(text: HostsText, into table: String = "host_chunks") throws(SQLiteError) {
         try writeHostChunks(count: text.hostRanges.count, into: table) { positions in
-            let span = text.hostRanges[positions.lowerBound].lowerBound..<text.hostRanges[positions.upperBound - 1].upperBound
+            let span =
+                text.hostRanges[positions.lowerBound].lowerBound..<text.hostRanges[positions.upperBound - 1].upperBound
             var chunk = [UInt8(ascii: "[")]
             chunk.reserveCapacity(span.count + 2)
             chunk.append(contentsOf: text.bytes[span])
@@ -64,7 +65,8 @@ extension SQLiteFleetStore {
                 try reader.read(chunks.bytes(at: 0), at: 0, depth: 0, path: "host_chunks", into: &hosts)
             }
         } catch let error as FixtureError {
-            throw SQLiteError(code: SQLITE_CORRUPT, message: "stored hosts are unreadable: \(error)", context: "loading")
+            throw SQLiteError(
+                code: SQLITE_CORRUPT, message: "stored hosts are unreadable: \(error)", context: "loading")
         } catch let error as SQLiteError {
             throw error
         } catch {
@@ -75,7 +77,8 @@ extension SQLiteFleetStore {
         while try states.step() {
             if positions.isEmpty {
                 // A damaged file could name a host twice: the first one, not a trap.
-                positions = Dictionary(hosts.indices.map { (hosts[$0].agentKey, $0) }, uniquingKeysWith: { first, _ in first })
+                positions = Dictionary(
+                    hosts.indices.map { (hosts[$0].agentKey, $0) }, uniquingKeysWith: { first, _ in first })
             }
             guard let position = positions[states.string(at: 0)] else { continue }
             hosts[position].packages = try decodeStringObject(states.bytes(at: 1))

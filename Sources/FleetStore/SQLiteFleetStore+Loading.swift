@@ -16,7 +16,8 @@ extension SQLiteFleetStore {
         var schedules: [Schedule] = []
         let scheduleRows = try connection.statement(
             """
-            SELECT id, name, query, rule, status, version_to_latest, created_at_ms, created_by, updated_at_ms, updated_by
+            SELECT id, name, query, rule, status, version_to_latest, created_at_ms, created_by, updated_at_ms,
+                   updated_by
             FROM schedules ORDER BY position
             """)
         while try scheduleRows.step() {
@@ -45,7 +46,8 @@ extension SQLiteFleetStore {
                 mode: clockMode ?? storedFrozen.map { $0 == 1 ? ClockMode.manual : .wall } ?? .wall,
                 offsetMilliseconds: try readMeta("clock_offset_ms") ?? 0,
                 manualNow: Instant(
-                    milliseconds: try readMeta("clock_manual_now_ms") ?? SimulationClock.defaultManualStart.milliseconds),
+                    milliseconds: try readMeta("clock_manual_now_ms") ?? SimulationClock.defaultManualStart.milliseconds
+                ),
                 speed: Double(try readMeta("clock_speed_micro") ?? 1_000_000) / 1_000_000,
                 anchorWallMilliseconds: try readMeta("clock_anchor_wall_ms") ?? 0),
             randomState: UInt64(bitPattern: try readMeta("random_state") ?? 0), progressPolicy: storedPolicy)
@@ -91,8 +93,10 @@ extension SQLiteFleetStore {
             let changed = changedByDeployment[id] ?? [:]
             // Deployments stored before schema 3 have no plan: every host has its own row.
             let plan = rows.bytes(at: 10)
-            var operations = plan.isEmpty
-                ? changed.keys.sorted().map { changed[$0]! } : try OperationPlanCoding.decode(plan, sharing: &sharedTexts)
+            var operations =
+                plan.isEmpty
+                ? changed.keys.sorted().map { changed[$0]! }
+                : try OperationPlanCoding.decode(plan, sharing: &sharedTexts)
             if !plan.isEmpty {
                 for (position, operation) in changed where position < operations.count {
                     operations[position] = operations[position].withProgress(of: operation)

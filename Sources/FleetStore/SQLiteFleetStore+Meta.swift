@@ -11,8 +11,10 @@ extension SQLiteFleetStore {
     }
 
     func writeMeta(_ key: String, _ value: Int64) throws(SQLiteError) {
-        try connection.statement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .run(.text(key), .integer(value))
+        try connection.statement(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        )
+        .run(.text(key), .integer(value))
     }
 
     func readMeta(_ key: String) throws(SQLiteError) -> Int64? {

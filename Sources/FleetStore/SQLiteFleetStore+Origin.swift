@@ -10,7 +10,11 @@ extension SQLiteFleetStore {
     }
 
     func record(_ origin: StateOrigin) throws(SQLiteError) {
-        try connection.statement("INSERT OR REPLACE INTO origin (id, fixtures, fixtures_digest, seed) VALUES (1, ?, ?, ?)")
-            .run(.text(origin.fixtures), .integer(Int64(bitPattern: origin.fixturesDigest)), .integer(Int64(bitPattern: origin.seed)))
+        try connection.statement(
+            "INSERT OR REPLACE INTO origin (id, fixtures, fixtures_digest, seed) VALUES (1, ?, ?, ?)"
+        )
+        .run(
+            .text(origin.fixtures), .integer(Int64(bitPattern: origin.fixturesDigest)),
+            .integer(Int64(bitPattern: origin.seed)))
     }
 }

@@ -21,8 +21,10 @@ extension SQLiteFleetStore {
             """
         ).run(
             .text(schedule.id), .integer(Int64(position)), .text(schedule.name), .text(schedule.query),
-            .text(encodeRule(schedule.rule)), .text(schedule.status.rawValue), .integer(Int64(schedule.versionToLatest)),
-            .integer(schedule.createdAt.milliseconds), .text(schedule.createdBy), .integer(schedule.updatedAt.milliseconds),
+            .text(encodeRule(schedule.rule)), .text(schedule.status.rawValue),
+            .integer(Int64(schedule.versionToLatest)),
+            .integer(schedule.createdAt.milliseconds), .text(schedule.createdBy),
+            .integer(schedule.updatedAt.milliseconds),
             .text(schedule.updatedBy))
     }
 
@@ -38,7 +40,8 @@ extension SQLiteFleetStore {
             .text(deployment.id), .integer(deployment.sequence), .text(kind), .text(payload.serializedString),
             .text(deployment.filterQuery), .integer(deployment.createdAt.milliseconds),
             .optional(deployment.scheduleID),
-            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds), .text(deployment.author),
+            .integer(Int64(deployment.concurrency)), .integer(deployment.startDelayMilliseconds),
+            .text(deployment.author),
             .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending or skipped (the plan holds both); a restored one

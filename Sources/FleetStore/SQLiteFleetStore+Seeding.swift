@@ -10,12 +10,16 @@ extension SQLiteFleetStore {
             hostsWrittenBySeed = nil
             guard written == snapshot.hosts.count else {
                 throw SQLiteError(
-                    code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read", context: "seeding")
+                    code: SQLITE_MISUSE, message: "\(written) hosts written, \(snapshot.hosts.count) read",
+                    context: "seeding")
             }
             try connection.transaction { () throws(SQLiteError) in
                 // The hosts written ahead take the place of whatever an unfinished seeding left.
                 try connection.execute(
-                    "DELETE FROM host_states; DROP TABLE host_chunks; ALTER TABLE \(Self.seedingTable) RENAME TO host_chunks")
+                    """
+                    DELETE FROM host_states; DROP TABLE host_chunks;
+                    ALTER TABLE \(Self.seedingTable) RENAME TO host_chunks
+                    """)
                 try writeAllButHosts(snapshot)
                 if let origin { try record(origin) }
             }

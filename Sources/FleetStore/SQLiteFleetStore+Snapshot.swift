@@ -7,7 +7,8 @@ extension SQLiteFleetStore {
         do {
             try connection.transaction { () throws(SQLiteError) in
                 let tables = [
-                    "agent_versions", "host_chunks", "host_states", "schedules", "deployments", "deployment_cancellations",
+                    "agent_versions", "host_chunks", "host_states", "schedules", "deployments",
+                    "deployment_cancellations",
                     "host_operations", "meta",
                 ]
                 for table in tables {

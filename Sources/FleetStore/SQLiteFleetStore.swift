@@ -1,6 +1,6 @@
 import CSQLite
-import Glibc
 import FleetDomain
+import Glibc
 
 /// The fleet's durable state in one SQLite file: WAL journal, `synchronous=NORMAL` (a process crash
 /// loses no committed transaction), one transaction per `persist` call.
@@ -67,10 +67,12 @@ public final class SQLiteFleetStore: FleetPersistence {
             tables = try connection.statement("SELECT count(*) FROM sqlite_master").firstRow { $0.int64(at: 0) } ?? 0
             version = try connection.userVersion
         } catch where error.code & 0xff == SQLITE_NOTADB {
-            throw SQLiteError(code: error.code, message: "not a FleetMock state: not an SQLite database", context: "opening")
+            throw SQLiteError(
+                code: error.code, message: "not a FleetMock state: not an SQLite database", context: "opening")
         }
         guard version > 0 || tables > 0 else { return }
-        let hasMeta = try connection.statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+        let hasMeta =
+            try connection.statement("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
             .firstRow { _ in true } ?? false
         guard version > 0, hasMeta else {
             throw SQLiteError(
