@@ -30,8 +30,7 @@ public struct HTTPResponse: Sendable {
     /// When set, the body, called on the loop when the reply is sent (it was rendered elsewhere
     /// while the reply was held); `body` is then unused.
     public var lateBody: (@Sendable () -> [UInt8])?
-    /// For a held reply: which writes it reports. A pass end whose writes of that group were lost
-    /// replaces it; a reply of another group, or of none, is sent as it is.
+    /// For a held reply: which writes it reports (see `HTTPServer.holdRepliesUntilPassEnd`).
     public var commitGroup: String?
 
     public init(

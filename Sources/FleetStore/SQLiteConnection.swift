@@ -1,8 +1,8 @@
 import CSQLite
 
 /// One SQLite database handle with a cache of prepared statements. Every raw call goes through
-/// `check(_:_:)`, so a result code never goes unread. Used from one thread at a time (seeding writes
-/// the hosts on a second thread while the first waits for it).
+/// `check(_:_:)`, so a result code never goes unread. Used from one thread at a time (see
+/// `SQLiteFleetStore.beginSeed`).
 public final class SQLiteConnection {
     private var handle: OpaquePointer?
     private var statementCache: [String: SQLiteStatement] = [:]
@@ -80,7 +80,7 @@ public final class SQLiteConnection {
         if batchOpen { return try savepoint(body) }
         // Prepared once and reused: sqlite3_exec would compile these on every request.
         try statement("BEGIN IMMEDIATE").run()
-        // Whatever the body left mid-step must not outlive the transaction (it would pin the WAL).
+        // Whatever the body left mid-step must not outlive the transaction (see `SQLiteStatement.firstRow`).
         defer { resetStatements() }
         do {
             let result = try body()
