@@ -14,6 +14,8 @@ public final class HTTPServer {
     /// grossly oversized request meets libevent's.
     public static let maximumBodySize = 16 << 20
     public static let maximumHeadersSize = 1 << 20
+    nonisolated(unsafe) private static let defaultContentType = UnsafeRawPointer(("application/json" as StaticString).utf8Start)
+        .assumingMemoryBound(to: CChar.self)
     /// libevent 2.1's type for a request method it does not know (its private http-internal.h).
     /// 2.2 gives that bit to MOVE and widens the mask, so this is pinned to 2.1.
     private static let unknownMethod: UInt32 = EVENT__NUMERIC_VERSION < 0x0202_0000 ? 1 << 15 : 0
@@ -67,7 +69,9 @@ public final class HTTPServer {
         evhttp_set_max_body_size(http, Int(Self.maximumBodySize))
         evhttp_set_max_headers_size(http, Int(Self.maximumHeadersSize))
         evhttp_set_timeout(http, 60)
-        evhttp_set_default_content_type(http, "application/json")
+        // libevent keeps the pointer, not the text: a literal's storage lives as long as the process
+        // (a String bridged for the call is freed after it, and replies then named garbage types).
+        evhttp_set_default_content_type(http, Self.defaultContentType)
         // Every method must reach the handler, which answers unsupported ones itself in the JSON
         // envelope: PATCH and OPTIONS are off by default, and a method libevent does not know
         // (QUERY, PROPFIND...) is `unknownMethod`, else libevent answers its own HTML 501.
