@@ -13,11 +13,8 @@ extension FleetApplication {
         case .listFleetDeployments:
             let pageSize = try input.integer("page_size", default: 10, in: 1...100)
             let offset = try input.integer("page_offset", default: 0, in: 0...Int.max)
-            let all = simulation.deployments
-            // Newest first.
-            let page: [Deployment] = offset < all.count
-                ? Array(all[..<(all.count - offset)].suffix(pageSize).reversed()) : []
-            return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: all.count))
+            let page = simulation.deployments(DeploymentListRequest(page: .offset(offset, size: pageSize))).page
+            return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: simulation.deployments.count))
 
         case .getFleetDeployment:
             let id = try input.identifier("deployment_id")

@@ -4,16 +4,6 @@ import FleetJSON
 /// The v2 surface (`/api/v2/fleet/...`): what datadog-api-client 2.58.0 and later call. It reads
 /// and changes the same state as the unstable surface, rendered in v2's own schemas.
 extension FleetApplication {
-    enum DeploymentSortField: String, CaseIterable {
-        case createdAt = "created_at"
-        case startDate = "start_date"
-        case status
-        case totalHosts = "total_hosts"
-    }
-
-    /// The fields a v2 deployment list `filter` may name.
-    static let deploymentFilterFields = ["status", "update_type", "schedule_id", "author"]
-
     func handleV2(
         _ operation: Operation, input: RequestInput, caller: Credentials.ApplicationKey, now: Instant
     ) throws(FleetError) -> APIResponse {
@@ -39,33 +29,15 @@ extension FleetApplication {
         case .listFleetDeploymentsV2:
             let pageNumber = try input.integer("page_number", default: 0, in: 0...1_000_000_000)
             let pageSize = try input.integer("page_size", default: 10, in: 1...100)
-            let sortText = try input.string("sort")
-            let sort: DeploymentSortField? = sortText == nil
-                ? nil : try input.enumeration("sort", default: DeploymentSortField.createdAt)
-            let ascending = try input.boolean("ascending", default: false)
-            let filter = try input.query("filter", allowedKeys: Self.deploymentFilterFields)
-            var matching = simulation.deployments.filter { deployment in
-                filter.matches(name: deployment.id, fields: [
-                    Tag(key: "status", value: deployment.status.rawValue),
-                    Tag(key: "update_type", value: V2Rendering.updateType(deployment)),
-                    Tag(key: "schedule_id", value: deployment.scheduleID ?? ""),
-                    Tag(key: "author", value: deployment.author),
-                ])
-            }
+            let sorted = try input.string("sort") != nil
+            let sort = try input.enumeration("sort", default: DeploymentSortField.createdAt)
             // Newest first unless a sort field is given; `ascending` only applies with one.
-            matching.reverse()
-            if let sort {
-                matching.sort { left, right in
-                    let order = Self.compare(left, right, by: sort)
-                    if order != 0 { return ascending ? order < 0 : order > 0 }
-                    return ascending ? left.sequence < right.sequence : left.sequence > right.sequence
-                }
-            }
-            let start = pageNumber.multipliedReportingOverflow(by: pageSize)
-            let page = !start.overflow && start.partialValue < matching.count
-                ? Array(matching[start.partialValue..<min(start.partialValue + pageSize, matching.count)]) : []
+            let ascending = try input.boolean("ascending", default: false) && sorted
+            let filter = try input.query("filter", allowedKeys: DeploymentListRequest.filterFields)
+            let (page, filteredCount) = simulation.deployments(DeploymentListRequest(
+                filter: filter, sort: sort, ascending: ascending, page: .number(pageNumber, size: pageSize)))
             return .json(200, V2Rendering.deploymentsResponse(
-                page, totalCount: simulation.deployments.count, filteredCount: matching.count))
+                page, totalCount: simulation.deployments.count, filteredCount: filteredCount))
 
         case .createFleetDeploymentConfigureV2, .createFleetDeploymentUpgradeV2:
             let draft = operation == .createFleetDeploymentConfigureV2
@@ -108,17 +80,6 @@ extension FleetApplication {
 
         default:
             throw FleetError.routeNotFound(method: "GET", path: operation.rawValue)
-        }
-    }
-
-    private static func compare(_ left: Deployment, _ right: Deployment, by field: DeploymentSortField) -> Int {
-        func order<Value: Comparable>(_ a: Value, _ b: Value) -> Int { a < b ? -1 : (b < a ? 1 : 0) }
-        switch field {
-        case .createdAt: return order(left.sequence, right.sequence)
-        case .startDate:
-            return order(left.startedAt?.milliseconds ?? Int64.max, right.startedAt?.milliseconds ?? Int64.max)
-        case .status: return order(left.status.rawValue, right.status.rawValue)
-        case .totalHosts: return order(left.operations.count, right.operations.count)
         }
     }
 }
