@@ -21,11 +21,11 @@ extension FleetApplication {
             let limit = try input.integer("limit", default: 50, in: 1...100)
             let page = try input.integer("page", default: 0, in: 0...Int.max)
             let key = "GetFleetDeployment \(id) \(page) \(limit)"
-            if let remembered = simulation.rememberedReply(for: key) { return .json(200, remembered) }
+            if let cached = current.replyCache.reply(for: key, at: simulation.revision) { return .json(200, cached) }
             guard let deployment = simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
             let body = UnstableRendering.deploymentResponse(
                 deployment, hosts: .init(page: page, limit: limit), fleet: simulation)
-            simulation.remember(body, for: key)
+            current.replyCache.store(body, for: key, at: simulation.revision)
             return .json(200, body)
 
         case .cancelFleetDeployment:

@@ -27,6 +27,7 @@ public final class FleetApplication {
     /// (every deployment) on each mutation, making every write O(deployments held).
     public internal(set) var simulation: FleetSimulation {
         get { current.simulation }
+        set { current.simulation = newValue }  // a replacement: the org empties its reply cache
         _modify { yield &current.simulation }
     }
     var persistence: FleetPersistence { current.persistence }
