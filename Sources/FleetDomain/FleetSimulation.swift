@@ -183,7 +183,7 @@ public struct FleetSimulation: Sendable {
                         ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
                     if previousVersions.first == version {
                         // Neighbours often share a version: no lookup. (Read from a local, not the
-                        // last operation: that read copied the whole operation, four references.)
+                        // last operation: that read copied it; see HostOperation.)
                         initialVersions = previousVersions
                         atTarget = previousAtTarget
                     } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
@@ -452,7 +452,7 @@ public struct FleetSimulation: Sendable {
 
     /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.
     func agentVersion(_ text: String) -> AgentVersion? {
-        // By index: `first(where:)` copied each version it looked at (two references retained).
+        // By index, as for host operations (see HostOperation): `first(where:)` copied each version.
         for index in catalog.versions.indices where catalog.versions[index].text == text {
             return catalog.versions[index]
         }
