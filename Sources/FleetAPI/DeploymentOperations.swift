@@ -6,10 +6,8 @@ import FleetDomain
 func listFleetDeployments(_ call: OperationCall) throws(FleetError) -> APIResponse {
     let pageSize = try call.input.integer("page_size", default: 10, in: 1...100)
     let offset = try call.input.integer("page_offset", default: 0, in: 0...Int.max)
-    let all = call.org.simulation.deployments
-    let page: [Deployment] = offset < all.count
-        ? Array(all[..<(all.count - offset)].suffix(pageSize).reversed()) : []
-    return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: all.count))
+    let page = call.org.simulation.deployments(DeploymentListRequest(page: .offset(offset, size: pageSize))).page
+    return .json(200, UnstableRendering.deploymentsResponse(page, totalCount: call.org.simulation.deployments.count))
 }
 
 /// `POST /api/unstable/fleet/deployments/configure`
@@ -38,11 +36,12 @@ func getFleetDeployment(_ call: OperationCall) throws(FleetError) -> APIResponse
     let limit = try call.input.integer("limit", default: 50, in: 1...100)
     let page = try call.input.integer("page", default: 0, in: 0...Int.max)
     let key = "GetFleetDeployment \(id) \(page) \(limit)"
-    if let remembered = call.org.simulation.rememberedReply(for: key) { return .json(200, remembered) }
+    let revision = call.org.simulation.revision
+    if let cached = call.org.replyCache.reply(for: key, at: revision) { return .json(200, cached) }
     guard let deployment = call.org.simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
     let body = UnstableRendering.deploymentResponse(
         deployment, hosts: .init(page: page, limit: limit), fleet: call.org.simulation)
-    call.org.simulation.remember(body, for: key)
+    call.org.replyCache.store(body, for: key, at: revision)
     return .json(200, body)
 }
 
@@ -66,32 +65,15 @@ func listFleetDeploymentsV2(_ call: OperationCall) throws(FleetError) -> APIResp
     let input = call.input
     let pageNumber = try input.integer("page_number", default: 0, in: 0...1_000_000_000)
     let pageSize = try input.integer("page_size", default: 10, in: 1...100)
-    let sort: DeploymentSortField? = try input.string("sort") == nil
-        ? nil : try input.enumeration("sort", default: DeploymentSortField.createdAt)
-    let ascending = try input.boolean("ascending", default: false)
-    let filter = try input.query("filter", allowedKeys: DeploymentSortField.filterFields)
-    var matching = call.org.simulation.deployments.filter { deployment in
-        filter.matches(name: deployment.id, fields: [
-            Tag(key: "status", value: deployment.status.rawValue),
-            Tag(key: "update_type", value: V2Rendering.updateType(deployment)),
-            Tag(key: "schedule_id", value: deployment.scheduleID ?? ""),
-            Tag(key: "author", value: deployment.author),
-        ])
-    }
+    let sorted = try input.string("sort") != nil
+    let sort = try input.enumeration("sort", default: DeploymentSortField.createdAt)
     // Newest first unless a sort field is given; `ascending` only applies with one.
-    matching.reverse()
-    if let sort {
-        matching.sort { left, right in
-            let order = sort.compare(left, right)
-            if order != 0 { return ascending ? order < 0 : order > 0 }
-            return ascending ? left.sequence < right.sequence : left.sequence > right.sequence
-        }
-    }
-    let start = pageNumber.multipliedReportingOverflow(by: pageSize)
-    let page = !start.overflow && start.partialValue < matching.count
-        ? Array(matching[start.partialValue..<min(start.partialValue + pageSize, matching.count)]) : []
+    let ascending = try input.boolean("ascending", default: false) && sorted
+    let filter = try input.query("filter", allowedKeys: DeploymentListRequest.filterFields)
+    let (page, filteredCount) = call.org.simulation.deployments(DeploymentListRequest(
+        filter: filter, sort: sort, ascending: ascending, page: .number(pageNumber, size: pageSize)))
     return .json(200, V2Rendering.deploymentsResponse(
-        page, totalCount: call.org.simulation.deployments.count, filteredCount: matching.count))
+        page, totalCount: call.org.simulation.deployments.count, filteredCount: filteredCount))
 }
 
 /// `POST /api/v2/fleet/deployments/configure`: with `dry_run`, only how many hosts it would target.
@@ -140,26 +122,4 @@ func cancelFleetDeploymentV2(_ call: OperationCall) throws(FleetError) -> APIRes
     return .json(200, V2Rendering.cancelResponse(
         after, interrupted: interrupted, stopped: before.count(of: .pending),
         finishing: before.count(of: .running) - interrupted))
-}
-
-/// The fields a v2 deployment list may be sorted by.
-enum DeploymentSortField: String, CaseIterable {
-    case createdAt = "created_at"
-    case startDate = "start_date"
-    case status
-    case totalHosts = "total_hosts"
-
-    /// The fields a v2 deployment list `filter` may name.
-    static let filterFields = ["status", "update_type", "schedule_id", "author"]
-
-    func compare(_ left: Deployment, _ right: Deployment) -> Int {
-        func order<Value: Comparable>(_ a: Value, _ b: Value) -> Int { a < b ? -1 : (b < a ? 1 : 0) }
-        switch self {
-        case .createdAt: return order(left.sequence, right.sequence)
-        case .startDate:
-            return order(left.startedAt?.milliseconds ?? Int64.max, right.startedAt?.milliseconds ?? Int64.max)
-        case .status: return order(left.status.rawValue, right.status.rawValue)
-        case .totalHosts: return order(left.operations.count, right.operations.count)
-        }
-    }
 }

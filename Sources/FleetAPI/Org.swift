@@ -9,7 +9,21 @@ final class Org {
     let id: String
     let createdAt: Instant?
     let credentials: Credentials
-    var simulation: FleetSimulation
+    /// The org's fleet. Replacing it (a reset, a restore, a return to the committed state) empties
+    /// `replyCache`: the new simulation's revisions count its own changes, and one of them could
+    /// equal the revision the cached replies were rendered at.
+    var simulation: FleetSimulation {
+        // Read and changed in place, as the stored property it replaces was.
+        _read { yield storedSimulation }
+        _modify { yield &storedSimulation }
+        set {
+            storedSimulation = newValue
+            replyCache = ReplyCache()
+        }
+    }
+    private var storedSimulation: FleetSimulation
+    /// Replies rendered from `simulation`.
+    var replyCache = ReplyCache()
     let persistence: FleetPersistence
     var rateLimiter: RateLimiter
     /// The state a reset returns to.
@@ -25,7 +39,7 @@ final class Org {
         self.id = id
         self.createdAt = createdAt
         self.credentials = credentials
-        self.simulation = simulation
+        self.storedSimulation = simulation
         self.persistence = persistence
         self.rateLimiter = RateLimiter(settings: rateLimit)
         self.fixtureDocument = fixtureDocument

@@ -104,7 +104,7 @@ public struct RequestJournal: Sendable {
         let limit: Int
 
         init(_ body: [UInt8], limit: Int) {
-            // A body up to `sharedUpTo` is kept whole, sharing the reply's storage (a remembered
+            // A body up to `sharedUpTo` is kept whole, sharing the reply's storage (a cached
             // page is not copied at all); only a longer one is cut here, so the journal stays
             // bounded. Either way the text shows `limit` bytes.
             kept = body.count > max(limit, Self.sharedUpTo) ? Array(body[..<limit]) : body

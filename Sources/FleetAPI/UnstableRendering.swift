@@ -135,7 +135,7 @@ enum UnstableRendering {
         if let hosts {
             writer.key("hosts")
             writer.beginArray()
-            // By position: binding each operation would copy it (three references retained).
+            // By position (see HostOperation).
             let packages = deployment.packages
             var tails: [HostTail] = []
             for position in hosts.positions {
@@ -196,7 +196,7 @@ enum UnstableRendering {
             return
         }
         let current = versions.current(atPosition: position, package: 0)
-        // By position: `first(where:)` copied each tail it looked at (three references retained).
+        // By position, as for host operations (see HostOperation): `first(where:)` copied each tail.
         for index in tails.indices
         where tails[index].state == state && tails[index].currentVersion == current
             && tails[index].initialVersions == initialVersions

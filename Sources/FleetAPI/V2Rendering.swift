@@ -6,11 +6,6 @@ import FleetJSON
 enum V2Rendering {
     // MARK: Deployments
 
-    static func updateType(_ deployment: Deployment) -> String {
-        if case .configure = deployment.kind { return "update_config_operations" }
-        return "update_package"
-    }
-
     /// The create response and each list item: `FleetDeploymentV2`.
     static func deploymentResponse(_ deployment: Deployment) -> [UInt8] {
         var writer = JSONWriter(reservingCapacity: 1024)
@@ -77,7 +72,7 @@ enum V2Rendering {
         for target in deployment.packages where seen.insert(target.version).inserted { writer.string(target.version) }
         writer.endArray()
         writer.field("total_hosts", deployment.operations.count)
-        writer.field("update_type", updateType(deployment))
+        writer.field("update_type", deployment.updateType)
     }
 
     /// `FleetDeploymentV2DetailResponse`: every host, and per-state counts.

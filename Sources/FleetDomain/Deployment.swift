@@ -131,13 +131,23 @@ public struct ConfigOperation: Equatable, Sendable {
 /// then. (An array rather than an optional class reference: with a class reference among the
 /// fields, the compiler built each new operation twice and copied one, four references retained
 /// and released per host planned.)
+///
+/// Read in place, by position: a loop over a deployment's hosts reads `operations[position].state`
+/// and never binds an operation (`for operation in operations`, `let operation = operations[i]`)
+/// or hands one to a closure (`first(where:)`). Binding copies the operation, and the copy retains
+/// and releases each reference it holds (the host's key and name, its version list, its error
+/// texts), host after host. Measured: accessors the other modules could not see into made them
+/// copy each operation to read it, and a trigger cost 14% more CPU until they were inlined
+/// (84cd847); `swift_retain` and `swift_release` are a fifth of the request loop's samples, mostly
+/// on these references (BENCHMARKS.md: "No copies in hot loops", the loop's profile). The code
+/// that follows the rule says `// By position (see HostOperation).`
 public struct HostOperation: Equatable, Sendable {
     public let hostKey: String
     public let hostname: String
     /// The host's version of each deployed package when the deployment was created, in `packages` order.
     public let initialVersions: [String]
     // Internal, and the accessors below inlinable: an accessor the other modules could not see
-    // into made them copy the whole operation to call it (four references retained each time).
+    // into made them copy the whole operation to call it (the copy the rule above avoids).
     /// `[]` when there is no error text; `[error]` without a planned error; `[error, planned]` with one.
     @usableFromInline var failureTexts: [String]
     @usableFromInline var startedAtMilliseconds: Int64
@@ -198,7 +208,7 @@ public struct HostOperation: Equatable, Sendable {
     }
 
     /// Where an operation is in its life: what the rollout index tracks, without the operation's
-    /// strings (copying a whole operation retains three references).
+    /// references (a copy of the whole operation retains them: see the type's comment).
     struct Progress {
         let state: HostOperationState
         let startedAt: Instant?

@@ -7,23 +7,23 @@
 ///   the caller can persist it. Progress is a deterministic function of time, so it is re-derived
 ///   after a restart even if a write of it were lost.
 public struct FleetSimulation: Sendable {
-    // Every change to what a reply can show empties `rememberedReplies`.
-    public private(set) var catalog: AgentVersionCatalog { didSet { rememberedReplies.removeAll() } }
-    public private(set) var hosts: [SimulatedHost] { didSet { rememberedReplies.removeAll() } }
-    public private(set) var schedules: [Schedule] { didSet { rememberedReplies.removeAll() } }
-    public private(set) var deployments: ChunkedArray<Deployment> { didSet { rememberedReplies.removeAll() } }
-    public private(set) var clock: SimulationClock { didSet { rememberedReplies.removeAll() } }
+    // Every change to what a reply can show bumps `revision`.
+    public private(set) var catalog: AgentVersionCatalog { didSet { revision += 1 } }
+    public private(set) var hosts: [SimulatedHost] { didSet { revision += 1 } }
+    public private(set) var schedules: [Schedule] { didSet { revision += 1 } }
+    public private(set) var deployments: ChunkedArray<Deployment> { didSet { revision += 1 } }
+    public private(set) var clock: SimulationClock { didSet { revision += 1 } }
     public private(set) var random: SeededRandom
     /// The settings new deployments take, as the progress policy shapes them.
     public var settings: SimulationSettings { progressPolicy.settings(from: standardSettings) }
     public var standardSettings: SimulationSettings
-    public private(set) var progressPolicy: ProgressPolicy { didSet { rememberedReplies.removeAll() } }
+    public private(set) var progressPolicy: ProgressPolicy { didSet { revision += 1 } }
 
-    /// Replies rendered from this state, by the caller's key, forgotten at the first change: a
-    /// client polling a deployment between two rollout events gets the same bytes without a
-    /// second rendering. A new state (a reset, a restore) starts with none.
-    private var rememberedReplies: [String: [UInt8]] = [:]
-    private static let rememberedRepliesLimit = 16  // per org: a few pages polled at once
+    /// Grows at every change to what a reply can show, and at nothing else (reads, an `advance`
+    /// with nothing due): a reply rendered at one revision is right for as long as the revision
+    /// stays. It counts changes to this value only; another simulation (a reset, a restore) may
+    /// be at any revision, this one's included.
+    public private(set) var revision: UInt64 = 0
 
     /// The hosts a filter query matched, by position, learned from each deployment created from it:
     /// a host's name and tags never change and no host comes or goes, so a schedule triggered again
@@ -109,17 +109,6 @@ public struct FleetSimulation: Sendable {
         return package == SimulatedHost.agentPackage ? hosts[index].agentVersion : hosts[index].packages[package]
     }
 
-    /// A reply remembered for `key` since the state last changed.
-    public func rememberedReply(for key: String) -> [UInt8]? {
-        rememberedReplies[key]
-    }
-
-    /// Remembers a reply rendered from the current state (a bounded number of them).
-    public mutating func remember(_ reply: [UInt8], for key: String) {
-        if rememberedReplies.count >= Self.rememberedRepliesLimit { rememberedReplies.removeAll() }
-        rememberedReplies[key] = reply
-    }
-
     /// The next instant at which some rollout changes by itself, for the caller's timer.
     public var nextEventTime: Instant? {
         events.first?.time
@@ -194,7 +183,7 @@ public struct FleetSimulation: Sendable {
                         ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
                     if previousVersions.first == version {
                         // Neighbours often share a version: no lookup. (Read from a local, not the
-                        // last operation: that read copied the whole operation, four references.)
+                        // last operation: that read copied it; see HostOperation.)
                         initialVersions = previousVersions
                         atTarget = previousAtTarget
                     } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
@@ -463,7 +452,7 @@ public struct FleetSimulation: Sendable {
 
     /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.
     func agentVersion(_ text: String) -> AgentVersion? {
-        // By index: `first(where:)` copied each version it looked at (two references retained).
+        // By index, as for host operations (see HostOperation): `first(where:)` copied each version.
         for index in catalog.versions.indices where catalog.versions[index].text == text {
             return catalog.versions[index]
         }

@@ -71,7 +71,7 @@ struct RolloutIndex: Sendable {
         earliestStart = nil
         latestFinish = nil
         firstFailedPosition = nil
-        // By position: binding each element would copy a host operation (three references) per host.
+        // By position (see HostOperation).
         for position in operations.indices {
             let progress = operations[position].progress
             counts[progress.state.ordinal] += 1
@@ -95,7 +95,7 @@ struct RolloutIndex: Sendable {
         var end = createdAt
         var slots = MinHeap<Int64>()
         var pendingCount = 0
-        // By position: binding each operation would copy it (three references retained).
+        // By position (see HostOperation).
         for position in operations.indices {
             switch operations[position].state {
             case .succeeded, .failed, .canceled, .skipped:

@@ -22,7 +22,7 @@ enum OperationPlanCoding {
     static let positionalFormat: UInt8 = 2
 
     static func encode(_ operations: [HostOperation]) -> [UInt8] {
-        // By position: binding each operation would copy it (three references retained) per host.
+        // By position (see HostOperation).
         let positional = operations.indices.allSatisfy { operations[$0].hostPosition >= 0 }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16 + (positional ? 16 : 80) * operations.count)

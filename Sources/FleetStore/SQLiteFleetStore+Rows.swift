@@ -45,7 +45,7 @@ extension SQLiteFleetStore {
             .blob(OperationPlanCoding.encode(deployment.operations)))
         if let canceledAt = deployment.canceledAt { try writeCancellation(of: deployment.id, at: canceledAt) }
         // A new deployment's hosts are all pending or skipped (the plan holds both); a restored one
-        // may have progressed. By position, as in `OperationPlanCoding.encode`.
+        // may have progressed. By position (see HostOperation).
         for position in deployment.operations.indices
         where deployment.operations[position].state != .pending && deployment.operations[position].state != .skipped {
             try upsert(deployment.operations[position], deploymentID: deployment.id, position: position)

@@ -11,6 +11,8 @@ final class RecordingPersistence: FleetPersistence, @unchecked Sendable {
     var replacements: [FleetSnapshot] = []
     /// The committed state, as a store would reload it after writes were lost.
     private var committed: FleetSimulation?
+    /// When set, what `loadCommitted` answers instead (a state the test chose to return to).
+    var committedState: FleetSnapshot?
 
     init(holding snapshot: FleetSnapshot? = nil) {
         committed = snapshot.map { FleetSimulation(snapshot: $0, settings: TestFleet.settings) }
@@ -56,7 +58,7 @@ final class RecordingPersistence: FleetPersistence, @unchecked Sendable {
         rollbacks += 1
     }
 
-    func loadCommitted() throws(FleetError) -> FleetSnapshot? { committed?.snapshot }
+    func loadCommitted() throws(FleetError) -> FleetSnapshot? { committedState ?? committed?.snapshot }
 }
 
 /// Orgs in memory: each a recording store, its state kept for reopening.
