@@ -51,5 +51,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),
         .testTarget(name: "FleetBundleTests", dependencies: ["FleetBundle"]),
+        .testTarget(name: "FleetMockCLITests", dependencies: ["FleetMockCLI", "FleetDomain"]),
     ]
 )
