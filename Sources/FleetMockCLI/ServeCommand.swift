@@ -260,4 +260,3 @@ struct RequestLine {
     let durationMicroseconds: Int64
     let apiKey: String?
 }
-
