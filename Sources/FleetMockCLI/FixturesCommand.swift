@@ -1,5 +1,3 @@
-import FleetDomain
-import FleetJSON
 import Glibc
 
 /// `fleetmock fixtures generate --hosts N [--seed S] [--out DIR]`: a fleet of any size for scale
@@ -18,171 +16,83 @@ enum FixturesCommand {
         Then: fleetmock serve --fixtures DIR
         """
 
-    static let versions = [
-        "7.53.0", "7.52.1", "7.52.0", "7.51.1", "7.51.0", "7.50.3", "7.50.0", "6.53.1", "6.53.0", "6.52.0", "5.32.9",
-        "5.32.8", "5.31.0",
-    ]
-    static let envs = ["prod", "staging", "dev", "qa"]
-    static let services = ["web-frontend", "web-api", "checkout", "payments", "search", "kafka", "postgres"]
-    static let regions = ["us-east-1", "us-west-2", "eu-west-1"]
+    /// The credentials.json written beside a generated fleet: the demo keys.
+    static let demoCredentials = """
+        {"api_keys": [{"key": "fleetmock-api-key", "name": "FleetMock demo API key"}],
+         "application_keys": [
+          {"key": "fleetmock-app-key", "name": "FleetMock demo (all permissions)", "owner": "demo@fleetmock.example",
+           "permissions": ["hosts_read", "agent_upgrade_write", "fleet_policies_write"]},
+          {"key": "fleetmock-readonly-app-key", "name": "FleetMock read-only", "owner": "readonly@fleetmock.example",
+           "permissions": ["hosts_read"]},
+          {"key": "fleetmock-upgrade-app-key", "name": "FleetMock upgrades only", "owner": "upgrader@fleetmock.example",
+           "permissions": ["hosts_read", "agent_upgrade_write"]}]}
+
+        """
 
     static func run(arguments: [String]) -> Int32 {
         guard arguments.first == "generate" else {
             SystemIO.printError("fleetmock fixtures: expected 'generate'\n\n\(help)")
             return 2
         }
-        var hosts: Int?
-        var seed: UInt64 = 2026
-        var out: String?
-        var index = 1
-        while index < arguments.count {
-            let name = arguments[index]
-            guard index + 1 < arguments.count else {
-                SystemIO.printError("fleetmock fixtures generate: \(name) needs a value")
-                return 2
-            }
-            let value = arguments[index + 1]
-            switch name {
-            case "--hosts":
-                guard let count = Int(value), (1...1_000_000).contains(count) else {
-                    SystemIO.printError("fleetmock fixtures generate: --hosts must be from 1 to 1000000, got '\(value)'")
-                    return 2
-                }
-                hosts = count
-            case "--seed":
-                guard let parsed = UInt64(value) else {
-                    SystemIO.printError("fleetmock fixtures generate: --seed must be a non-negative integer, got '\(value)'")
-                    return 2
-                }
-                seed = parsed
-            case "--out": out = value
-            default:
-                SystemIO.printError("fleetmock fixtures generate: unknown option '\(name)'\n\n\(help)")
-                return 2
-            }
-            index += 2
-        }
-        guard let hosts else {
-            SystemIO.printError("fleetmock fixtures generate: --hosts is required\n\n\(help)")
+        let options: Options
+        do {
+            options = try Options.parse(arguments: Array(arguments.dropFirst()))
+        } catch {
+            SystemIO.printError("fleetmock fixtures generate: \(error)")
             return 2
         }
-        let fleet = generate(hosts: hosts, seed: seed)
-        guard let out else {
+        let fleet = generate(hosts: options.hosts, seed: options.seed)
+        guard let out = options.out else {
             var text = String(decoding: fleet, as: UTF8.self)
             text.withUTF8 { buffer in _ = write(1, buffer.baseAddress, buffer.count) }
             return 0
         }
         mkdir(out, 0o755)
-        let credentials = """
-            {"api_keys": [{"key": "fleetmock-api-key", "name": "FleetMock demo API key"}],
-             "application_keys": [
-              {"key": "fleetmock-app-key", "name": "FleetMock demo (all permissions)", "owner": "demo@fleetmock.example",
-               "permissions": ["hosts_read", "agent_upgrade_write", "fleet_policies_write"]},
-              {"key": "fleetmock-readonly-app-key", "name": "FleetMock read-only", "owner": "readonly@fleetmock.example",
-               "permissions": ["hosts_read"]},
-              {"key": "fleetmock-upgrade-app-key", "name": "FleetMock upgrades only", "owner": "upgrader@fleetmock.example",
-               "permissions": ["hosts_read", "agent_upgrade_write"]}]}
-
-            """
         guard SystemIO.writeFileAtomically(out + "/fleet.json", contents: String(decoding: fleet, as: UTF8.self)),
-            SystemIO.writeFileAtomically(out + "/credentials.json", contents: credentials)
+            SystemIO.writeFileAtomically(out + "/credentials.json", contents: demoCredentials)
         else {
             SystemIO.printError("fleetmock fixtures generate: cannot write to \(out)")
             return 1
         }
-        SystemIO.printError("fleetmock fixtures generate: \(hosts) hosts in \(out)/fleet.json")
+        SystemIO.printError("fleetmock fixtures generate: \(options.hosts) hosts in \(out)/fleet.json")
         return 0
     }
 
-    static func generate(hosts count: Int, seed: UInt64) -> [UInt8] {
-        var random = SeededRandom(seed: seed)
-        var writer = JSONWriter(reservingCapacity: 420 * count + 4096)
-        writer.beginObject()
-        writer.key("agent_versions")
-        writer.beginArray()
-        for version in versions { writer.string(version) }
-        writer.endArray()
-        writer.key("hosts")
-        writer.beginArray()
-        for index in 0..<count {
-            let env = envs[index % envs.count]
-            let service = services[(index / envs.count) % services.count]
-            let region = regions[Int(random.next() % UInt64(regions.count))]
-            let hostname = "\(service)-\(env)-\(String(index + 1, radix: 10))"
-            // Mostly 7.x, some 6.x and 5.x, as fleets are.
-            let draw = random.next() % 100
-            let version = draw < 85 ? versions[Int(draw % 7)] : (draw < 95 ? versions[7 + Int(draw % 3)] : versions[10 + Int(draw % 3)])
-            writer.beginObject()
-            writer.field("agent_key", hex(random.next()) + hex(random.next()))
-            writer.field("hostname", hostname)
-            writer.key("tags")
-            writer.beginArray()
-            writer.string("env:\(env)")
-            writer.string("service:\(service)")
-            writer.string("region:\(region)")
-            writer.string(index % 10 == 4 ? "os:windows" : "os:linux")
-            if index % 50 == 17 { writer.string("fleetmock_fail:true") }
-            writer.endArray()
-            writer.key("packages")
-            writer.beginObject()
-            writer.field("datadog-agent", version)
-            writer.endObject()
-            writer.key("config_files")
-            writer.beginObject()
-            writer.key("/datadog.yaml")
-            writer.beginObject()
-            writer.field("log_level", "info")
-            writer.field("site", "datadoghq.com")
-            writer.endObject()
-            writer.endObject()
-            writer.key("attributes")
-            writer.beginObject()
-            writer.field("cloud_provider", "aws")
-            writer.field("first_seen_at", 1_760_000_000_000 + Int64(index) * 60_000)
-            writer.key("ip_addresses")
-            writer.beginArray()
-            writer.string("10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)")
-            writer.endArray()
-            writer.field("os", index % 10 == 4 ? "windows" : "linux")
-            writer.field("remote_agent_management", "enabled")
-            writer.field("remote_config_status", "connected")
-            writer.endObject()
-            writer.endObject()
-        }
-        writer.endArray()
-        writer.key("schedules")
-        writer.beginArray()
-        for (id, name, query, versionToLatest) in [
-            ("3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10", "Weekly production Agent upgrades", "env:prod", 0),
-            ("b7e4d2a9-1c3f-4a8e-8d25-6f9b0c1e3a27", "Web services, one major behind", "service:web-*", 1),
-        ] {
-            writer.beginObject()
-            writer.field("created_at_unix", 1_764_547_200)
-            writer.field("created_by", "demo@fleetmock.example")
-            writer.field("id", id)
-            writer.field("name", name)
-            writer.field("query", query)
-            writer.key("rule")
-            writer.beginObject()
-            writer.key("days_of_week")
-            writer.beginArray()
-            writer.string("Mon")
-            writer.endArray()
-            writer.field("maintenance_window_duration", 120)
-            writer.field("start_maintenance_window", "02:00")
-            writer.field("timezone", "UTC")
-            writer.endObject()
-            writer.field("status", "active")
-            writer.field("version_to_latest", versionToLatest)
-            writer.endObject()
-        }
-        writer.endArray()
-        writer.endObject()
-        return writer.bytes + [UInt8(ascii: "\n")]
-    }
+    /// `generate`'s options, the arguments after it: flag and value pairs, --hosts required.
+    struct Options: Equatable {
+        static let defaultSeed: UInt64 = 2026
 
-    private static func hex(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
+        var hosts: Int
+        var seed = defaultSeed
+        var out: String?
+
+        static func parse(arguments: [String]) throws(UsageError) -> Options {
+            var hosts: Int?
+            var seed = defaultSeed
+            var out: String?
+            var index = 0
+            while index < arguments.count {
+                let name = arguments[index]
+                guard index + 1 < arguments.count else { throw UsageError("\(name) needs a value") }
+                let value = arguments[index + 1]
+                switch name {
+                case "--hosts":
+                    guard let count = Int(value), (1...1_000_000).contains(count) else {
+                        throw UsageError("--hosts must be from 1 to 1000000, got '\(value)'")
+                    }
+                    hosts = count
+                case "--seed":
+                    guard let parsed = UInt64(value) else {
+                        throw UsageError("--seed must be a non-negative integer, got '\(value)'")
+                    }
+                    seed = parsed
+                case "--out": out = value
+                default: throw UsageError("unknown option '\(name)'\n\n\(help)")
+                }
+                index += 2
+            }
+            guard let hosts else { throw UsageError("--hosts is required\n\n\(help)") }
+            return Options(hosts: hosts, seed: seed, out: out)
+        }
     }
 }

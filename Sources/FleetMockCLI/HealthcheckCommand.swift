@@ -16,43 +16,53 @@ enum HealthcheckCommand {
         """
 
     static func run(arguments: [String], environment: [String: String]) -> Int32 {
-        // The port the server was told to use (as in the container), unless a URL is named.
-        var url = environment["FLEETMOCK_HEALTHCHECK_URL"]
-            ?? environment["FLEETMOCK_PORT"].map { "http://127.0.0.1:\($0)/__fleetmock/health" } ?? defaultURL
-        var timeoutSeconds = 2
-        var index = 0
-        while index < arguments.count {
-            let name = arguments[index]
-            guard index + 1 < arguments.count else {
-                SystemIO.printError("fleetmock healthcheck: \(name) needs a value\n\n\(help)")
-                return 2
-            }
-            let value = arguments[index + 1]
-            switch name {
-            case "--url": url = value
-            case "--timeout":
-                guard let seconds = Int(value), seconds >= 1 else {
-                    SystemIO.printError("fleetmock healthcheck: --timeout must be a positive integer")
-                    return 2
-                }
-                timeoutSeconds = seconds
-            default:
-                SystemIO.printError("fleetmock healthcheck: unknown option '\(name)'\n\n\(help)")
-                return 2
-            }
-            index += 2
-        }
-        guard let target = HTTPURL(url) else {
-            SystemIO.printError("fleetmock healthcheck: '\(url)' is not an http://HOST:PORT/PATH URL")
+        let check: Check
+        do {
+            check = try Check.parse(arguments: arguments, environment: environment)
+        } catch {
+            SystemIO.printError("fleetmock healthcheck: \(error)")
             return 2
         }
-        switch probe(target, timeoutSeconds: timeoutSeconds) {
+        switch probe(check.target, timeoutSeconds: check.timeoutSeconds) {
         case .success(let status):
-            SystemIO.printLine("\(url): \(status)")
+            SystemIO.printLine("\(check.url): \(status)")
             return (200..<300).contains(status) ? 0 : 1
         case .failure(let reason):
-            SystemIO.printError("fleetmock healthcheck: \(url): \(reason)")
+            SystemIO.printError("fleetmock healthcheck: \(check.url): \(reason)")
             return 1
+        }
+    }
+
+    /// What to ask, from the flags and the environment.
+    struct Check: Equatable {
+        /// As given, for the messages.
+        let url: String
+        let target: HTTPURL
+        let timeoutSeconds: Int
+
+        static func parse(arguments: [String], environment: [String: String]) throws(UsageError) -> Check {
+            // The port the server was told to use (as in the container), unless a URL is named.
+            var url = environment["FLEETMOCK_HEALTHCHECK_URL"]
+                ?? environment["FLEETMOCK_PORT"].map { "http://127.0.0.1:\($0)/__fleetmock/health" } ?? defaultURL
+            var timeoutSeconds = 2
+            var index = 0
+            while index < arguments.count {
+                let name = arguments[index]
+                guard index + 1 < arguments.count else { throw UsageError("\(name) needs a value\n\n\(help)") }
+                let value = arguments[index + 1]
+                switch name {
+                case "--url": url = value
+                case "--timeout":
+                    guard let seconds = Int(value), seconds >= 1 else {
+                        throw UsageError("--timeout must be a positive integer")
+                    }
+                    timeoutSeconds = seconds
+                default: throw UsageError("unknown option '\(name)'\n\n\(help)")
+                }
+                index += 2
+            }
+            guard let target = HTTPURL(url) else { throw UsageError("'\(url)' is not an http://HOST:PORT/PATH URL") }
+            return Check(url: url, target: target, timeoutSeconds: timeoutSeconds)
         }
     }
 
