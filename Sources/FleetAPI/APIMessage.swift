@@ -31,8 +31,11 @@ public struct APIResponse: Sendable {
     public var dropConnection = false
     /// When set, the body is this, rendered later (`body` is then empty).
     public var deferredBody: DeferredBody?
-    /// The org whose state the reply reports (nil when it reports none): if that org's writes of
-    /// the pass are lost, the reply fails with them; other orgs' failures leave it as it is.
+    /// The writes whose fate the reply shares (nil when it reports none of the pass's writes): an org
+    /// and the commit its writes await (`StoreWriter.commitGroup`). If they are lost, the reply fails
+    /// with them; other groups' failures leave it as it is.
+    public var commitGroup: String?
+    /// The org the request ran in, for the request log; nil on the control surface.
     public var org: String?
 
     public init(status: Int, headers: [(name: String, value: String)] = [], body: [UInt8] = []) {

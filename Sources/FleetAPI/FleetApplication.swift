@@ -135,7 +135,8 @@ public final class FleetApplication {
         response.operation = operation?.rawValue
         // Only a reply that may show a request's write depends on the pass's commit: a read whose
         // org saw nothing but progress stands even when that progress could not be saved.
-        response.org = orgsWrittenByRequests.contains(org.id) ? org.id : nil
+        response.commitGroup = orgsWrittenByRequests.contains(org.id) ? storeWriter.commitGroup(of: org) : nil
+        response.org = org.id
         var nearMatch: String?
         if case .failure(.routeNotFound(_, _, let nearest)) = routing { nearMatch = nearest }
         control.journal.record(
@@ -277,15 +278,15 @@ public final class FleetApplication {
     public var hasUncommittedWrites: Bool { storeWriter.hasUncommittedWork }
 
     /// Commits the pass's writes. Returns nil when every write since the last call is durable; else
-    /// the orgs whose writes were lost (their memory is then reloaded from what their stores hold)
-    /// and the reply that each held reply of those orgs must become, since none may report what
-    /// was not kept. Another org's replies stand: its writes were committed.
+    /// the commit groups whose writes were lost (their orgs' memory is then reloaded from what their
+    /// stores hold) and the reply that each held reply of those groups must become, since none may
+    /// report what was not kept. Other replies stand: their writes were committed.
     public func finishPass() -> LostWrites? {
         let lost = storeWriter.endPass()
         orgsWrittenByRequests.removeAll(keepingCapacity: true)
         guard !lost.isEmpty else { return nil }
         return LostWrites(
-            orgs: lost, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
+            commitGroups: lost, reply: FleetError.storageFailure(reason: "the write could not be committed").response)
     }
 
     /// Commits what is left and ends the writer thread (the server is stopping).
@@ -297,8 +298,8 @@ public final class FleetApplication {
 @available(*, unavailable)
 extension FleetApplication: Sendable {}
 
-/// The writes of a pass that were not kept: in which orgs, and what their held replies become.
+/// The writes of a pass that were not kept: their commit groups, and what their held replies become.
 public struct LostWrites: Sendable {
-    public let orgs: Set<String>
+    public let commitGroups: Set<String>
     public let reply: APIResponse
 }

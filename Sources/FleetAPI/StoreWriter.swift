@@ -9,7 +9,9 @@ import FleetThreads
 /// end of each event-loop pass the transport calls `endPass()`, which commits every org's
 /// transaction and waits for it: no reply of the pass leaves before. An org one of whose writes, or
 /// whose commit, failed is rolled back whole and its memory goes back to what its store holds;
-/// `endPass()` names it, and its replies of the pass fail while other orgs' stand.
+/// `endPass()` names its commit group, and the replies of that group fail while others stand.
+/// A commit mid-pass (before a control request) starts new groups: a reply after it shares the
+/// fate of the next commit, not of the one before.
 ///
 /// Measured against the two other ways it once had (one commit per request, and the pass's writes
 /// made on the loop): BENCHMARKS.md, "One way to commit".
@@ -19,12 +21,19 @@ final class StoreWriter {
     /// Orgs written since the last commit, in the order they first wrote.
     private var orgsWritten: [Org] = []
     private var hasWork = false
-    /// Orgs whose writes were lost since the last `endPass()`.
-    private var lostOrgs: Set<String> = []
+    /// Commits so far: with the org's id, it names a commit group.
+    private var commits: UInt64 = 0
+    /// Commit groups whose writes were lost since the last `endPass()`.
+    private var lostGroups: Set<String> = []
 
     init(log: @escaping (String) -> Void) throws(WorkerThreadError) {
         worker = try Worker()
         self.log = log
+    }
+
+    /// The writes a reply in `org` shows await this commit: its group.
+    func commitGroup(of org: Org) -> String {
+        "\(org.id) \(commits)"
     }
 
     /// True while some write or rendering is not yet committed: every reply must wait for `endPass()`.
@@ -66,20 +75,21 @@ final class StoreWriter {
         let orgs = orgsWritten
         hasWork = false
         orgsWritten.removeAll(keepingCapacity: true)
+        defer { commits &+= 1 }
         guard !lost.isEmpty else { return }
-        lostOrgs.formUnion(lost.keys)
         for org in orgs where lost[org.id] != nil {
+            lostGroups.insert(commitGroup(of: org))
             log("storage failure: \(lost[org.id]!); org \(org.id) goes back to its last committed state")
             returnToCommittedState(org)
         }
     }
 
-    /// The end of an event-loop pass: commits, and returns the orgs whose writes were lost since the
-    /// last pass ended (empty when every one is durable).
+    /// The end of an event-loop pass: commits, and returns the commit groups whose writes were lost
+    /// since the last pass ended (empty when every one is durable).
     func endPass() -> Set<String> {
         commit()
-        defer { lostOrgs.removeAll() }
-        return lostOrgs
+        defer { lostGroups.removeAll() }
+        return lostGroups
     }
 
     /// Commits what is left and ends the thread (the server is stopping).

@@ -14,7 +14,7 @@ final class ServeCommand {
     private let log: RequestLog
     /// Request lines of replies whose fate the pass's end decides (they report an org's writes):
     /// written then, with the status the client gets.
-    private var heldRequestLines: [(line: RequestLine, org: String)] = []
+    private var heldRequestLines: [(line: RequestLine, commitGroup: String)] = []
 
     init(options: ServeOptions) {
         self.options = options
@@ -174,22 +174,23 @@ final class ServeCommand {
             wallNow: SystemIO.wallNow())
         let line = RequestLine(
             method: request.method, target: request.target, operation: response.operation, status: response.status,
-            durationMicroseconds: SystemIO.monotonicMicroseconds() - started, apiKey: request.header("DD-API-KEY"))
-        if let org = response.org, application.hasUncommittedWrites {
-            heldRequestLines.append((line, org))
+            durationMicroseconds: SystemIO.monotonicMicroseconds() - started, apiKey: request.header("DD-API-KEY"),
+            org: response.org ?? "default")
+        if let group = response.commitGroup, application.hasUncommittedWrites {
+            heldRequestLines.append((line, group))
         } else {
             write(line)
         }
         return HTTPResponse(
             status: response.status, headers: response.headers, body: response.body,
             delayMilliseconds: response.delayMilliseconds, dropConnection: response.dropConnection,
-            lateBody: Self.lateBody(response.deferredBody), commitGroup: response.org)
+            lateBody: Self.lateBody(response.deferredBody), commitGroup: response.commitGroup)
     }
 
     private func write(_ line: RequestLine) {
         log.request(
             method: line.method, target: line.target, operation: line.operation, status: line.status,
-            durationMicroseconds: line.durationMicroseconds, org: "default", apiKey: line.apiKey)
+            durationMicroseconds: line.durationMicroseconds, org: line.org, apiKey: line.apiKey)
     }
 
     private static func lateBody(_ deferred: DeferredBody?) -> (@Sendable () -> [UInt8])? {
@@ -198,12 +199,12 @@ final class ServeCommand {
     }
 
     /// The end of a loop pass with held replies: one commit for the pass's writes. nil sends the
-    /// replies as they are; else the orgs whose writes were lost, whose replies fail.
+    /// replies as they are; else the commit groups whose writes were lost, whose replies fail.
     private func finishPass() -> LostCommitGroups? {
         let lost = application?.finishPass()
-        for (line, org) in heldRequestLines {
+        for (line, group) in heldRequestLines {
             var written = line
-            if let lost, lost.orgs.contains(org) { written.status = lost.reply.status }
+            if let lost, lost.commitGroups.contains(group) { written.status = lost.reply.status }
             write(written)
         }
         heldRequestLines.removeAll(keepingCapacity: true)
@@ -212,7 +213,7 @@ final class ServeCommand {
         // An org went back to its committed state: its next rollout event may have moved.
         rescheduleWakeUp()
         let reply = HTTPResponse(status: lost.reply.status, headers: lost.reply.headers, body: lost.reply.body)
-        return LostCommitGroups(groups: lost.orgs, reply: reply)
+        return LostCommitGroups(groups: lost.commitGroups, reply: reply)
     }
 
     /// Keeps one timer pointed at the next rollout event, so wall-clock progress is persisted even
@@ -259,4 +260,6 @@ struct RequestLine {
     var status: Int
     let durationMicroseconds: Int64
     let apiKey: String?
+    /// The org the request ran in (the default one on the control surface).
+    let org: String
 }

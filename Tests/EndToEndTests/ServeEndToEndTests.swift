@@ -121,14 +121,22 @@ import Testing
             extraArguments: ["--clock", "manual", "--log-format", "json"])
         #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
         #expect(try server.request("GET", "/api/unstable/fleet/deployments/0000").status == 404)
+        // A request with another org's keys is logged as that org's.
+        let org = try server.json("POST", "/__fleetmock/orgs")
+        let (orgID, apiKey, appKey) = (org["org"] as? String, org["api_key"] as? String, org["app_key"] as? String)
+        let raw = "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + "DD-API-KEY: \(apiKey ?? "")\r\nDD-APPLICATION-KEY: \(appKey ?? "")\r\n\r\n"
+        #expect(try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8))).status == 200)
         #expect(server.stop() == 0)
         let lines = server.standardError().split(separator: "\n")
         let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let requests = records.filter { $0["event"] as? String == "request" }
-        #expect(requests.count == 2)
+        #expect(requests.count == 4)
+        #expect(requests.first?["org"] as? String == "default")
+        #expect(requests.last?["org"] as? String == orgID)
         #expect(requests.first?["operation"] as? String == "TriggerFleetSchedule")
         #expect(requests.first?["status"] as? Int == 201)
-        #expect(requests.last?["status"] as? Int == 404)
+        #expect(requests.dropFirst().first?["status"] as? Int == 404)
         #expect(requests.first?["api_key"] as? String == "…-key")
         #expect(requests.allSatisfy { $0["duration_ms"] is Double || $0["duration_ms"] is Int })
         #expect(!lines.contains { $0.contains("fleetmock-api-key") || $0.contains("fleetmock-app-key") })

@@ -126,7 +126,9 @@ struct APIHarness {
         if let appKey { headers.append(("dd-application-key", appKey)) }
         let response = application.handle(
             APIRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)), wallNow: wallNow)
-        guard endsPasses, let lost = application.finishPass(), let org = response.org, lost.orgs.contains(org) else {
+        guard endsPasses, let lost = application.finishPass(), let group = response.commitGroup,
+            lost.commitGroups.contains(group)
+        else {
             return response
         }
         return lost.reply

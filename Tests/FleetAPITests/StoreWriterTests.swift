@@ -100,12 +100,12 @@ import Testing
             "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: orgAppKey,
             apiKey: orgAPIKey)
         #expect(other.status == 201)
-        #expect(failed.org == "default")
-        #expect(other.org == orgID)
+        #expect(failed.commitGroup?.hasPrefix("default ") == true)
+        #expect(other.commitGroup?.hasPrefix(orgID + " ") == true)
         let otherID = try #require(try api.json(other)["data"]?["id"]?.stringValue)
 
         let lost = try #require(api.application.finishPass())
-        #expect(lost.orgs == ["default"])
+        #expect(lost.commitGroups == [failed.commitGroup])
         #expect(lost.reply.status == 500)
         #expect(orgStore.rollbacks == 0)
         #expect(orgStore.persisted.count == 1)
@@ -122,6 +122,28 @@ import Testing
         let health = api.send("GET", "/__fleetmock/health", appKey: nil, apiKey: nil)
         #expect(health.status == 200)
         #expect(!api.application.hasUncommittedWrites)
+        #expect(api.persistence.persisted.count == 1)
+    }
+
+    /// A control request commits mid-pass. If that commit loses an org's writes, the replies before
+    /// it fail; a write the same org makes after it is a commit of its own, and its reply stands
+    /// when that commit holds (it was answered 500 although kept).
+    @Test func aLossMidPassFailsOnlyTheRepliesBeforeIt() throws {
+        let api = backgroundHarness()
+        let before = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
+        #expect(before.status == 201)
+        api.persistence.failNextCommit = true
+        #expect(api.send("GET", "/__fleetmock/health", appKey: nil, apiKey: nil).status == 200)
+        let after = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.stagingSchedule.id)/trigger")
+        #expect(after.status == 201)
+        let afterID = try #require(try api.json(after)["data"]?["id"]?.stringValue)
+
+        let lost = try #require(api.application.finishPass())
+        let (beforeGroup, afterGroup) = (try #require(before.commitGroup), try #require(after.commitGroup))
+        #expect(beforeGroup != afterGroup)
+        #expect(lost.commitGroups == [beforeGroup])
+        // The write after the loss was kept, as its reply says.
+        #expect(api.application.simulation.deployments.map(\.id) == [afterID])
         #expect(api.persistence.persisted.count == 1)
     }
 
