@@ -35,8 +35,11 @@ let package = Package(
         // Composition root: the commands, their options and the wiring, as a library the tests import.
         .target(
             name: "FleetMockCLI",
-            dependencies: ["FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "FleetBundle", "FleetThreads", "CJemalloc",
-                           "CGlibcCompat"]
+            dependencies: [
+                "FleetAPI", "FleetStore", "EventHTTP", "FleetDomain", "FleetJSON", "FleetBundle", "FleetThreads",
+                "CJemalloc",
+                "CGlibcCompat",
+            ]
         ),
         // The executable: its main hands the arguments to FleetMockCLI. jemalloc and the glibc shim are
         // named here too, as they are what the executable links, not only what the library uses.
@@ -46,9 +49,11 @@ let package = Package(
         .target(name: "FleetTestSupport", dependencies: ["FleetDomain", "FleetJSON"], path: "Tests/FleetTestSupport"),
         .testTarget(name: "FleetJSONTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "FleetDomainTests", dependencies: ["FleetDomain", "FleetJSON", "FleetTestSupport"]),
-        .testTarget(name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
         .testTarget(
-            name: "FleetAPITests", dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetThreads", "FleetTestSupport"]),
+            name: "FleetStoreTests", dependencies: ["FleetStore", "FleetDomain", "FleetJSON", "FleetTestSupport"]),
+        .testTarget(
+            name: "FleetAPITests",
+            dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetThreads", "FleetTestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),

@@ -14,8 +14,10 @@ public final class HTTPServer {
     /// grossly oversized request meets libevent's.
     public static let maximumBodySize = 16 << 20
     public static let maximumHeadersSize = 1 << 20
-    nonisolated(unsafe) private static let defaultContentType = UnsafeRawPointer(("application/json" as StaticString).utf8Start)
-        .assumingMemoryBound(to: CChar.self)
+    nonisolated(unsafe) private static let defaultContentType = UnsafeRawPointer(
+        ("application/json" as StaticString).utf8Start
+    )
+    .assumingMemoryBound(to: CChar.self)
     /// libevent 2.1's type for a request method it does not know (its private http-internal.h).
     /// 2.2 gives that bit to MOVE and widens the mask, so this is pinned to 2.1.
     private static let unknownMethod: UInt32 = EVENT__NUMERIC_VERSION < 0x0202_0000 ? 1 << 15 : 0

@@ -43,7 +43,8 @@ extension APIError {
         case .requestTooLarge(let status, let reason):
             return "\(reasonPhrase(status)): \(reason)"
         case .forced(let status, let source):
-            return "\(reasonPhrase(status)) (forced by FleetMock \(source == "prefer" ? "Prefer header" : "fault \(source)"))"
+            return
+                "\(reasonPhrase(status)) (forced by FleetMock \(source == "prefer" ? "Prefer header" : "fault \(source)"))"
         case .orgUnavailable(let id):
             return "Service unavailable: the state of org \(id) could not be opened when FleetMock started "
                 + "(see its log); restart FleetMock once its file can be opened"
@@ -85,7 +86,8 @@ extension FleetError {
         case .invalidPathSegment(let reason):
             return "Bad request: \(reason)"
         case .invalidIdentifier(let parameter, let value):
-            return "Bad request: \(parameter) '\(echo(value))' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
+            return
+                "Bad request: \(parameter) '\(echo(value))' is not a valid id (ids are hexadecimal digits and dashes, like a UUID)"
         case .invalidAgentKey(let value):
             return "Bad request: agent_key '\(echo(value))' is not a valid agent key (32 lowercase hexadecimal digits)"
         case .invalidParameter(let name, let reason):
@@ -112,7 +114,8 @@ extension FleetError {
             return "Conflict: host \(hostname) is already being upgraded by deployment \(deploymentID); "
                 + "wait for it to finish or cancel it"
         case .deploymentNotCancelable(let id, let status):
-            return "Bad request: deployment \(echo(id)) is \(status.rawValue); only pending or running deployments can be canceled"
+            return
+                "Bad request: deployment \(echo(id)) is \(status.rawValue); only pending or running deployments can be canceled"
         case .storageFailure:
             // The reason goes to the log, never to the client.
             return "Internal error: the change could not be saved, and nothing was changed"

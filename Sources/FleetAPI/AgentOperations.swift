@@ -32,8 +32,10 @@ func listFleetAgentsV2(_ call: OperationCall) throws(FleetError) -> APIResponse 
     let request = try agentListRequest(call.input, sortDefault: .hostname)
     let tagKeys = try call.input.list("tags")
     let (page, filteredCount) = call.org.simulation.agents(request)
-    return .json(200, AgentRendering.v2List(
-        page, totalCount: call.org.simulation.hosts.count, filteredCount: filteredCount, tagKeys: tagKeys))
+    return .json(
+        200,
+        AgentRendering.v2List(
+            page, totalCount: call.org.simulation.hosts.count, filteredCount: filteredCount, tagKeys: tagKeys))
 }
 
 /// `GET /api/v2/fleet/agents/{agent_key}`
@@ -41,9 +43,11 @@ func getFleetAgentDetailV2(_ call: OperationCall) throws(FleetError) -> APIRespo
     let key = try call.input.agentKeyV2("agent_key")
     let include = Set(try call.input.list("include"))
     guard let host = call.org.simulation.host(agentKey: key) else { throw FleetError.agentNotFound(key: key) }
-    return .json(200, AgentRendering.v2Detail(
-        host, includeIntegrations: include.contains("integrations"),
-        includeConfigurationFiles: include.contains("configuration_files")))
+    return .json(
+        200,
+        AgentRendering.v2Detail(
+            host, includeIntegrations: include.contains("integrations"),
+            includeConfigurationFiles: include.contains("configuration_files")))
 }
 
 /// The paging, sort and filter parameters both surfaces' agent lists share.

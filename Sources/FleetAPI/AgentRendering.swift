@@ -76,10 +76,12 @@ enum AgentRendering {
             writer.key("env")
             writeStrings(host.tagValues("env"), into: &writer)
             writer.key("integrations")
-            writeStrings(host.attributes["integrations"]?["working"]?.arrayValue?.compactMap(\.stringValue) ?? [], into: &writer)
+            writeStrings(
+                host.attributes["integrations"]?["working"]?.arrayValue?.compactMap(\.stringValue) ?? [], into: &writer)
             writer.key("tags")
             let keys = Set(tagKeys.map { $0.lowercased() })
-            writeTagObjects(tagKeys.isEmpty ? host.tags : host.tags.filter { keys.contains($0.key.lowercased()) }, into: &writer)
+            writeTagObjects(
+                tagKeys.isEmpty ? host.tags : host.tags.filter { keys.contains($0.key.lowercased()) }, into: &writer)
             writer.endObject()
             writer.field("id", host.agentKey)
             writer.field("type", "agent")
@@ -216,19 +218,25 @@ enum AgentRendering {
         }
         writer.endArray()
         if !v2 { writer.field("datadog_agent_key", host.agentKey) }
-        for (status, key): (String, StaticString) in [("error", "error_integrations"), ("warning", "warning_integrations")] {
+        for (status, key): (String, StaticString) in [
+            ("error", "error_integrations"), ("warning", "warning_integrations"),
+        ] {
             writer.key(key)
-            writeIntegrationList(statuses?[status]?.arrayValue?.compactMap(\.stringValue) ?? [], host: host, v2: v2, into: &writer)
+            writeIntegrationList(
+                statuses?[status]?.arrayValue?.compactMap(\.stringValue) ?? [], host: host, v2: v2, into: &writer)
         }
         writer.key("missing_integrations")
         writer.beginArray()
         writer.endArray()
         writer.key("working_integrations")
-        writeIntegrationList(statuses?["working"]?.arrayValue?.compactMap(\.stringValue) ?? [], host: host, v2: v2, into: &writer)
+        writeIntegrationList(
+            statuses?["working"]?.arrayValue?.compactMap(\.stringValue) ?? [], host: host, v2: v2, into: &writer)
         writer.endObject()
     }
 
-    private static func writeIntegrationList(_ names: [String], host: SimulatedHost, v2: Bool, into writer: inout JSONWriter) {
+    private static func writeIntegrationList(
+        _ names: [String], host: SimulatedHost, v2: Bool, into writer: inout JSONWriter
+    ) {
         writer.beginArray()
         for (index, name) in names.enumerated() {
             let path = "/conf.d/\(name).d/conf.yaml"

@@ -44,7 +44,8 @@ extension ControlSurface {
     private static func setClockRunning(_ running: Bool, _ call: ControlCall) throws(FleetError) -> APIResponse {
         let org = try call.namedOrg()
         call.advance(org)
-        let speed = running && call.input.hasBody
+        let speed =
+            running && call.input.hasBody
             ? try call.body().number("speed") ?? org.simulation.clock.speed : org.simulation.clock.speed
         try call.commit(try org.simulation.planClock(frozen: !running, speed: speed, wall: call.wallNow), in: org)
         return .json(200, clockBody(org, wallNow: call.wallNow))

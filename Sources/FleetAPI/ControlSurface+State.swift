@@ -66,7 +66,9 @@ extension ControlSurface {
         var latest: [String: (deployment: String, state: HostOperationState)] = [:]
         for deployment in fleet.deployments.reversed() {
             for operation in deployment.operations {
-                if let seen = latest[operation.hostKey], seen.state != .skipped || operation.state == .skipped { continue }
+                if let seen = latest[operation.hostKey], seen.state != .skipped || operation.state == .skipped {
+                    continue
+                }
                 latest[operation.hostKey] = (deployment.id, operation.state)
             }
         }

@@ -37,7 +37,8 @@ final class ControlSurface {
     /// `GET /__fleetmock/ui`
     static func dashboard(_ call: ControlCall) throws(FleetError) -> APIResponse {
         guard let page = call.control.dashboardPage else {
-            throw FleetError.invalidField(path: "ui", reason: "the dashboard page (ui/index.html) was not found at start")
+            throw FleetError.invalidField(
+                path: "ui", reason: "the dashboard page (ui/index.html) was not found at start")
         }
         return APIResponse(
             status: 200, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],

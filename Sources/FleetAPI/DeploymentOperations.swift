@@ -70,10 +70,13 @@ func listFleetDeploymentsV2(_ call: OperationCall) throws(FleetError) -> APIResp
     // Newest first unless a sort field is given; `ascending` only applies with one.
     let ascending = try input.boolean("ascending", default: false) && sorted
     let filter = try input.query("filter", allowedKeys: DeploymentListRequest.filterFields)
-    let (page, filteredCount) = call.org.simulation.deployments(DeploymentListRequest(
-        filter: filter, sort: sort, ascending: ascending, page: .number(pageNumber, size: pageSize)))
-    return .json(200, V2Rendering.deploymentsResponse(
-        page, totalCount: call.org.simulation.deployments.count, filteredCount: filteredCount))
+    let (page, filteredCount) = call.org.simulation.deployments(
+        DeploymentListRequest(
+            filter: filter, sort: sort, ascending: ascending, page: .number(pageNumber, size: pageSize)))
+    return .json(
+        200,
+        V2Rendering.deploymentsResponse(
+            page, totalCount: call.org.simulation.deployments.count, filteredCount: filteredCount))
 }
 
 /// `POST /api/v2/fleet/deployments/configure`: with `dry_run`, only how many hosts it would target.
@@ -119,7 +122,9 @@ func cancelFleetDeploymentV2(_ call: OperationCall) throws(FleetError) -> APIRes
     let interrupted = changes.count - 1  // one change per interrupted host, after the cancel itself
     try call.commit(changes)
     guard let after = call.org.simulation.deployment(id: id) else { throw FleetError.deploymentNotFound(id: id) }
-    return .json(200, V2Rendering.cancelResponse(
-        after, interrupted: interrupted, stopped: before.count(of: .pending),
-        finishing: before.count(of: .running) - interrupted))
+    return .json(
+        200,
+        V2Rendering.cancelResponse(
+            after, interrupted: interrupted, stopped: before.count(of: .pending),
+            finishing: before.count(of: .running) - interrupted))
 }

@@ -72,7 +72,9 @@ extension ControlSurface {
     private static func addHostFault(_ host: String, _ body: JSONFields, org: Org, _ call: ControlCall)
         throws(FleetError) -> [UInt8]
     {
-        guard let target = org.simulation.host(agentKey: host) ?? org.simulation.hosts.first(where: { $0.hostname == host })
+        guard
+            let target = org.simulation.host(agentKey: host)
+                ?? org.simulation.hosts.first(where: { $0.hostname == host })
         else { throw FleetError.invalidField(path: "host", reason: "'\(host)' is neither a hostname nor an agent key") }
         let times = try body.integer("times") ?? 1
         guard (1...10_000).contains(times) else {
@@ -80,7 +82,8 @@ extension ControlSurface {
         }
         let error = try body.string("error") ?? "Simulated failure forced by a FleetMock host fault"
         call.control.faults.add(
-            FaultBook.HostFault(agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)),
+            FaultBook.HostFault(
+                agentKey: target.agentKey, hostname: target.hostname, error: error, remaining: Int(times)),
             inOrg: org.id)
         var writer = JSONWriter()
         writer.beginObject()
@@ -93,11 +96,13 @@ extension ControlSurface {
         return writer.bytes
     }
 
-    private static func rule(from body: JSONFields, id: @autoclosure () -> String) throws(FleetError) -> FaultBook.Rule {
+    private static func rule(from body: JSONFields, id: @autoclosure () -> String) throws(FleetError) -> FaultBook.Rule
+    {
         let operation = try body.string("operation")
         if let operation, Operation(rawValue: operation).map({ $0.isControl }) ?? true {
             let known = Operation.allCases.filter { !$0.isControl }.map(\.rawValue).joined(separator: ", ")
-            throw FleetError.invalidField(path: "operation", reason: "'\(operation)' is not an operation id; one of \(known)")
+            throw FleetError.invalidField(
+                path: "operation", reason: "'\(operation)' is not an operation id; one of \(known)")
         }
         let method = try body.string("method")?.uppercased()
         let path = try body.string("path")
@@ -105,11 +110,13 @@ extension ControlSurface {
             throw FleetError.invalidField(path: "path", reason: "must start with '/', got '\(path)'")
         }
         guard operation != nil || path != nil else {
-            throw FleetError.invalidField(path: "operation", reason: "or path is required, to say which requests the rule shapes")
+            throw FleetError.invalidField(
+                path: "operation", reason: "or path is required, to say which requests the rule shapes")
         }
         let status = try body.integer("status")
         if let status, !(100...599).contains(status) {
-            throw FleetError.invalidField(path: "status", reason: "must be an HTTP status from 100 to 599, got \(status)")
+            throw FleetError.invalidField(
+                path: "status", reason: "must be an HTTP status from 100 to 599, got \(status)")
         }
         let latency = try body.integer("latency_ms") ?? 0
         guard (0...60_000).contains(latency) else {
@@ -118,7 +125,8 @@ extension ControlSurface {
         let drop = try body.bool("drop") ?? false
         let responseBody = try body.value("body")
         guard status != nil || latency > 0 || drop || responseBody != nil else {
-            throw FleetError.invalidField(path: "status", reason: "latency_ms, drop or body is required: the rule must do something")
+            throw FleetError.invalidField(
+                path: "status", reason: "latency_ms, drop or body is required: the rule must do something")
         }
         let times = try body.integer("times")
         if let times, !(1...1_000_000).contains(times) {

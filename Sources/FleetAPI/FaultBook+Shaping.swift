@@ -27,7 +27,9 @@ extension FaultBook {
     /// used). A `Prefer` header that only asks for latency forces nothing: the pipeline delays the
     /// usual answer.
     mutating func shape(_ request: APIRequest, path: String, operation: Operation?) -> FaultShape? {
-        if let rule = take(operation: operation, method: request.method, path: path, apiKey: request.header("DD-API-KEY")) {
+        if let rule = take(
+            operation: operation, method: request.method, path: path, apiKey: request.header("DD-API-KEY"))
+        {
             return FaultShape(
                 status: rule.status, body: rule.body, latencyMilliseconds: rule.latencyMilliseconds, drop: rule.drop,
                 id: rule.id)

@@ -59,7 +59,10 @@ public struct FaultBook: Sendable {
 
     /// The first rule matching the request, counted as used (and dropped once used up).
     mutating func take(operation: Operation?, method: String, path: String, apiKey: String?) -> Rule? {
-        guard let index = rules.firstIndex(where: { $0.matches(operation: operation, method: method, path: path, apiKey: apiKey) })
+        guard
+            let index = rules.firstIndex(where: {
+                $0.matches(operation: operation, method: method, path: path, apiKey: apiKey)
+            })
         else { return nil }
         rules[index].hits += 1
         let rule = rules[index]
@@ -122,7 +125,9 @@ enum PathPattern {
     private static func match(_ pattern: ArraySlice<String>, _ path: ArraySlice<String>) -> Bool {
         guard let first = pattern.first else { return path.isEmpty }
         if first == "**" {
-            for split in path.startIndex...path.endIndex where match(pattern.dropFirst(), path[split...]) { return true }
+            for split in path.startIndex...path.endIndex where match(pattern.dropFirst(), path[split...]) {
+                return true
+            }
             return false
         }
         guard let segment = path.first, WildcardPattern(first).matches(segment) else { return false }

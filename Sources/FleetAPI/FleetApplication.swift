@@ -102,7 +102,8 @@ public final class FleetApplication {
         // Over UTF-8: a search by Character walks grapheme boundaries, a tenth of a GET's time.
         let pathEnd = request.target.utf8.firstIndex(of: UInt8(ascii: "?")) ?? request.target.endIndex
         let path = String(request.target[..<pathEnd])
-        let queryString = pathEnd < request.target.endIndex
+        let queryString =
+            pathEnd < request.target.endIndex
             ? request.target[request.target.index(after: pathEnd)...] : Substring()
         let routing: Result<Router.Match, APIError>
         do throws(APIError) {
@@ -122,7 +123,9 @@ public final class FleetApplication {
         let shape = control.faults.shape(request, path: path, operation: operation)
         if let forced = shape?.forcedResponse {
             response = forced
-            if path.hasPrefix("/api/") { appendForcedRateLimitHeaders(status: forced.status, operation, org, &response) }
+            if path.hasPrefix("/api/") {
+                appendForcedRateLimitHeaders(status: forced.status, operation, org, &response)
+            }
         } else {
             response = answer(request, queryString: queryString, routing: routing, in: org, wallNow: wallNow)
         }
@@ -156,7 +159,8 @@ public final class FleetApplication {
         }
         let bodyLimit = request.target.hasPrefix("/__fleetmock/restore") ? maximumRestoreBytes : maximumBodyBytes
         guard request.body.count > bodyLimit else { return nil }
-        return .requestTooLarge(status: 413, reason: "the body is \(request.body.count) bytes; the limit is \(bodyLimit)")
+        return .requestTooLarge(
+            status: 413, reason: "the body is \(request.body.count) bytes; the limit is \(bodyLimit)")
     }
 
     /// The pipeline from the route on: a control route's handler (`org` nil), or credentials,
@@ -187,7 +191,8 @@ public final class FleetApplication {
                     apiKey: request.header("DD-API-KEY"), applicationKey: request.header("DD-APPLICATION-KEY"))
                 try Credentials.authorize(
                     caller, operation: match.operation.rawValue, required: permissions.map(\.rawValue))
-                let (allowed, status) = org.rateLimiter.consume(apiKey: apiKey, operation: match.operation, now: wallNow)
+                let (allowed, status) = org.rateLimiter.consume(
+                    apiKey: apiKey, operation: match.operation, now: wallNow)
                 rateStatus = status
                 guard allowed else {
                     throw APIError.rateLimited(
@@ -209,7 +214,8 @@ public final class FleetApplication {
         }
         if let org, request.target.hasPrefix("/api/") {
             let operation = try? routing.get().operation
-            let status = rateStatus
+            let status =
+                rateStatus
                 ?? org.rateLimiter.peek(apiKey: apiKey, operation: operation ?? .listFleetDeployments, now: wallNow)
             appendRateLimitHeaders(status, named: operation == nil ? "unknown" : status.name, to: &response)
         }

@@ -136,9 +136,10 @@ final class OrgDirectory {
                     path: fields.path("permissions"),
                     reason: "'\(permission)' is not one of \(Self.permissions.joined(separator: ", "))")
             }
-            applicationKeys.append(Credentials.ApplicationKey(
-                key: "fm-app-" + uniqueToken(length: 32), name: try fields.string("name") ?? "\(name) \(index + 1)",
-                owner: "\(id)@fleetmock.example", permissions: Set(permissions)))
+            applicationKeys.append(
+                Credentials.ApplicationKey(
+                    key: "fm-app-" + uniqueToken(length: 32), name: try fields.string("name") ?? "\(name) \(index + 1)",
+                    owner: "\(id)@fleetmock.example", permissions: Set(permissions)))
         }
         return OrgRecord(
             id: id, createdAt: wallNow,
@@ -167,7 +168,8 @@ final class OrgDirectory {
                 if snapshot.progressPolicy == nil { snapshot.progressPolicy = base.progressPolicy }
                 return snapshot
             } catch {
-                throw FleetError.invalidField(path: "fixture" + error.path.dropFirst("snapshot".count), reason: error.reason)
+                throw FleetError.invalidField(
+                    path: "fixture" + error.path.dropFirst("snapshot".count), reason: error.reason)
             }
         }
     }
@@ -192,12 +194,14 @@ final class OrgDirectory {
                     token.append(Self.hexDigits[Int((draw >> UInt64(shift)) & 0xF)])
                 }
             }
-            let inUse = orgs["org-" + token] != nil || orgs.values.contains { org in
-                org.credentials.apiKeyValues.contains { $0.hasSuffix(token) }
-                    || org.credentials.document["application_keys"]?.arrayValue?.contains {
-                        $0["key"]?.stringValue?.hasSuffix(token) == true
-                    } == true
-            }
+            let inUse =
+                orgs["org-" + token] != nil
+                || orgs.values.contains { org in
+                    org.credentials.apiKeyValues.contains { $0.hasSuffix(token) }
+                        || org.credentials.document["application_keys"]?.arrayValue?.contains {
+                            $0["key"]?.stringValue?.hasSuffix(token) == true
+                        } == true
+                }
             if !inUse { return token }
         }
     }

@@ -68,7 +68,8 @@ public struct RateLimiter: Sendable {
     }
 
     /// Counts one call; throws `rateLimited` (with the status) when the window is already full.
-    public mutating func consume(apiKey: String, operation: Operation, now: Instant) -> (allowed: Bool, status: Status) {
+    public mutating func consume(apiKey: String, operation: Operation, now: Instant) -> (allowed: Bool, status: Status)
+    {
         let key = key(apiKey: apiKey, operation: operation)
         var window = liveWindow(key, now: now) ?? Window(start: now, count: 0)
         guard window.count < settings.limit else {

@@ -27,11 +27,13 @@ struct RequestInput {
         guard let found = parameters[name], let value = found else {
             throw FleetError.invalidPathSegment(reason: "the \(name) path segment is not valid percent-encoding")
         }
-        let isIdentifier = !value.isEmpty && value.utf8.allSatisfy { byte in
-            byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
-                || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
-        }
+        let isIdentifier =
+            !value.isEmpty
+            && value.utf8.allSatisfy { byte in
+                byte == UInt8(ascii: "-") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+                    || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F"))
+            }
         guard isIdentifier else { throw FleetError.invalidIdentifier(parameter: name, value: value) }
         return value.lowercased()
     }
@@ -43,7 +45,8 @@ struct RequestInput {
             throw FleetError.invalidParameter(name: name, reason: "must be an integer, got '\(found ?? "")'")
         }
         guard range.contains(value) else {
-            let bounds = range.upperBound == Int.max
+            let bounds =
+                range.upperBound == Int.max
                 ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
             throw FleetError.invalidParameter(name: name, reason: "must be \(bounds), got \(value)")
         }
@@ -97,7 +100,9 @@ struct RequestInput {
             if let unsupported = parsed.keys.first(where: { !allowedKeys.contains($0) }) {
                 throw FleetError.invalidParameter(
                     name: name,
-                    reason: "uses the unsupported field '\(unsupported)'; supported: \(allowedKeys.joined(separator: ", "))")
+                    reason:
+                        "uses the unsupported field '\(unsupported)'; supported: \(allowedKeys.joined(separator: ", "))"
+                )
             }
         }
         return parsed
@@ -114,9 +119,12 @@ struct RequestInput {
         guard let found = parameters[name], let value = found else {
             throw FleetError.invalidPathSegment(reason: "the \(name) path segment is not valid percent-encoding")
         }
-        let isKey = value.utf8.count == 32 && value.utf8.allSatisfy { byte in
-            (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
-        }
+        let isKey =
+            value.utf8.count == 32
+            && value.utf8.allSatisfy { byte in
+                (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                    || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f"))
+            }
         guard isKey else { throw FleetError.invalidAgentKey(value: value) }
         return value
     }
@@ -139,7 +147,9 @@ struct RequestInput {
 
 extension Substring {
     func trimmingCharacters() -> Substring {
-        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else { return "" }
+        guard let first = firstIndex(where: { $0 != " " }), let last = lastIndex(where: { $0 != " " }) else {
+            return ""
+        }
         return self[first...last]
     }
 }

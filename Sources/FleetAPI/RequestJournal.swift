@@ -56,7 +56,8 @@ public struct RequestJournal: Sendable {
 
     public mutating func record(
         time: Instant, method: String, target: String, operation: String?, org: String, status: Int,
-        durationMicroseconds: Int64, requestBody: [UInt8], responseBody: [UInt8], deferredResponseBody: DeferredBody? = nil,
+        durationMicroseconds: Int64, requestBody: [UInt8], responseBody: [UInt8],
+        deferredResponseBody: DeferredBody? = nil,
         nearMatch: String?, fault: String?
     ) {
         let entry = Entry(
@@ -165,7 +166,9 @@ public struct RequestJournal: Sendable {
             if let fault = entry.fault { writer.field("fault", fault) }
             writer.field("method", entry.method)
             if let nearMatch = entry.nearMatch { writer.field("near_match", nearMatch) }
-            if let operation = entry.operation { writer.field("operation", operation) } else {
+            if let operation = entry.operation {
+                writer.field("operation", operation)
+            } else {
                 writer.key("operation")
                 writer.null()
             }

@@ -55,39 +55,55 @@ extension Route {
     /// operation list and the spec check come from. The v2 surface keeps its unstable counterpart's
     /// permissions.
     public static let table: [Route] = [
-        api("GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions, requires: read, listFleetAgentVersions),
+        api(
+            "GET", "/api/unstable/fleet/agent_versions", .listFleetAgentVersions, requires: read, listFleetAgentVersions
+        ),
         api("GET", "/api/unstable/fleet/agents", .listFleetAgents, requires: read, listFleetAgents),
         api("GET", "/api/unstable/fleet/agents/{agent_key}", .getFleetAgentInfo, requires: read, getFleetAgentInfo),
-        api("GET", "/api/unstable/fleet/agents/{agent_key}/tracers", .listFleetAgentTracers, requires: read,
+        api(
+            "GET", "/api/unstable/fleet/agents/{agent_key}/tracers", .listFleetAgentTracers, requires: read,
             listFleetAgentTracers),
         api("GET", "/api/unstable/fleet/deployments", .listFleetDeployments, requires: read, listFleetDeployments),
-        api("POST", "/api/unstable/fleet/deployments/configure", .createFleetDeploymentConfigure, requires: deploy,
+        api(
+            "POST", "/api/unstable/fleet/deployments/configure", .createFleetDeploymentConfigure, requires: deploy,
             createFleetDeploymentConfigure),
-        api("POST", "/api/unstable/fleet/deployments/upgrade", .createFleetDeploymentUpgrade, requires: deploy,
+        api(
+            "POST", "/api/unstable/fleet/deployments/upgrade", .createFleetDeploymentUpgrade, requires: deploy,
             createFleetDeploymentUpgrade),
-        api("GET", "/api/unstable/fleet/deployments/{deployment_id}", .getFleetDeployment, requires: read,
+        api(
+            "GET", "/api/unstable/fleet/deployments/{deployment_id}", .getFleetDeployment, requires: read,
             getFleetDeployment),
-        api("POST", "/api/unstable/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeployment, requires: deploy,
+        api(
+            "POST", "/api/unstable/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeployment, requires: deploy,
             cancelFleetDeployment),
         api("GET", "/api/unstable/fleet/schedules", .listFleetSchedules, requires: read, listFleetSchedules),
         api("POST", "/api/unstable/fleet/schedules", .createFleetSchedule, requires: schedule, createFleetSchedule),
         api("GET", "/api/unstable/fleet/schedules/{id}", .getFleetSchedule, requires: read, getFleetSchedule),
-        api("PATCH", "/api/unstable/fleet/schedules/{id}", .updateFleetSchedule, requires: schedule, updateFleetSchedule),
-        api("DELETE", "/api/unstable/fleet/schedules/{id}", .deleteFleetSchedule, requires: schedule, deleteFleetSchedule),
-        api("POST", "/api/unstable/fleet/schedules/{id}/trigger", .triggerFleetSchedule, requires: schedule,
+        api(
+            "PATCH", "/api/unstable/fleet/schedules/{id}", .updateFleetSchedule, requires: schedule, updateFleetSchedule
+        ),
+        api(
+            "DELETE", "/api/unstable/fleet/schedules/{id}", .deleteFleetSchedule, requires: schedule,
+            deleteFleetSchedule),
+        api(
+            "POST", "/api/unstable/fleet/schedules/{id}/trigger", .triggerFleetSchedule, requires: schedule,
             triggerFleetSchedule),
         api("GET", "/api/unstable/fleet/tracers", .listFleetTracers, requires: read, listFleetTracers),
         api("GET", "/api/v2/fleet/agent_versions", .listFleetAgentVersionsV2, requires: read, listFleetAgentVersionsV2),
         api("GET", "/api/v2/fleet/agents", .listFleetAgentsV2, requires: read, listFleetAgentsV2),
         api("GET", "/api/v2/fleet/agents/{agent_key}", .getFleetAgentDetailV2, requires: read, getFleetAgentDetailV2),
         api("GET", "/api/v2/fleet/deployments", .listFleetDeploymentsV2, requires: read, listFleetDeploymentsV2),
-        api("POST", "/api/v2/fleet/deployments/configure", .createFleetDeploymentConfigureV2, requires: deploy,
+        api(
+            "POST", "/api/v2/fleet/deployments/configure", .createFleetDeploymentConfigureV2, requires: deploy,
             createFleetDeploymentConfigureV2),
-        api("POST", "/api/v2/fleet/deployments/upgrade", .createFleetDeploymentUpgradeV2, requires: deploy,
+        api(
+            "POST", "/api/v2/fleet/deployments/upgrade", .createFleetDeploymentUpgradeV2, requires: deploy,
             createFleetDeploymentUpgradeV2),
-        api("GET", "/api/v2/fleet/deployments/{deployment_id}", .getFleetDeploymentV2, requires: read,
+        api(
+            "GET", "/api/v2/fleet/deployments/{deployment_id}", .getFleetDeploymentV2, requires: read,
             getFleetDeploymentV2),
-        api("POST", "/api/v2/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeploymentV2, requires: deploy,
+        api(
+            "POST", "/api/v2/fleet/deployments/{deployment_id}/cancel", .cancelFleetDeploymentV2, requires: deploy,
             cancelFleetDeploymentV2),
         api("GET", "/api/v2/fleet/schedules", .listFleetSchedulesV2, requires: read, listFleetSchedulesV2),
         api("GET", "/api/v2/fleet/schedules/{id}", .getFleetScheduleV2, requires: read, getFleetScheduleV2),

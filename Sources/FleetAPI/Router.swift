@@ -110,7 +110,8 @@ extension Router {
             for (segment, value) in zip(route.segments, segments) {
                 if case .literal(let bytes) = segment, !value.utf8.elementsEqual(bytes) {
                     let literal = String(decoding: bytes, as: UTF8.self)
-                    let distance = Double(Self.editDistance(literal, value)) / Double(max(literal.count, value.count, 1))
+                    let distance =
+                        Double(Self.editDistance(literal, value)) / Double(max(literal.count, value.count, 1))
                     cost += distance > 0.5 ? 10 : distance
                 }
             }

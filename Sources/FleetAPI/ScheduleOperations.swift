@@ -12,7 +12,8 @@ func createFleetSchedule(_ call: OperationCall) throws(FleetError) -> APIRespons
     let changes = try call.org.simulation.planCreateSchedule(
         try ScheduleRequests.draft(from: call.input), by: call.caller.owner, now: call.now)
     try call.commit(changes)
-    guard case .scheduleCreated(let created) = changes.first, let schedule = call.org.simulation.schedule(id: created.id)
+    guard case .scheduleCreated(let created) = changes.first,
+        let schedule = call.org.simulation.schedule(id: created.id)
     else { throw FleetError.storageFailure(reason: "create produced no schedule") }
     return .json(201, UnstableRendering.scheduleResponse(schedule))
 }
@@ -27,8 +28,9 @@ func getFleetSchedule(_ call: OperationCall) throws(FleetError) -> APIResponse {
 /// `PATCH /api/unstable/fleet/schedules/{id}`
 func updateFleetSchedule(_ call: OperationCall) throws(FleetError) -> APIResponse {
     let id = try call.input.identifier("id")
-    try call.commit(try call.org.simulation.planUpdateSchedule(
-        id: id, try ScheduleRequests.draft(from: call.input), by: call.caller.owner, now: call.now))
+    try call.commit(
+        try call.org.simulation.planUpdateSchedule(
+            id: id, try ScheduleRequests.draft(from: call.input), by: call.caller.owner, now: call.now))
     guard let schedule = call.org.simulation.schedule(id: id) else { throw FleetError.scheduleNotFound(id: id) }
     return .json(200, UnstableRendering.scheduleResponse(schedule))
 }
@@ -43,8 +45,9 @@ func deleteFleetSchedule(_ call: OperationCall) throws(FleetError) -> APIRespons
 /// from the schedule's query and version strategy over the hosts that match now.
 func triggerFleetSchedule(_ call: OperationCall) throws(FleetError) -> APIResponse {
     let id = try call.input.identifier("id")
-    let deployment = try call.commitDeployment(try call.org.simulation.planTrigger(
-        scheduleID: id, by: call.caller.owner, forcedFailures: call.forcedFailures, now: call.now))
+    let deployment = try call.commitDeployment(
+        try call.org.simulation.planTrigger(
+            scheduleID: id, by: call.caller.owner, forcedFailures: call.forcedFailures, now: call.now))
     return createdDeploymentResponse(deployment, call)
 }
 

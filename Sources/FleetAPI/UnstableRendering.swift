@@ -41,8 +41,10 @@ enum UnstableRendering {
                     // One package, the usual case, by position; several by key, as the v2 surface reads them.
                     versions.append(
                         packages.count == 1
-                            ? fleet.packageVersion(atHost: deployment.operations[position].hostPosition, package: package.name)
-                            : fleet.packageVersion(agentKey: deployment.operations[position].hostKey, package: package.name))
+                            ? fleet.packageVersion(
+                                atHost: deployment.operations[position].hostPosition, package: package.name)
+                            : fleet.packageVersion(
+                                agentKey: deployment.operations[position].hostKey, package: package.name))
                 }
             }
             self.versions = versions

@@ -169,7 +169,9 @@ public struct JSONWriter: Sendable {
 
     // Convenience for the common "key": value pairs.
     public mutating func field(_ name: StaticString, _ text: String) { key(name); string(text) }
-    public mutating func field(_ name: StaticString, utf8 text: UnsafeBufferPointer<UInt8>) { key(name); string(utf8: text) }
+    public mutating func field(_ name: StaticString, utf8 text: UnsafeBufferPointer<UInt8>) {
+        key(name); string(utf8: text)
+    }
     public mutating func field(_ name: StaticString, _ number: Int64) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ number: Int) { key(name); int(number) }
     public mutating func field(_ name: StaticString, _ flag: Bool) { key(name); bool(flag) }
@@ -183,9 +185,12 @@ public struct JSONWriter: Sendable {
         }
         var magnitude = number.magnitude
         if number < 0 { bytes.append(UInt8(ascii: "-")) }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             while magnitude > 0 {

@@ -79,7 +79,8 @@ public enum YAMLWriter {
 
     private static func looksNumeric(_ text: String) -> Bool {
         let allowed = Set("0123456789+-.eE_xXoOabcdefABCDEF:")
-        return text.first.map { $0.isNumber || $0 == "." || $0 == "+" } == true && text.allSatisfy { allowed.contains($0) }
+        return text.first.map { $0.isNumber || $0 == "." || $0 == "+" } == true
+            && text.allSatisfy { allowed.contains($0) }
             || [".inf", "-.inf", "+.inf", ".nan"].contains(text.lowercased())
     }
 }

@@ -32,7 +32,9 @@ enum FixtureFiles {
         switch self {
         case .bundled: return BundledFiles.bytes(BundledFiles.fleetJSON)
         case .folder(let path):
-            guard let bytes = SystemIO.readFile(path + "/fleet.json") else { throw StartupError("cannot read \(path)/fleet.json") }
+            guard let bytes = SystemIO.readFile(path + "/fleet.json") else {
+                throw StartupError("cannot read \(path)/fleet.json")
+            }
             return bytes
         }
     }
@@ -63,7 +65,8 @@ enum FixtureFiles {
         }
     }
 
-    func fleet(of document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(StartupError) -> FleetSnapshot {
+    func fleet(of document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(StartupError) -> FleetSnapshot
+    {
         do {
             return try Fixture.fleet(from: document, clock: clock, seed: seed)
         } catch {

@@ -42,7 +42,8 @@ enum HealthcheckCommand {
 
         static func parse(arguments: [String], environment: [String: String]) throws(UsageError) -> Check {
             // The port the server was told to use (as in the container), unless a URL is named.
-            var url = environment["FLEETMOCK_HEALTHCHECK_URL"]
+            var url =
+                environment["FLEETMOCK_HEALTHCHECK_URL"]
                 ?? environment["FLEETMOCK_PORT"].map { "http://127.0.0.1:\($0)/__fleetmock/health" } ?? defaultURL
             var timeoutSeconds = 2
             var index = 0

@@ -57,10 +57,12 @@ final class RequestLog {
         apiKey: String?
     ) {
         guard minimumLevel <= .info else { return }
-        write(.info, "request", [
-            ("method", method), ("path", target), ("operation", operation ?? "-"), ("status", String(status)),
-            ("duration_ms", Self.milliseconds(durationMicroseconds)), ("org", org), ("api_key", Self.mask(apiKey)),
-        ])
+        write(
+            .info, "request",
+            [
+                ("method", method), ("path", target), ("operation", operation ?? "-"), ("status", String(status)),
+                ("duration_ms", Self.milliseconds(durationMicroseconds)), ("org", org), ("api_key", Self.mask(apiKey)),
+            ])
     }
 
     /// Microseconds as milliseconds with up to three decimals and at least one (`0.042`, `12.5`,
@@ -105,7 +107,8 @@ final class RequestLog {
             line.appendUTF8(of: time)
             for piece in [" ", level.name, " ", event] { line.appendUTF8(of: piece) }
             for (name, value) in fields {
-                let needsQuotes = value.isEmpty
+                let needsQuotes =
+                    value.isEmpty
                     || value.utf8.contains { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\"") }
                 line.append(UInt8(ascii: " "))
                 line.appendUTF8(of: name)

@@ -76,7 +76,8 @@ extension ServeCommand {
         try store.seed(snapshot, origin: options.databasePath == ":memory:" ? nil : origin)
         let seeded = SystemIO.monotonicMicroseconds()
         log.message(
-            .debug, "fixtures read in \((read - started) / 1000) ms, seeded into \(options.databasePath) "
+            .debug,
+            "fixtures read in \((read - started) / 1000) ms, seeded into \(options.databasePath) "
                 + "\((hostsWritten - read) / 1000) + \((seeded - hostsWritten) / 1000) ms after")
         return (snapshot, origin)
     }

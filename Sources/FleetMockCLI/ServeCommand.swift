@@ -39,7 +39,8 @@ final class ServeCommand {
         }
         let orgRecords = try Self.openOrgs(orgHosting, store: store, databasePath: options.databasePath)
 
-        let summary = "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
+        let summary =
+            "\(snapshot.hosts.count) hosts, \(snapshot.schedules.count) schedules, "
             + "\(snapshot.deployments.count) deployments"
         let application = try makeApplication(
             snapshot: consume snapshot, store: store, credentials: credentials, fixtures: fixtures,

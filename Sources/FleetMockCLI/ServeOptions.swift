@@ -49,108 +49,150 @@ struct ServeOptions: Equatable {
     }
 
     static let flags: [Flag] = [
-        Flag(name: "host", environment: "FLEETMOCK_HOST", valueName: "ADDRESS",
-             help: "Address to listen on (default 127.0.0.1).") { (options, value) throws(UsageError) in
+        Flag(
+            name: "host", environment: "FLEETMOCK_HOST", valueName: "ADDRESS",
+            help: "Address to listen on (default 127.0.0.1)."
+        ) { (options, value) throws(UsageError) in
             options.host = value
         },
-        Flag(name: "port", environment: "FLEETMOCK_PORT", valueName: "N",
-             help: "Port to listen on; 0 picks a free one (default 8585).") { (options, value) throws(UsageError) in
+        Flag(
+            name: "port", environment: "FLEETMOCK_PORT", valueName: "N",
+            help: "Port to listen on; 0 picks a free one (default 8585)."
+        ) { (options, value) throws(UsageError) in
             guard let port = UInt16(value) else { throw UsageError("--port must be 0...65535, got '\(value)'") }
             options.port = port
         },
-        Flag(name: "db", environment: "FLEETMOCK_DB", valueName: "PATH",
-             help: "SQLite file holding the state (default .fleetmock/fleetmock.sqlite; :memory: keeps nothing).") {
+        Flag(
+            name: "db", environment: "FLEETMOCK_DB", valueName: "PATH",
+            help: "SQLite file holding the state (default .fleetmock/fleetmock.sqlite; :memory: keeps nothing)."
+        ) {
             (options, value) throws(UsageError) in
             guard !value.isEmpty else { throw UsageError("--db needs a path") }
             options.databasePath = value
         },
-        Flag(name: "fixtures", environment: "FLEETMOCK_FIXTURES", valueName: "DIR",
-             help: "Folder with fleet.json and credentials.json (default: the bundled Fixtures/).") {
+        Flag(
+            name: "fixtures", environment: "FLEETMOCK_FIXTURES", valueName: "DIR",
+            help: "Folder with fleet.json and credentials.json (default: the bundled Fixtures/)."
+        ) {
             (options, value) throws(UsageError) in
             options.fixturesPath = value
         },
-        Flag(name: "clock", environment: "FLEETMOCK_CLOCK", valueName: "wall|manual",
-             help: "wall: simulated time follows the wall clock (default); manual: it moves only through POST /__fleetmock/clock/advance.") {
+        Flag(
+            name: "clock", environment: "FLEETMOCK_CLOCK", valueName: "wall|manual",
+            help:
+                "wall: simulated time follows the wall clock (default); manual: it moves only through POST /__fleetmock/clock/advance."
+        ) {
             (options, value) throws(UsageError) in
-            guard let mode = ClockMode(rawValue: value) else { throw UsageError("--clock must be wall or manual, got '\(value)'") }
+            guard let mode = ClockMode(rawValue: value) else {
+                throw UsageError("--clock must be wall or manual, got '\(value)'")
+            }
             options.clockMode = mode
             options.clockModeGiven = true
         },
-        Flag(name: "seed", environment: "FLEETMOCK_SEED", valueName: "N",
-             help: "Seed of every random draw: ids, durations, failures (default \(SimulationSettings.defaultSeed)). Used when a new state is created.") {
+        Flag(
+            name: "seed", environment: "FLEETMOCK_SEED", valueName: "N",
+            help:
+                "Seed of every random draw: ids, durations, failures (default \(SimulationSettings.defaultSeed)). Used when a new state is created."
+        ) {
             (options, value) throws(UsageError) in
-            guard let seed = UInt64(value) else { throw UsageError("--seed must be a non-negative integer, got '\(value)'") }
+            guard let seed = UInt64(value) else {
+                throw UsageError("--seed must be a non-negative integer, got '\(value)'")
+            }
             options.seed = seed
             options.seedGiven = true
         },
-        Flag(name: "fresh", environment: "FLEETMOCK_FRESH", valueName: "",
-             help: "Start again from the fixtures and seed given: delete the state file (and its WAL and orgs' files) first.",
-             isSwitch: true) { (options, value) throws(UsageError) in
+        Flag(
+            name: "fresh", environment: "FLEETMOCK_FRESH", valueName: "",
+            help:
+                "Start again from the fixtures and seed given: delete the state file (and its WAL and orgs' files) first.",
+            isSwitch: true
+        ) { (options, value) throws(UsageError) in
             switch value {
             case "1", "true", "on": options.fresh = true
             case "0", "false", "off", "": options.fresh = false
             default: throw UsageError("FLEETMOCK_FRESH must be 1 or 0, got '\(value)'")
             }
         },
-        Flag(name: "failure-rate", environment: "FLEETMOCK_FAILURE_RATE", valueName: "P",
-             help: "Probability 0...1 that a host operation fails at random (default 0).") {
+        Flag(
+            name: "failure-rate", environment: "FLEETMOCK_FAILURE_RATE", valueName: "P",
+            help: "Probability 0...1 that a host operation fails at random (default 0)."
+        ) {
             (options, value) throws(UsageError) in
             guard let rate = Double(value), rate >= 0, rate <= 1 else {
                 throw UsageError("--failure-rate must be a number from 0 to 1, got '\(value)'")
             }
             options.failureRate = rate
         },
-        Flag(name: "rate-limit", environment: "FLEETMOCK_RATE_LIMIT", valueName: "N",
-             help: "Calls allowed per API key and operation in each period (default 100000).") {
+        Flag(
+            name: "rate-limit", environment: "FLEETMOCK_RATE_LIMIT", valueName: "N",
+            help: "Calls allowed per API key and operation in each period (default 100000)."
+        ) {
             (options, value) throws(UsageError) in
-            guard let limit = Int(value), limit >= 1 else { throw UsageError("--rate-limit must be a positive integer, got '\(value)'") }
+            guard let limit = Int(value), limit >= 1 else {
+                throw UsageError("--rate-limit must be a positive integer, got '\(value)'")
+            }
             options.rateLimit = limit
         },
-        Flag(name: "rate-limit-period", environment: "FLEETMOCK_RATE_LIMIT_PERIOD", valueName: "SECONDS",
-             help: "Length of a rate-limit window (default 60).") { (options, value) throws(UsageError) in
+        Flag(
+            name: "rate-limit-period", environment: "FLEETMOCK_RATE_LIMIT_PERIOD", valueName: "SECONDS",
+            help: "Length of a rate-limit window (default 60)."
+        ) { (options, value) throws(UsageError) in
             guard let period = Int(value), period >= 1 else {
                 throw UsageError("--rate-limit-period must be a positive integer, got '\(value)'")
             }
             options.rateLimitPeriodSeconds = period
         },
-        Flag(name: "concurrency", environment: "FLEETMOCK_CONCURRENCY", valueName: "N",
-             help: "Hosts of one deployment in progress at once (default \(SimulationSettings.standard.concurrency)).") {
+        Flag(
+            name: "concurrency", environment: "FLEETMOCK_CONCURRENCY", valueName: "N",
+            help: "Hosts of one deployment in progress at once (default \(SimulationSettings.standard.concurrency))."
+        ) {
             (options, value) throws(UsageError) in
             guard let count = Int(value), count >= 1, count <= 10_000 else {
                 throw UsageError("--concurrency must be an integer from 1 to 10000, got '\(value)'")
             }
             options.concurrency = count
         },
-        Flag(name: "ready-file", environment: "FLEETMOCK_READY_FILE", valueName: "PATH",
-             help: "Once ready, write the bound URL (http://HOST:PORT) and a newline to PATH (written whole, by rename).") {
+        Flag(
+            name: "ready-file", environment: "FLEETMOCK_READY_FILE", valueName: "PATH",
+            help: "Once ready, write the bound URL (http://HOST:PORT) and a newline to PATH (written whole, by rename)."
+        ) {
             (options, value) throws(UsageError) in
             guard !value.isEmpty else { throw UsageError("--ready-file needs a path") }
             options.readyFile = value
         },
-        Flag(name: "log-format", environment: "FLEETMOCK_LOG_FORMAT", valueName: "text|json",
-             help: "Logs on stderr as text (default) or JSON lines.") { (options, value) throws(UsageError) in
+        Flag(
+            name: "log-format", environment: "FLEETMOCK_LOG_FORMAT", valueName: "text|json",
+            help: "Logs on stderr as text (default) or JSON lines."
+        ) { (options, value) throws(UsageError) in
             guard let format = RequestLog.Format(rawValue: value) else {
                 throw UsageError("--log-format must be text or json, got '\(value)'")
             }
             options.logFormat = format
         },
-        Flag(name: "log-level", environment: "FLEETMOCK_LOG_LEVEL", valueName: "LEVEL",
-             help: "debug, info (default: one line per request), warn or error.") { (options, value) throws(UsageError) in
+        Flag(
+            name: "log-level", environment: "FLEETMOCK_LOG_LEVEL", valueName: "LEVEL",
+            help: "debug, info (default: one line per request), warn or error."
+        ) { (options, value) throws(UsageError) in
             guard let level = RequestLog.Level(name: value) else {
                 throw UsageError("--log-level must be debug, info, warn or error, got '\(value)'")
             }
             options.logLevel = level
         },
-        Flag(name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
-             help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB).") {
+        Flag(
+            name: "journal-size", environment: "FLEETMOCK_JOURNAL_SIZE", valueName: "N",
+            help: "Requests kept in the journal at GET /__fleetmock/requests (default 1000; bodies cut at 4 KB)."
+        ) {
             (options, value) throws(UsageError) in
             guard let size = Int(value), (1...1_000_000).contains(size) else {
                 throw UsageError("--journal-size must be an integer from 1 to 1000000, got '\(value)'")
             }
             options.journalSize = size
         },
-        Flag(name: "progress", environment: "FLEETMOCK_PROGRESS", valueName: "immediate|stepped|timed",
-             help: "How host operations progress: immediate (complete at once), stepped (only when the clock is advanced), timed (with the clock; the default, or stepped with --clock manual).") {
+        Flag(
+            name: "progress", environment: "FLEETMOCK_PROGRESS", valueName: "immediate|stepped|timed",
+            help:
+                "How host operations progress: immediate (complete at once), stepped (only when the clock is advanced), timed (with the clock; the default, or stepped with --clock manual)."
+        ) {
             (options, value) throws(UsageError) in
             guard let policy = ProgressPolicy(rawValue: value) else {
                 throw UsageError("--progress must be immediate, stepped or timed, got '\(value)'")

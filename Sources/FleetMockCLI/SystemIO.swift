@@ -103,7 +103,8 @@ enum SystemIO {
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { return String(cString: strerror(errno)) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = readFile(lockPath).map { String(decoding: $0, as: UTF8.self) }?
+            let holder =
+                readFile(lockPath).map { String(decoding: $0, as: UTF8.self) }?
                 .droppingTrailingWhitespace() ?? ""
             close(fd)
             return holder.isEmpty ? "another process holds it" : "process \(holder) holds it"

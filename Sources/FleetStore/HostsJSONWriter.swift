@@ -21,7 +21,11 @@ struct HostsJSONWriter {
         writer.key("tags")
         writer.beginArray()
         for tag in host.tags {
-            if tag.key.isEmpty { writer.string(tag.value) } else { writer.string(tag.key, UInt8(ascii: ":"), tag.value) }
+            if tag.key.isEmpty {
+                writer.string(tag.value)
+            } else {
+                writer.string(tag.key, UInt8(ascii: ":"), tag.value)
+            }
         }
         writer.endArray()
         writer.key("packages")

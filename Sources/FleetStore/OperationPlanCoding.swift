@@ -1,7 +1,7 @@
 import CSQLite
-import Glibc
 import FleetDomain
 import FleetJSON
+import Glibc
 
 /// A deployment's host plan, as stored in its row: what each host will do, before any starts.
 ///
@@ -84,9 +84,11 @@ enum OperationPlanCoding {
             }
             guard !hosts.isEmpty else { return nil }
             if hostIndexByKey == nil {
-                hostIndexByKey = Dictionary(hosts.indices.map { (hosts[$0].agentKey, $0) }, uniquingKeysWith: { first, _ in first })
+                hostIndexByKey = Dictionary(
+                    hosts.indices.map { (hosts[$0].agentKey, $0) }, uniquingKeysWith: { first, _ in first })
             }
-            guard let index = hostIndexByKey?[String(decoding: key, as: UTF8.self)], Self.equal(hosts[index].hostname, name)
+            guard let index = hostIndexByKey?[String(decoding: key, as: UTF8.self)],
+                Self.equal(hosts[index].hostname, name)
             else { return nil }
             nextHost = index + 1
             return index
@@ -96,7 +98,8 @@ enum OperationPlanCoding {
             var text = text  // `withUTF8` wants a var; a native string is not copied
             return text.withUTF8 { utf8 in
                 bytes.withUnsafeBytes { raw in
-                    utf8.count == raw.count && (raw.isEmpty || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0)
+                    utf8.count == raw.count
+                        && (raw.isEmpty || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0)
                 }
             }
         }

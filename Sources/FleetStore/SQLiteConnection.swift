@@ -58,7 +58,8 @@ public final class SQLiteConnection {
         }
         guard let handle else { throw SQLiteError(code: SQLITE_MISUSE, message: "database is closed", context: sql) }
         var prepared: OpaquePointer?
-        try check(sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil), "preparing \(sql)")
+        try check(
+            sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &prepared, nil), "preparing \(sql)")
         guard let prepared else {
             throw SQLiteError(code: SQLITE_MISUSE, message: "empty statement", context: sql)
         }

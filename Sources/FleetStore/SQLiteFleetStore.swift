@@ -66,7 +66,7 @@ public final class SQLiteFleetStore: FleetPersistence {
         do {
             tables = try connection.statement("SELECT count(*) FROM sqlite_master").firstRow { $0.int64(at: 0) } ?? 0
             version = try connection.userVersion
-        } catch where error.code & 0xff == SQLITE_NOTADB {
+        } catch  where error.code & 0xff == SQLITE_NOTADB {
             throw SQLiteError(
                 code: error.code, message: "not a FleetMock state: not an SQLite database", context: "opening")
         }

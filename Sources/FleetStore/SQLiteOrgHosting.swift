@@ -20,7 +20,8 @@ public final class SQLiteOrgHosting: OrgHosting {
         mainPath == ":memory:" ? ":memory:" : folder + "/" + id + ".sqlite"
     }
 
-    public func openStore(org id: String) throws(FleetError) -> (persistence: FleetPersistence, stored: FleetSnapshot?) {
+    public func openStore(org id: String) throws(FleetError) -> (persistence: FleetPersistence, stored: FleetSnapshot?)
+    {
         do {
             if mainPath != ":memory:" { mkdir(folder, 0o755) }
             let store = try SQLiteFleetStore(path: path(of: id))
@@ -56,7 +57,9 @@ public final class SQLiteOrgHosting: OrgHosting {
         let folder = mainPath + ".orgs"
         if let directory = opendir(folder) {
             while let entry = readdir(directory) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                    String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                }
                 if name != ".", name != ".." { unlink(folder + "/" + name) }
             }
             closedir(directory)

@@ -44,8 +44,9 @@ final class WALCheckpointer: @unchecked Sendable {
             // Passive only: a RESTART would hold the writer lock through the copy and an fsync (tried:
             // p99 up, throughput down). Under a steady stream of writes the WAL keeps growing, but
             // readers skip frames already copied, and the first pause lets it start over.
-            guard let (busy, logFrames, copiedFrames) = try? connection.statement("PRAGMA wal_checkpoint(PASSIVE)")
-                .firstRow({ ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)) })
+            guard
+                let (busy, logFrames, copiedFrames) = try? connection.statement("PRAGMA wal_checkpoint(PASSIVE)")
+                    .firstRow({ ($0.int64(at: 0), $0.int64(at: 1), $0.int64(at: 2)) })
             else { continue }
             // Shrinking a WAL that grew under a burst of writes is done here, once every frame is
             // copied and no write came for a second, so requests rarely pay for it: the writer's own

@@ -17,7 +17,9 @@ import Testing
         let flags = ["--clock", "manual", "--progress", "timed"]
         let first = try FleetMockProcess(databasePath: database, extraArguments: flags)
         #expect(try first.json("GET", "/__fleetmock/clock")["frozen"] as? Bool == false)
-        #expect(try first.request("POST", "/__fleetmock/clock/advance", body: #"{"seconds": 86400}"#, authenticated: false).status == 200)
+        #expect(
+            try first.request("POST", "/__fleetmock/clock/advance", body: #"{"seconds": 86400}"#, authenticated: false)
+                .status == 200)
         let advancedTo = try now(first)
         #expect(first.stop() == 0)
 
@@ -60,10 +62,13 @@ import Testing
         let lastInstant = try server.request(
             "POST", "/__fleetmock/clock/set", body: #"{"now": "8999-12-31T23:00:00Z"}"#, authenticated: false)
         #expect(lastInstant.status == 200)
-        let past = try server.request("POST", "/__fleetmock/clock/advance", body: #"{"seconds": 7200}"#, authenticated: false)
+        let past = try server.request(
+            "POST", "/__fleetmock/clock/advance", body: #"{"seconds": 7200}"#, authenticated: false)
         #expect(past.status == 400)
         #expect(past.bodyText.contains("9000-01-01T00:00:00.000Z"))
-        #expect(try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 10000}"#, authenticated: false).status == 200)
+        #expect(
+            try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 10000}"#, authenticated: false)
+                .status == 200)
         #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
         usleep(1_500_000)  // the wall clock at 10,000x runs into the bound within the second
         #expect(try now(server) == 221_845_392_000_000)
@@ -71,7 +76,8 @@ import Testing
         var snapshot = try server.json("POST", "/__fleetmock/snapshot")
         snapshot["clock"] = ["frozen": true, "now_ms": Int64.max - 10]
         let restored = try server.request(
-            "POST", "/__fleetmock/restore", body: String(decoding: try JSONSerialization.data(withJSONObject: snapshot), as: UTF8.self),
+            "POST", "/__fleetmock/restore",
+            body: String(decoding: try JSONSerialization.data(withJSONObject: snapshot), as: UTF8.self),
             authenticated: false)
         #expect(restored.status == 400)
         #expect(restored.bodyText.contains("snapshot.clock"))

@@ -5,7 +5,8 @@ import Testing
 /// No Docker engine runs here, so the image's shape is checked from its files, and what it runs
 /// (the executable, with the image's environment and health check) is run for real.
 @Suite struct ContainerImageTests {
-    static let dockerfile = try! String(contentsOfFile: FleetMockProcess.packageRoot + "/docker/Dockerfile", encoding: .utf8)
+    static let dockerfile = try! String(
+        contentsOfFile: FleetMockProcess.packageRoot + "/docker/Dockerfile", encoding: .utf8)
 
     /// The instructions, comments and continuation lines folded.
     static var instructions: [(keyword: String, argument: String)] {
@@ -32,7 +33,8 @@ import Testing
         #expect(Self.arguments(of: "COPY") == ["dist/fleetmock-*-linux-*.tar.gz /tmp/"])
         #expect(!Self.dockerfile.contains("swift build"))
         #expect(!Self.dockerfile.contains("apt-get install"), "the executable needs nothing beyond glibc")
-        let ignore = (try? String(contentsOfFile: FleetMockProcess.packageRoot + "/.dockerignore", encoding: .utf8)) ?? ""
+        let ignore =
+            (try? String(contentsOfFile: FleetMockProcess.packageRoot + "/.dockerignore", encoding: .utf8)) ?? ""
         #expect(ignore.contains("!dist/fleetmock-*-linux-*.tar.gz"))
     }
 

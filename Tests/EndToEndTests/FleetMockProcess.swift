@@ -31,7 +31,8 @@ final class FleetMockProcess {
         fixtures: String? = FleetMockProcess.packageRoot + "/Fixtures", workingDirectory: String? = nil
     ) throws {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
-        process.arguments = ["serve", "--port", "0", "--db", databasePath] + (fixtures.map { ["--fixtures", $0] } ?? [])
+        process.arguments =
+            ["serve", "--port", "0", "--db", databasePath] + (fixtures.map { ["--fixtures", $0] } ?? [])
             + extraArguments
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -69,7 +70,8 @@ final class FleetMockProcess {
         String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
-    func request(_ method: String, _ path: String, body: String? = nil, authenticated: Bool = true) throws -> HTTPResult {
+    func request(_ method: String, _ path: String, body: String? = nil, authenticated: Bool = true) throws -> HTTPResult
+    {
         var headers = ["Host: 127.0.0.1", "Connection: close"]
         if authenticated {
             headers += ["DD-API-KEY: fleetmock-api-key", "DD-APPLICATION-KEY: fleetmock-app-key"]
@@ -111,7 +113,8 @@ struct HTTPResult {
         var headers: [String: String] = [:]
         for line in head.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         self.headers = headers
         body = Array(raw[(split + 4)...])
@@ -136,7 +139,9 @@ enum LoopbackHTTP {
         address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else {
             close(fd)

@@ -26,7 +26,10 @@ import Testing
         let steps: [(request: String, method: String, check: (StrictHTTPReply) throws -> Void)] = [
             (Self.withBody("HEAD", "/__fleetmock/health", Self.requestAsBody), "HEAD", Self.isHealthHead),
             (Self.health, "GET", Self.isHealth),
-            (Self.withBody("TRACE", "/__fleetmock/health", Self.requestAsBody), "TRACE", Self.isEnvelope(405, allow: "GET")),
+            (
+                Self.withBody("TRACE", "/__fleetmock/health", Self.requestAsBody), "TRACE",
+                Self.isEnvelope(405, allow: "GET")
+            ),
             (Self.health, "GET", Self.isHealth),
             ("CONNECT /__fleetmock/health HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT", Self.isEnvelope(405, allow: "GET")),
             ("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n", "CONNECT", Self.isEnvelope(404)),
@@ -55,7 +58,10 @@ import Testing
         defer { _ = server.stop() }
         let cases: [(first: String, method: String, check: (StrictHTTPReply) throws -> Void)] = [
             (Self.withBody("HEAD", "/__fleetmock/health", Self.requestAsBody), "HEAD", Self.isHealthHead),
-            (Self.withBody("TRACE", "/__fleetmock/health", Self.requestAsBody), "TRACE", Self.isEnvelope(405, allow: "GET")),
+            (
+                Self.withBody("TRACE", "/__fleetmock/health", Self.requestAsBody), "TRACE",
+                Self.isEnvelope(405, allow: "GET")
+            ),
             ("CONNECT /__fleetmock/health HTTP/1.1\r\nHost: x\r\n\r\n", "CONNECT", Self.isEnvelope(405, allow: "GET")),
             ("HEAD /__fleetmock/health HTTP/1.1\r\nHost: x\r\n\r\n", "HEAD", Self.isHealthHead),
             ("OPTIONS /__fleetmock/health HTTP/1.1\r\nHost: x\r\n\r\n", "OPTIONS", Self.isEnvelope(405, allow: "GET")),
@@ -88,7 +94,9 @@ import Testing
 
     static func isHealthHead(_ reply: StrictHTTPReply) throws {
         try reply.require(reply.status == 200 && reply.body.isEmpty, "a bodiless 200")
-        try reply.require(reply.header("content-length").map { $0 == String(healthBody.utf8.count) } ?? true, "the GET's length or none")
+        try reply.require(
+            reply.header("content-length").map { $0 == String(healthBody.utf8.count) } ?? true,
+            "the GET's length or none")
     }
 
     static func isEnvelope(_ status: Int, allow: String? = nil) -> (StrictHTTPReply) throws -> Void {
@@ -163,7 +171,8 @@ final class StrictHTTPConnection {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
                 !line.first!.isWhitespace, !line[..<colon].contains(" ")
             else { throw E2EError("not a header line: '\(line.prefix(200))'") }
-            headers.append((String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
+            headers.append(
+                (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)))
         }
         let lengths = headers.filter { $0.name.lowercased() == "content-length" }.map(\.value)
         guard !headers.contains(where: { $0.name.lowercased() == "transfer-encoding" }) else {
@@ -178,26 +187,38 @@ final class StrictHTTPConnection {
             }
             body = try readExactly(length)
         }
-        return StrictHTTPReply(status: status, headers: headers, body: body, raw: head + "\r\n\r\n" + String(decoding: body, as: UTF8.self))
+        return StrictHTTPReply(
+            status: status, headers: headers, body: body, raw: head + "\r\n\r\n" + String(decoding: body, as: UTF8.self)
+        )
     }
 
     /// The server closed: end of stream (not a reset), with no byte left unread.
     func expectCleanEnd() throws {
-        guard pending.isEmpty else { throw E2EError("stray bytes after the last reply: \(String(decoding: pending, as: UTF8.self).prefix(300))") }
+        guard pending.isEmpty else {
+            throw E2EError("stray bytes after the last reply: \(String(decoding: pending, as: UTF8.self).prefix(300))")
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = recv(fd, &buffer, buffer.count, 0)
-        if count > 0 { throw E2EError("stray bytes before the close: \(String(decoding: buffer[0..<count], as: UTF8.self).prefix(300))") }
+        if count > 0 {
+            throw E2EError(
+                "stray bytes before the close: \(String(decoding: buffer[0..<count], as: UTF8.self).prefix(300))")
+        }
         if count < 0 { throw E2EError("no clean end: \(String(cString: strerror(errno)))") }
     }
 
     /// Nothing else arrives (within 300 ms) on a connection that stays open.
     func expectNothingMore() throws {
-        guard pending.isEmpty else { throw E2EError("stray bytes: \(String(decoding: pending, as: UTF8.self).prefix(300))") }
+        guard pending.isEmpty else {
+            throw E2EError("stray bytes: \(String(decoding: pending, as: UTF8.self).prefix(300))")
+        }
         var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         if poll(&poller, 1, 300) > 0 {
             var buffer = [UInt8](repeating: 0, count: 4096)
             let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-            throw E2EError(count > 0 ? "stray bytes: \(String(decoding: buffer[0..<count], as: UTF8.self).prefix(300))" : "the connection ended")
+            throw E2EError(
+                count > 0
+                    ? "stray bytes: \(String(decoding: buffer[0..<count], as: UTF8.self).prefix(300))"
+                    : "the connection ended")
         }
     }
 
@@ -227,6 +248,7 @@ final class StrictHTTPConnection {
             return
         }
         let reason = count == 0 ? "the connection ended" : String(cString: strerror(errno))
-        throw E2EError("\(reason) while waiting for \(waitingFor); had: \(String(decoding: pending, as: UTF8.self).prefix(300))")
+        throw E2EError(
+            "\(reason) while waiting for \(waitingFor); had: \(String(decoding: pending, as: UTF8.self).prefix(300))")
     }
 }

@@ -14,7 +14,8 @@ import Testing
     }
 
     func deployments(_ server: FleetMockProcess, _ org: OrgKeys) throws -> Int {
-        let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        let raw =
+            "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + "DD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
         let result = try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8)))
         let json = try JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
@@ -24,7 +25,8 @@ import Testing
     /// Mounting needs root, which CI always runs as: elsewhere these tests pass over the fault.
     static func mayMount() -> Bool {
         guard getuid() == 0 else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where these tests mount a tmpfs")
+            #expect(
+                ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where these tests mount a tmpfs")
             return false
         }
         return true
@@ -60,7 +62,8 @@ import Testing
         var keys: [OrgKeys] = []
         for _ in 0..<2 {
             let org = try first.json("POST", "/__fleetmock/orgs")
-            keys.append(OrgKeys(id: org["org"] as! String, api: org["api_key"] as! String, app: org["app_key"] as! String))
+            keys.append(
+                OrgKeys(id: org["org"] as! String, api: org["api_key"] as! String, app: org["app_key"] as! String))
         }
         #expect(first.stop() == 0)
         let (full, healthy) = (keys[0], keys[1])
@@ -78,7 +81,8 @@ import Testing
         let schedule = prodSchedule
         let workers = [full, healthy, full, healthy, full, healthy].map { org in
             Thread.detachNewThreadWithResult { () -> (String, [Int]) in
-                let raw = "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                let raw =
+                    "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                     + "Connection: close\r\nContent-Length: 0\r\nDD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
                 let statuses = (0..<40).map { _ in
                     (try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8))))?.status ?? 0
@@ -114,9 +118,12 @@ import Testing
         guard let small = try smallTmpfs(megabytes: 4) else { return }
         defer { unmount(small) }
         let server = try FleetMockProcess(
-            databasePath: small + "/state.sqlite", extraArguments: ["--clock", "wall", "--progress", "timed", "--log-level", "error"])
+            databasePath: small + "/state.sqlite",
+            extraArguments: ["--clock", "wall", "--progress", "timed", "--log-level", "error"])
         #expect(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status == 201)
-        #expect(try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 200}"#, authenticated: false).status == 200)
+        #expect(
+            try server.request("POST", "/__fleetmock/clock/resume", body: #"{"speed": 200}"#, authenticated: false)
+                .status == 200)
         fill(small)
         var statuses: [Int] = []
         for _ in 0..<40 {
@@ -135,10 +142,14 @@ import Testing
         let server = try FleetMockProcess(databasePath: small + "/state.sqlite")
         fill(small)
         var statuses: [Int] = []
-        for _ in 0..<5 { statuses.append(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status) }
+        for _ in 0..<5 {
+            statuses.append(try server.request("POST", "/api/unstable/fleet/schedules/\(prodSchedule)/trigger").status)
+        }
         #expect(statuses == [500, 500, 500, 500, 500])
         #expect(server.stop() == 0)
-        let logged = server.standardError().split(separator: "\n").filter { $0.contains("operation=TriggerFleetSchedule") }
+        let logged = server.standardError().split(separator: "\n").filter {
+            $0.contains("operation=TriggerFleetSchedule")
+        }
         #expect(logged.count == 5)
         #expect(logged.allSatisfy { $0.contains("status=500") }, "\(logged)")
     }
@@ -161,7 +172,8 @@ import Testing
         fill(small)
 
         let server = try FleetMockProcess(databasePath: database, extraArguments: quiet)
-        let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        let raw =
+            "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + "DD-API-KEY: \(keys.api)\r\nDD-APPLICATION-KEY: \(keys.app)\r\n\r\n"
         let answer = try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8)))
         #expect(answer.status == 503)
@@ -184,7 +196,9 @@ import Testing
             let shm = try StartupEndToEndTests.run(["serve", "--port", "0", "--db", database])
             _ = try? shell("chattr -i \(database)-shm")
             #expect(shm.status == 1)
-            #expect(shm.errors == "fleetmock: cannot open \(database)-shm, beside the state file: operation not permitted\n")
+            #expect(
+                shm.errors == "fleetmock: cannot open \(database)-shm, beside the state file: operation not permitted\n"
+            )
         }
         _ = try? shell("rm -f \(database)-shm")
         #expect(try shell("mount -o remount,ro \(small)") == 0)

@@ -124,12 +124,15 @@ import Testing
         // A request with another org's keys is logged as that org's.
         let org = try server.json("POST", "/__fleetmock/orgs")
         let (orgID, apiKey, appKey) = (org["org"] as? String, org["api_key"] as? String, org["app_key"] as? String)
-        let raw = "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        let raw =
+            "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + "DD-API-KEY: \(apiKey ?? "")\r\nDD-APPLICATION-KEY: \(appKey ?? "")\r\n\r\n"
         #expect(try HTTPResult(raw: LoopbackHTTP.exchange(port: server.port, request: Array(raw.utf8))).status == 200)
         #expect(server.stop() == 0)
         let lines = server.standardError().split(separator: "\n")
-        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let records = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         let requests = records.filter { $0["event"] as? String == "request" }
         #expect(requests.count == 4)
         #expect(requests.first?["org"] as? String == "default")
@@ -158,7 +161,8 @@ import Testing
         let started = Date()
         let port = server.port
         let slow = Thread.detachNewThreadWithResult {
-            let raw = "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            let raw =
+                "GET /api/unstable/fleet/schedules HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 + "DD-API-KEY: fleetmock-api-key\r\nDD-APPLICATION-KEY: fleetmock-app-key\r\n\r\n"
             return try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8)))
         }
@@ -197,7 +201,8 @@ import Testing
         #expect(second.stop() == 0)
 
         // An explicit flag wins.
-        let third = try FleetMockProcess(databasePath: database, extraArguments: ["--clock", "wall", "--progress", "timed"])
+        let third = try FleetMockProcess(
+            databasePath: database, extraArguments: ["--clock", "wall", "--progress", "timed"])
         #expect(try third.json("GET", "/__fleetmock/clock")["frozen"] as? Bool == false)
         #expect(try third.json("GET", "/__fleetmock/progress")["policy"] as? String == "timed")
         #expect(third.stop() == 0)
@@ -218,9 +223,11 @@ import Testing
             Thread.detachNewThreadWithResult { () -> [String] in
                 var ids: [String] = []
                 for _ in 0..<20 {
-                    let raw = "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    let raw =
+                        "POST /api/unstable/fleet/schedules/\(schedule)/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                         + "Connection: close\r\nContent-Length: 0\r\nDD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
-                    guard let result = try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8))),
+                    guard
+                        let result = try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8))),
                         result.status == 201,
                         let object = try? JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any],
                         let id = (object["data"] as? [String: Any])?["id"] as? String
@@ -234,7 +241,8 @@ import Testing
         #expect(created.map(\.count) == [20, 20])
         #expect(Set(created[0]).isDisjoint(with: created[1]))
         func total(_ org: (id: String, api: String, app: String), on target: FleetMockProcess) throws -> Int? {
-            let raw = "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            let raw =
+                "GET /api/unstable/fleet/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 + "DD-API-KEY: \(org.api)\r\nDD-APPLICATION-KEY: \(org.app)\r\n\r\n"
             let result = try HTTPResult(raw: LoopbackHTTP.exchange(port: target.port, request: Array(raw.utf8)))
             let object = try JSONSerialization.jsonObject(with: Data(result.body)) as? [String: Any]
@@ -343,7 +351,8 @@ import Testing
         let path = fixtures + "/fleet.json"
         let good = try String(contentsOfFile: path, encoding: .utf8)
         let lastTags = try #require(good.range(of: #""tags":["#, options: .backwards))
-        try good.replacingCharacters(in: lastTags, with: #""tags":[7,"#).write(toFile: path, atomically: true, encoding: .utf8)
+        try good.replacingCharacters(in: lastTags, with: #""tags":[7,"#).write(
+            toFile: path, atomically: true, encoding: .utf8)
         let database = FleetMockProcess.temporaryFolder() + "/state.sqlite"
 
         let process = Process()

@@ -61,7 +61,8 @@ import Testing
             #expect(allowed.contains { library.hasPrefix($0) }, "unexpected shared library: \(library)")
         }
         guard Self.isRoot else {
-            #expect(ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where the toolchain is hidden")
+            #expect(
+                ProcessInfo.processInfo.environment["CI"] != "true", "CI runs as root, where the toolchain is hidden")
             return
         }
         // A mount namespace of its own with an empty folder over the toolchain's.
@@ -82,7 +83,8 @@ import Testing
         let version = try Self.run(["--version"])
         #expect(version.status == 0)
         #expect(version.output.range(of: #"^fleetmock \d+\.\d+\.\d+\n$"#, options: .regularExpression) != nil)
-        let source = try String(contentsOfFile: FleetMockProcess.packageRoot + "/Sources/FleetMockCLI/Version.swift", encoding: .utf8)
+        let source = try String(
+            contentsOfFile: FleetMockProcess.packageRoot + "/Sources/FleetMockCLI/Version.swift", encoding: .utf8)
         #expect(source.contains("\"\(version.output.dropFirst("fleetmock ".count).dropLast())\""))
     }
 
@@ -96,7 +98,9 @@ import Testing
         #expect(try String(contentsOfFile: readyFile, encoding: .utf8) == "http://127.0.0.1:\(server.port)\n")
         // A second server on the same port cannot bind: the stale file it was given is gone too.
         try "http://127.0.0.1:1\n".write(toFile: folder + "/ready2", atomically: true, encoding: .utf8)
-        let refused = try Self.run(["serve", "--port", "\(server.port)", "--db", ":memory:", "--ready-file", folder + "/ready2"])
+        let refused = try Self.run([
+            "serve", "--port", "\(server.port)", "--db", ":memory:", "--ready-file", folder + "/ready2",
+        ])
         #expect(refused.status == 1)
         #expect(!FileManager.default.fileExists(atPath: folder + "/ready2"))
         #expect(server.stop() == 0)
@@ -118,7 +122,8 @@ import Testing
         #expect(otherSeed.errors.contains("made from the bundled fleet with seed 20260101, not from seed 7"))
         #expect(otherSeed.errors.contains("--fresh"))
         #expect(otherSeed.errors.split(separator: "\n").count == 1)
-        let otherEnvironmentSeed = try Self.run(["serve", "--port", "0", "--db", database], environment: ["FLEETMOCK_SEED": "7"])
+        let otherEnvironmentSeed = try Self.run(
+            ["serve", "--port", "0", "--db", database], environment: ["FLEETMOCK_SEED": "7"])
         #expect(otherEnvironmentSeed.status == 2)
 
         let generated = FleetMockProcess.temporaryFolder()
@@ -148,8 +153,10 @@ import Testing
         let first = try FleetMockProcess(databasePath: database)
         let second = try Self.run(["serve", "--port", "0", "--db", database])
         #expect(second.status == 1)
-        #expect(second.errors == "fleetmock: the state file \(database) is in use: process \(first.process.processIdentifier) holds it"
-            + " (its lock is \(database).lock)\n")
+        #expect(
+            second.errors
+                == "fleetmock: the state file \(database) is in use: process \(first.process.processIdentifier) holds it"
+                + " (its lock is \(database).lock)\n")
         #expect(try first.request("GET", "/__fleetmock/ready").status == 200)
         #expect(first.stop() == 0)
 
@@ -207,7 +214,8 @@ import Testing
 
     @Test func healthcheckTakesTheBaseURLTheReadyFileHolds() throws {
         let folder = FleetMockProcess.temporaryFolder()
-        let server = try FleetMockProcess(databasePath: ":memory:", extraArguments: ["--ready-file", folder + "/ready"])
+        let server = try FleetMockProcess(
+            databasePath: ":memory:", extraArguments: ["--ready-file", folder + "/ready"])
         let base = try String(contentsOfFile: folder + "/ready", encoding: .utf8)
         #expect(try Self.run(["healthcheck", "--url", base]).status == 0)
         #expect(try Self.run(["healthcheck", "--url", "http://127.0.0.1:\(server.port)"]).status == 0)
@@ -237,11 +245,18 @@ import Testing
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: junk))
         let notADatabase = try Self.run(["serve", "--port", "0", "--db", junk])
         #expect(notADatabase.status == 1)
-        #expect(notADatabase.errors == "fleetmock: cannot open the state file \(junk): not a FleetMock state: not an SQLite database\n")
+        #expect(
+            notADatabase.errors
+                == "fleetmock: cannot open the state file \(junk): not a FleetMock state: not an SQLite database\n")
 
         // Another application's database: refused and left byte for byte as it was, no WAL beside it.
         let foreign = folder + "/foreign.sqlite"
-        let sqlite = try Self.run(["python3", "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(x)'); c.execute('insert into notes values (1)'); c.commit()", foreign], executable: "/usr/bin/env")
+        let sqlite = try Self.run(
+            [
+                "python3", "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(x)'); c.execute('insert into notes values (1)'); c.commit()",
+                foreign,
+            ], executable: "/usr/bin/env")
         #expect(sqlite.status == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: foreign))
         let foreignStart = try Self.run(["serve", "--port", "0", "--db", foreign])
@@ -265,8 +280,11 @@ import Testing
         #expect(perRequest.errors.contains("--group-commit (FLEETMOCK_GROUP_COMMIT) was retired"))
         // Accepted: the start goes on to the bind, which this host makes fail.
         let pinned = try Self.run(
-            ["serve", "--port", "0", "--db", ":memory:", "--loops", "1", "--group-commit=on", "--background-commit", "on",
-             "--host", "999.1.1.1"], environment: ["FLEETMOCK_BACKGROUND_COMMIT": "on"])
+            [
+                "serve", "--port", "0", "--db", ":memory:", "--loops", "1", "--group-commit=on", "--background-commit",
+                "on",
+                "--host", "999.1.1.1",
+            ], environment: ["FLEETMOCK_BACKGROUND_COMMIT": "on"])
         #expect(pinned.status == 1)
         #expect(pinned.errors.hasPrefix("fleetmock: --host '999.1.1.1' is not an address to listen on"))
     }
@@ -278,7 +296,8 @@ import Testing
         chmod(folder, 0o555)
         let database = folder + "/state.sqlite"
         let arguments = ["serve", "--port", "0", "--db", database]
-        let refused = Self.isRoot
+        let refused =
+            Self.isRoot
             ? try Self.run(
                 ["--reuid=65534", "--regid=65534", "--clear-groups", FleetMockProcess.binaryPath] + arguments,
                 executable: "/usr/bin/setpriv")

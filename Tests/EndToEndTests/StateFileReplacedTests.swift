@@ -58,7 +58,8 @@ import Testing
         let port = server.port
         let path = trigger
         let slow = Thread.detachNewThreadWithResult {
-            let raw = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
+            let raw =
+                "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n"
                 + "DD-API-KEY: fleetmock-api-key\r\nDD-APPLICATION-KEY: fleetmock-app-key\r\n\r\n"
             return try? HTTPResult(raw: LoopbackHTTP.exchange(port: port, request: Array(raw.utf8)))
         }

@@ -106,13 +106,17 @@ struct APIHarness {
         let credentials = Credentials(
             apiKeys: [.init(key: Self.apiKey, name: "test")],
             applicationKeys: [
-                .init(key: Self.allKey, name: "all", owner: "a@example.com",
-                      permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"]),
+                .init(
+                    key: Self.allKey, name: "all", owner: "a@example.com",
+                    permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"]),
                 .init(key: Self.readOnlyKey, name: "ro", owner: "r@example.com", permissions: ["hosts_read"]),
-                .init(key: Self.upgradeKey, name: "up", owner: "u@example.com", permissions: ["hosts_read", "agent_upgrade_write"]),
+                .init(
+                    key: Self.upgradeKey, name: "up", owner: "u@example.com",
+                    permissions: ["hosts_read", "agent_upgrade_write"]),
             ])
         application = try! FleetApplication(
-            simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials, rateLimit: rateLimit,
+            simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials,
+            rateLimit: rateLimit,
             loadFixtures: { TestFleet.simulation().snapshot }, orgHosting: orgHosting, log: { _ in })
         lifetime = Lifetime(application)
     }
@@ -125,7 +129,8 @@ struct APIHarness {
         if let apiKey { headers.append(("DD-API-KEY", apiKey)) }
         if let appKey { headers.append(("dd-application-key", appKey)) }
         let response = application.handle(
-            APIRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)), wallNow: wallNow)
+            APIRequest(method: method, target: target, headers: headers, body: Array((body ?? "").utf8)),
+            wallNow: wallNow)
         guard endsPasses, let lost = application.finishPass(), let group = response.commitGroup,
             lost.commitGroups.contains(group)
         else {

@@ -14,9 +14,12 @@ import Testing
         let names = body["data"]?["attributes"]?["agents"]?.arrayValue?.compactMap { $0["hostname"]?.stringValue }
         // Hostname order: bad-prod-1, db-prod-1, web-prod-1..8, web-staging-1, Win-Staging-2 (byte order).
         #expect(names == ["web-prod-4", "web-prod-5", "web-prod-6", "web-prod-7", "web-prod-8"])
-        let byVersion = try api.json(api.send(
-            "GET", "/api/unstable/fleet/agents?sort_attribute=agent_version&sort_descending=true&page_size=100"))
-        let versions = byVersion["data"]?["attributes"]?["agents"]?.arrayValue?.compactMap { $0["agent_version"]?.stringValue }
+        let byVersion = try api.json(
+            api.send(
+                "GET", "/api/unstable/fleet/agents?sort_attribute=agent_version&sort_descending=true&page_size=100"))
+        let versions = byVersion["data"]?["attributes"]?["agents"]?.arrayValue?.compactMap {
+            $0["agent_version"]?.stringValue
+        }
         #expect(versions?.first == "7.51.0")
         #expect(versions?.last == "5.32.9")
     }
@@ -25,7 +28,8 @@ import Testing
         let api = APIHarness()
         let tagged = try api.json(api.send("GET", "/api/unstable/fleet/agents?tags=env%3Astaging%2Cservice%3Aweb-api"))
         #expect(tagged["meta"]?["total_filtered_count"] == .int(2))
-        let filtered = try api.json(api.send("GET", "/api/unstable/fleet/agents?filter=hostname%3Aweb-prod-1+OR+env%3Astaging"))
+        let filtered = try api.json(
+            api.send("GET", "/api/unstable/fleet/agents?filter=hostname%3Aweb-prod-1+OR+env%3Astaging"))
         #expect(filtered["meta"]?["total_filtered_count"] == .int(3))
         let agent = try #require(filtered["data"]?["attributes"]?["agents"]?.arrayValue?.first)
         #expect(agent["tags"]?.arrayValue?.first == .object(["key": .string("env"), "value": .string("prod")]))
@@ -54,14 +58,19 @@ import Testing
         let before = try api.json(api.send("GET", "/api/unstable/fleet/agents/\(TestFleet.key("web-prod-1"))"))
         #expect(before["data"]?["type"] == .string("datadog_agent_key"))
         #expect(before["data"]?["attributes"]?["agent_infos"]?["agent_version"] == .string("7.51.0"))
-        #expect(before["data"]?["attributes"]?["configuration_files"]?["file_configuration"] == .string("log_level: info\n"))
-        let configure = #"{"data": {"type": "deployment", "attributes": {"filter_query": "hostname:web-prod-1", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
+        #expect(
+            before["data"]?["attributes"]?["configuration_files"]?["file_configuration"] == .string("log_level: info\n")
+        )
+        let configure =
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "hostname:web-prod-1", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
         #expect(api.send("POST", "/api/unstable/fleet/deployments/configure", body: configure).status == 201)
         _ = api.advanceClock(seconds: 3_600)  // one operation per host: the upgrade would skip it while busy
         _ = try api.trigger()
         _ = api.advanceClock(seconds: 3_600)
         let after = try api.json(api.send("GET", "/api/unstable/fleet/agents/\(TestFleet.key("web-prod-1"))"))
-        #expect(after["data"]?["attributes"]?["configuration_files"]?["file_configuration"] == .string("log_level: debug\n"))
+        #expect(
+            after["data"]?["attributes"]?["configuration_files"]?["file_configuration"] == .string("log_level: debug\n")
+        )
         #expect(after["data"]?["attributes"]?["agent_infos"]?["agent_version"] == .string("7.53.0"))
         #expect(api.send("GET", "/api/unstable/fleet/agents/0123abcd").status == 404)
         #expect(api.send("GET", "/api/unstable/fleet/agents/REPLACE.ME").status == 400)
@@ -77,7 +86,8 @@ import Testing
         let python = try api.json(api.send("GET", "/api/unstable/fleet/tracers?filter=language%3Apython"))
         #expect(python["meta"]?["total_filtered_count"] == .int(1))
         #expect(api.send("GET", "/api/unstable/fleet/tracers?filter=colour%3Ared").status == 400)
-        let perAgent = try api.json(api.send("GET", "/api/unstable/fleet/agents/\(TestFleet.key("web-staging-1"))/tracers"))
+        let perAgent = try api.json(
+            api.send("GET", "/api/unstable/fleet/agents/\(TestFleet.key("web-staging-1"))/tracers"))
         #expect(perAgent["data"]?["attributes"]?["tracers"]?.arrayValue?.first?["hostname"] == .string("web-staging-1"))
         let none = try api.json(api.send("GET", "/api/unstable/fleet/agents/\(TestFleet.key("db-prod-1"))/tracers"))
         #expect(none["data"]?["attributes"]?["tracers"] == .array([]))
@@ -98,7 +108,8 @@ import Testing
         let api = APIHarness()
         #expect(api.send("GET", "/api/v2/fleet/agents/not-a-valid-agent-key").status == 400)
         #expect(api.send("GET", "/api/v2/fleet/agents/\(TestFleet.key("web-prod-1").uppercased())").status == 400)
-        let detail = try api.json(api.send("GET", "/api/v2/fleet/agents/\(TestFleet.key("web-prod-1"))?include=integrations,bogus"))
+        let detail = try api.json(
+            api.send("GET", "/api/v2/fleet/agents/\(TestFleet.key("web-prod-1"))?include=integrations,bogus"))
         #expect(detail["data"]?["attributes"]?["agent_infos"]?["hostname"] == .string("web-prod-1"))
         #expect(detail["data"]?["attributes"]?["integrations"] != nil)
         #expect(detail["data"]?["attributes"]?["configuration_files"] == nil)

@@ -44,9 +44,11 @@ import Testing
     @Test func immediateProgressCompletesEveryHostInTheCreateReply() throws {
         let api = APIHarness()
         #expect(try api.json(control(api, "GET", "/__fleetmock/progress"))["policy"] == .string("stepped"))
-        #expect(try api.json(control(api, "POST", "/__fleetmock/progress", body: #"{"policy": "immediate"}"#))["policy"]
-            == .string("immediate"))
-        let created = try api.json(api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.stagingSchedule.id)/trigger"))
+        #expect(
+            try api.json(control(api, "POST", "/__fleetmock/progress", body: #"{"policy": "immediate"}"#))["policy"]
+                == .string("immediate"))
+        let created = try api.json(
+            api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.stagingSchedule.id)/trigger"))
         #expect(created["data"]?["attributes"]?["high_level_status"] == .string("completed"))
         // The staging schedule's target (6.53.1) is below web-staging-1's 7.51.0: skipped, never moved down.
         #expect(api.application.simulation.host(agentKey: TestFleet.key("web-staging-1"))?.agentVersion == "7.51.0")
@@ -106,7 +108,8 @@ import Testing
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(later)").status == 404)
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)
         // A document that does not read changes nothing.
-        let bad = control(api, "POST", "/__fleetmock/restore", body: #"{"agent_versions": "7.0.0", "hosts": [], "schedules": []}"#)
+        let bad = control(
+            api, "POST", "/__fleetmock/restore", body: #"{"agent_versions": "7.0.0", "hosts": [], "schedules": []}"#)
         #expect(bad.status == 400)
         #expect(api.errorMessage(bad)?.contains("agent_versions") == true)
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(kept)").body == before)

@@ -22,7 +22,8 @@ import Testing
         #expect(all[0]["org"] == .string("default"))
         #expect(all[0]["response_body"]?.stringValue?.hasPrefix(#"{"data":{"attributes""#) == true)
         #expect(all[2]["near_match"] == .string("GET /api/unstable/fleet/deployments"))
-        let created = try api.json(control(api, "GET", "/__fleetmock/requests?operation=TriggerFleetSchedule&status=201"))
+        let created = try api.json(
+            control(api, "GET", "/__fleetmock/requests?operation=TriggerFleetSchedule&status=201"))
         #expect(created["requests"]?.arrayValue?.count == 1)
         let none = try api.json(control(api, "GET", "/__fleetmock/requests?status=500"))
         #expect(none["requests"] == .array([]))
@@ -47,7 +48,9 @@ import Testing
 
     @Test func aRuleForcesItsStatusForTheNextNCallsOfItsOperation() throws {
         let api = APIHarness()
-        let added = control(api, "POST", "/__fleetmock/faults", body: #"{"operation": "ListFleetSchedules", "status": 503, "times": 2}"#)
+        let added = control(
+            api, "POST", "/__fleetmock/faults", body: #"{"operation": "ListFleetSchedules", "status": 503, "times": 2}"#
+        )
         #expect(added.status == 201)
         let id = try #require(try api.json(added)["id"]?.stringValue)
         for _ in 0..<2 {
@@ -64,8 +67,11 @@ import Testing
 
     @Test func aForced429SaysWhenToRetryAndAForcedStatusComesBeforeCredentials() throws {
         let api = APIHarness()
-        _ = control(api, "POST", "/__fleetmock/faults", body: #"{"method": "POST", "path": "/api/unstable/fleet/schedules/*/trigger", "status": 429}"#)
-        let limited = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: nil)
+        _ = control(
+            api, "POST", "/__fleetmock/faults",
+            body: #"{"method": "POST", "path": "/api/unstable/fleet/schedules/*/trigger", "status": 429}"#)
+        let limited = api.send(
+            "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: nil)
         #expect(limited.status == 429)
         #expect(limited.header("X-RateLimit-Remaining") == "0")
         #expect(limited.header("X-RateLimit-Reset") == "1")
@@ -74,20 +80,25 @@ import Testing
 
     @Test func rulesCanSelectAnAPIKeyAndGiveABody() throws {
         let api = APIHarness()
-        _ = control(api, "POST", "/__fleetmock/faults",
-                    body: #"{"operation": "ListFleetAgentVersions", "api_key": "someone-else", "status": 500}"#)
+        _ = control(
+            api, "POST", "/__fleetmock/faults",
+            body: #"{"operation": "ListFleetAgentVersions", "api_key": "someone-else", "status": 500}"#)
         #expect(api.send("GET", "/api/unstable/fleet/agent_versions").status == 200)
-        _ = control(api, "POST", "/__fleetmock/faults",
-                    body: #"{"operation": "ListFleetAgentVersions", "status": 200, "body": {"data": []}}"#)
+        _ = control(
+            api, "POST", "/__fleetmock/faults",
+            body: #"{"operation": "ListFleetAgentVersions", "status": 200, "body": {"data": []}}"#)
         let shaped = api.send("GET", "/api/unstable/fleet/agent_versions")
         #expect(shaped.bodyText == #"{"data":[]}"#)
         #expect(control(api, "DELETE", "/__fleetmock/faults").status == 204)
-        #expect(try api.json(api.send("GET", "/api/unstable/fleet/agent_versions"))["data"]?.arrayValue?.isEmpty == false)
+        #expect(
+            try api.json(api.send("GET", "/api/unstable/fleet/agent_versions"))["data"]?.arrayValue?.isEmpty == false)
     }
 
     @Test func latencyAndDropShapeTheReplyNotTheState() throws {
         let api = APIHarness()
-        _ = control(api, "POST", "/__fleetmock/faults", body: #"{"operation": "TriggerFleetSchedule", "latency_ms": 250, "times": 1}"#)
+        _ = control(
+            api, "POST", "/__fleetmock/faults",
+            body: #"{"operation": "TriggerFleetSchedule", "latency_ms": 250, "times": 1}"#)
         let slow = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
         #expect(slow.status == 201)
         #expect(slow.delayMilliseconds == 250)
@@ -116,20 +127,23 @@ import Testing
         let api = APIHarness()
         let response = control(api, "POST", "/__fleetmock/faults", body: body)
         #expect(response.status == 400)
-        #expect(api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
+        #expect(
+            api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
         #expect(api.application.faults.rules.isEmpty)
     }
 
     @Test func aHostFaultFailsThatHostsNextOperationWithItsText() throws {
         let api = APIHarness()
-        let added = control(api, "POST", "/__fleetmock/faults", body: #"{"host": "web-prod-2", "error": "disk full", "times": 1}"#)
+        let added = control(
+            api, "POST", "/__fleetmock/faults", body: #"{"host": "web-prod-2", "error": "disk full", "times": 1}"#)
         #expect(added.status == 201)
         let first = try api.trigger()
         _ = api.advanceClock(seconds: 3_600)  // the first is done: its hosts are free for the second
         let second = try api.trigger()
         _ = api.advanceClock(seconds: 3_600)
         func error(_ deployment: String) -> String? {
-            api.application.simulation.deployment(id: deployment)?.operations.first { $0.hostname == "web-prod-2" }?.error
+            api.application.simulation.deployment(id: deployment)?.operations.first { $0.hostname == "web-prod-2" }?
+                .error
         }
         #expect(error(first) == "disk full")
         #expect(error(second) == "")

@@ -8,14 +8,22 @@ import Testing
 /// that field, never "absent" (`"filter_query": null` once created a deployment to every host).
 @Suite struct NullFieldTests {
     static let bodies: [(method: String, target: String, body: String)] = [
-        ("POST", "/api/unstable/fleet/deployments/upgrade",
-         #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#),
-        ("POST", "/api/unstable/fleet/deployments/configure",
-         #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#),
-        ("POST", "/api/v2/fleet/deployments/upgrade",
-         #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#),
-        ("POST", "/api/v2/fleet/deployments/configure",
-         #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#),
+        (
+            "POST", "/api/unstable/fleet/deployments/upgrade",
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
+        ),
+        (
+            "POST", "/api/unstable/fleet/deployments/configure",
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
+        ),
+        (
+            "POST", "/api/v2/fleet/deployments/upgrade",
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
+        ),
+        (
+            "POST", "/api/v2/fleet/deployments/configure",
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
+        ),
         ("POST", "/api/unstable/fleet/schedules", ScheduleWriteTests.validBody),
         ("PATCH", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)", ScheduleWriteTests.validBody),
     ]

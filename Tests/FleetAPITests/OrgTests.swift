@@ -33,9 +33,11 @@ import Testing
         _ = api.send("GET", "/api/unstable/fleet/schedules", appKey: org.app, apiKey: org.api)
         let everyOrg = try api.json(control(api, "GET", "/__fleetmock/requests"))["requests"]?.arrayValue ?? []
         #expect(everyOrg.count == 121)
-        let mine = try api.json(control(api, "GET", "/__fleetmock/requests?org=\(org.org)"))["requests"]?.arrayValue ?? []
+        let mine =
+            try api.json(control(api, "GET", "/__fleetmock/requests?org=\(org.org)"))["requests"]?.arrayValue ?? []
         #expect(mine.map { $0["org"] } == [.string(org.org)])
-        let defaults = try api.json(control(api, "GET", "/__fleetmock/requests?org=default&limit=5"))["requests"]?.arrayValue
+        let defaults = try api.json(control(api, "GET", "/__fleetmock/requests?org=default&limit=5"))["requests"]?
+            .arrayValue
         #expect(defaults?.count == 5)
         #expect(control(api, "GET", "/__fleetmock/requests?org=org-nobody").status == 404)
     }
@@ -47,14 +49,21 @@ import Testing
         #expect(first.org != second.org)
         #expect(first.api != second.api)
         let created = api.send(
-            "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: first.app, apiKey: first.api)
+            "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: first.app,
+            apiKey: first.api)
         #expect(created.status == 201)
         let id = try #require(try api.json(created)["data"]?["id"]?.stringValue)
-        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(id)", appKey: first.app, apiKey: first.api).status == 200)
-        #expect(api.send("GET", "/api/unstable/fleet/deployments/\(id)", appKey: second.app, apiKey: second.api).status == 404)
+        #expect(
+            api.send("GET", "/api/unstable/fleet/deployments/\(id)", appKey: first.app, apiKey: first.api).status == 200
+        )
+        #expect(
+            api.send("GET", "/api/unstable/fleet/deployments/\(id)", appKey: second.app, apiKey: second.api).status
+                == 404)
         #expect(api.send("GET", "/api/unstable/fleet/deployments/\(id)").status == 404)  // the default org
         // Keys do not cross orgs.
-        #expect(api.send("GET", "/api/unstable/fleet/schedules", appKey: APIHarness.allKey, apiKey: first.api).status == 401)
+        #expect(
+            api.send("GET", "/api/unstable/fleet/schedules", appKey: APIHarness.allKey, apiKey: first.api).status == 401
+        )
         let journal = try api.json(control(api, "GET", "/__fleetmock/requests?operation=TriggerFleetSchedule"))
         #expect(journal["requests"]?.arrayValue?.first?["org"] == .string(first.org))
     }
@@ -89,10 +98,12 @@ import Testing
         let json = try api.json(response)
         #expect(json["hosts"] == .int(1))
         let apiKey = try #require(json["api_key"]?.stringValue)
-        let reader = try #require(json["app_keys"]?.arrayValue?.first { $0["name"] == .string("reader") }?["key"]?.stringValue)
+        let reader = try #require(
+            json["app_keys"]?.arrayValue?.first { $0["name"] == .string("reader") }?["key"]?.stringValue)
         let agents = try api.json(api.send("GET", "/api/unstable/fleet/agents", appKey: reader, apiKey: apiKey))
         #expect(agents["meta"]?["total_filtered_count"] == .int(1))
-        let forbidden = api.send("POST", "/api/unstable/fleet/deployments/upgrade", appKey: reader, apiKey: apiKey, body: "{}")
+        let forbidden = api.send(
+            "POST", "/api/unstable/fleet/deployments/upgrade", appKey: reader, apiKey: apiKey, body: "{}")
         #expect(forbidden.status == 403)
     }
 
@@ -105,7 +116,8 @@ import Testing
         let api = APIHarness()
         let response = control(api, "POST", "/__fleetmock/orgs", body: body)
         #expect(response.status == 400)
-        #expect(api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
+        #expect(
+            api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
         #expect(api.orgHosting.records.isEmpty)
         #expect(try api.json(control(api, "GET", "/__fleetmock/orgs"))["orgs"]?.arrayValue?.count == 1)
     }

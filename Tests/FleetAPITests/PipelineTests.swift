@@ -26,10 +26,15 @@ import Testing
     @Test func credentialsAreCheckedBeforePermissionsAndInput() {
         let api = APIHarness()
         #expect(api.send("POST", cancelMalformed, appKey: nil, apiKey: nil).status == 401)
-        #expect(api.errorMessage(api.send("POST", cancelMalformed, apiKey: nil)) == "Unauthorized: the DD-API-KEY header is missing")
-        #expect(api.errorMessage(api.send("POST", cancelMalformed, apiKey: "nope"))
-            == "Unauthorized: the DD-API-KEY header does not hold a valid API key")
-        #expect(api.errorMessage(api.send("POST", cancelMalformed, appKey: nil)) == "Unauthorized: the DD-APPLICATION-KEY header is missing")
+        #expect(
+            api.errorMessage(api.send("POST", cancelMalformed, apiKey: nil))
+                == "Unauthorized: the DD-API-KEY header is missing")
+        #expect(
+            api.errorMessage(api.send("POST", cancelMalformed, apiKey: "nope"))
+                == "Unauthorized: the DD-API-KEY header does not hold a valid API key")
+        #expect(
+            api.errorMessage(api.send("POST", cancelMalformed, appKey: nil))
+                == "Unauthorized: the DD-APPLICATION-KEY header is missing")
         #expect(api.send("POST", cancelMalformed, appKey: "nope").status == 401)
         #expect(api.send("POST", cancelMalformed, appKey: APIHarness.readOnlyKey).status == 403)
         #expect(api.send("POST", cancelMalformed).status == 400)
@@ -38,7 +43,9 @@ import Testing
     @Test func readsNeedHostsRead() {
         let api = APIHarness()
         #expect(api.send("GET", "/api/unstable/fleet/schedules", appKey: APIHarness.readOnlyKey).status == 200)
-        let trigger = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: APIHarness.readOnlyKey)
+        let trigger = api.send(
+            "POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger", appKey: APIHarness.readOnlyKey
+        )
         #expect(trigger.status == 403)
         #expect(api.errorMessage(trigger)?.hasSuffix("lacks agent_upgrade_write") == true)
     }
@@ -122,9 +129,11 @@ import Testing
         let id = try api.trigger()
         let page = try api.json(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=4&page=2"))
         #expect(page["data"]?["attributes"]?["hosts"]?.arrayValue?.count == 2)
-        #expect(page["meta"]?["hosts"] == .object([
-            "current_page": .int(2), "page_size": .int(4), "total_hosts": .int(10), "total_pages": .int(3),
-        ]))
+        #expect(
+            page["meta"]?["hosts"]
+                == .object([
+                    "current_page": .int(2), "page_size": .int(4), "total_hosts": .int(10), "total_pages": .int(3),
+                ]))
         let past = try api.json(api.send("GET", "/api/unstable/fleet/deployments/\(id)?limit=4&page=9"))
         #expect(past["data"]?["attributes"]?["hosts"] == .array([]))
         // A page whose first host's position overflows is past the end too (it trapped the server).
@@ -162,10 +171,12 @@ import Testing
         #expect(attributes["rule"]?["days_of_week"] == .array([.string("Fri")]))
         #expect(attributes["created_at_unix"] == .int(TestFleet.start.unixSeconds))
         let versions = try api.json(api.send("GET", "/api/unstable/fleet/agent_versions"))
-        #expect(versions["data"]?.arrayValue?.first == .object([
-            "id": .string("7.54.0-rc.1"), "type": .string("agent_version"),
-            "attributes": .object(["version": .string("7.54.0-rc.1")]),
-        ]))
+        #expect(
+            versions["data"]?.arrayValue?.first
+                == .object([
+                    "id": .string("7.54.0-rc.1"), "type": .string("agent_version"),
+                    "attributes": .object(["version": .string("7.54.0-rc.1")]),
+                ]))
     }
 }
 

@@ -22,7 +22,9 @@ import Testing
     struct ReadmeMissing: Error {}
 
     @Test func everyRouteHasItsRowAndEveryRowARoute() throws {
-        let rows = try Self.readme().split(separator: "\n").filter { $0.hasPrefix("| ") && $0.contains("` | ") && $0.contains("/api/") }
+        let rows = try Self.readme().split(separator: "\n").filter {
+            $0.hasPrefix("| ") && $0.contains("` | ") && $0.contains("/api/")
+        }
         let expected = Route.table.filter { $0.operation.surface != .control }.map { route in
             let permissions = route.operation.requiredPermissions.map { "`\($0)`" }.joined(separator: ", ")
             return "| \(route.operation.rawValue) | `\(route.method) \(route.path)` | \(permissions) |"

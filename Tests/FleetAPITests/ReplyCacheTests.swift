@@ -1,8 +1,9 @@
-@testable import FleetAPI
 import FleetDomain
 import FleetJSON
 import FleetTestSupport
 import Testing
+
+@testable import FleetAPI
 
 /// GetFleetDeployment keeps the replies it rendered for the simulation's revision: a poll between
 /// two changes gets the same bytes, and no poll after a change, or after the whole state was

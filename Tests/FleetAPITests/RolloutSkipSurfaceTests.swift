@@ -51,9 +51,10 @@ import Testing
         #expect(unstableSecond["data"]?["attributes"]?["high_level_status"] == .string("completed"))
         let v2 = try detail(api, second)
         #expect(v2["skipped_hosts"] == .int(10) && v2["total_hosts"] == .int(10))
-        #expect(v2["hosts"]?.arrayValue?.allSatisfy {
-            $0["status_details"]?.stringValue?.contains("busy with another deployment") == true
-        } == true)
+        #expect(
+            v2["hosts"]?.arrayValue?.allSatisfy {
+                $0["status_details"]?.stringValue?.contains("busy with another deployment") == true
+            } == true)
         #expect(try detail(api, first)["skipped_hosts"] == .int(0))
         // The v2 list says it finished when it was created.
         let list = try api.json(api.send("GET", "/api/v2/fleet/deployments?filter=status:completed"))
@@ -63,10 +64,12 @@ import Testing
 
     @Test func v2Answers409ForAHostBusyWithAnUpgradeAndSkipsOneBusyWithAConfigure() throws {
         let api = APIHarness()
-        let configure = #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "#
+        let configure =
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "#
             + #""config_operations": [{"file_op": "delete", "file_path": "/x.yaml"}]}}}"#
         #expect(api.send("POST", "/api/v2/fleet/deployments/configure", body: configure).status == 201)
-        let upgrade = #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "#
+        let upgrade =
+            #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "#
             + #""target_packages": [{"name": "datadog-agent", "version": "7.53.0"}]}}}"#
         let created = api.send("POST", "/api/v2/fleet/deployments/upgrade", body: upgrade)
         #expect(created.status == 201)

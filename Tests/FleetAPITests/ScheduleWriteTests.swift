@@ -41,63 +41,93 @@ import Testing
              "rule": {"days_of_week": ["Sun"], "maintenance_window_duration": 60, "start_maintenance_window": "23:59",
                       "timezone": "UTC"}}}}
             """
-        let attributes = try #require(try api.json(api.send("POST", "/api/unstable/fleet/schedules", body: body))["data"]?["attributes"])
+        let attributes = try #require(
+            try api.json(api.send("POST", "/api/unstable/fleet/schedules", body: body))["data"]?["attributes"])
         #expect(attributes["status"] == .string("active"))
         #expect(attributes["version_to_latest"] == .int(0))
     }
 
     @Test(arguments: [
         (#""name": "n", "#, "", "data.attributes.name is required"),
-        (#""name": "n", "#, #""name": "n", "status": "paused", "#,
-         "data.attributes.status must be one of active, inactive, got 'paused'"),
-        (#""name": "n", "#, #""name": "n", "version_to_latest": 3, "#,
-         "data.attributes.version_to_latest must be 0, 1 or 2, got 3"),
-        (#""name": "n", "#, #""name": "n", "version_to_latest": "1", "#,
-         "data.attributes.version_to_latest must be an integer, not a string"),
+        (
+            #""name": "n", "#, #""name": "n", "status": "paused", "#,
+            "data.attributes.status must be one of active, inactive, got 'paused'"
+        ),
+        (
+            #""name": "n", "#, #""name": "n", "version_to_latest": 3, "#,
+            "data.attributes.version_to_latest must be 0, 1 or 2, got 3"
+        ),
+        (
+            #""name": "n", "#, #""name": "n", "version_to_latest": "1", "#,
+            "data.attributes.version_to_latest must be an integer, not a string"
+        ),
         (#""name": "n", "#, #""name": "  ", "#, "data.attributes.name must not be empty"),
         (#""env:qa""#, #""env:(prod""#, "invalid query 'env:(prod'"),
         (#""query": "env:qa", "#, "", "data.attributes.query is required"),
     ])
     func createRejectsBadAttributesNamingTheField(target: String, replacement: String, message: String) throws {
         let api = APIHarness()
-        let base = #"{"data": {"type": "schedule", "attributes": {"name": "n", "query": "env:qa", "rule": {"days_of_week": ["Sun"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}}}}"#
+        let base =
+            #"{"data": {"type": "schedule", "attributes": {"name": "n", "query": "env:qa", "rule": {"days_of_week": ["Sun"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}}}}"#
         let body = base.replacingFirst(target, with: replacement)
         #expect(body != base)
         let response = api.send("POST", "/api/unstable/fleet/schedules", body: body)
         #expect(response.status == 400)
-        #expect(api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
+        #expect(
+            api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
         #expect(api.persistence.persisted.isEmpty)
     }
 
     @Test(arguments: [
-        (#"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "24:00", "timezone": "UTC"}"#,
-         "data.attributes.rule.start_maintenance_window must be a 24-hour time HH:MM, got '24:00'"),
-        (#"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "2:00", "timezone": "UTC"}"#,
-         "start_maintenance_window must be a 24-hour time HH:MM"),
-        (#"{"days_of_week": ["Monday"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
-         "data.attributes.rule.days_of_week 'Monday' is not one of Mon, Tue, Wed, Thu, Fri, Sat, Sun"),
-        (#"{"days_of_week": [], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
-         "days_of_week must name at least one day"),
-        (#"{"days_of_week": ["Mon"], "maintenance_window_duration": 0, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
-         "maintenance_window_duration must be from 1 to 1440 minutes, got 0"),
-        (#"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "Mars/Olympus"}"#,
-         "data.attributes.rule.timezone 'Mars/Olympus' is not an IANA time zone name"),
-        (#"{"days_of_week": ["Mon"], "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
-         "data.attributes.rule.maintenance_window_duration is required"),
+        (
+            #"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "24:00", "timezone": "UTC"}"#,
+            "data.attributes.rule.start_maintenance_window must be a 24-hour time HH:MM, got '24:00'"
+        ),
+        (
+            #"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "2:00", "timezone": "UTC"}"#,
+            "start_maintenance_window must be a 24-hour time HH:MM"
+        ),
+        (
+            #"{"days_of_week": ["Monday"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
+            "data.attributes.rule.days_of_week 'Monday' is not one of Mon, Tue, Wed, Thu, Fri, Sat, Sun"
+        ),
+        (
+            #"{"days_of_week": [], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
+            "days_of_week must name at least one day"
+        ),
+        (
+            #"{"days_of_week": ["Mon"], "maintenance_window_duration": 0, "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
+            "maintenance_window_duration must be from 1 to 1440 minutes, got 0"
+        ),
+        (
+            #"{"days_of_week": ["Mon"], "maintenance_window_duration": 60, "start_maintenance_window": "02:00", "timezone": "Mars/Olympus"}"#,
+            "data.attributes.rule.timezone 'Mars/Olympus' is not an IANA time zone name"
+        ),
+        (
+            #"{"days_of_week": ["Mon"], "start_maintenance_window": "02:00", "timezone": "UTC"}"#,
+            "data.attributes.rule.maintenance_window_duration is required"
+        ),
     ])
     func createValidatesTheRule(rule: String, message: String) throws {
         let api = APIHarness()
         let body = #"{"data": {"type": "schedule", "attributes": {"name": "n", "query": "env:qa", "rule": \#(rule)}}}"#
         let response = api.send("POST", "/api/unstable/fleet/schedules", body: body)
         #expect(response.status == 400)
-        #expect(api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
+        #expect(
+            api.errorMessage(response)?.contains(message) == true, "\(api.errorMessage(response) ?? response.bodyText)")
     }
 
     @Test func createNeedsAgentUpgradeWriteAndAWellFormedEnvelope() throws {
         let api = APIHarness()
-        #expect(api.send("POST", "/api/unstable/fleet/schedules", appKey: APIHarness.readOnlyKey, body: Self.validBody).status == 403)
-        #expect(api.send("POST", "/api/unstable/fleet/schedules", appKey: APIHarness.upgradeKey, body: Self.validBody).status == 201)
-        let wrongType = api.send("POST", "/api/unstable/fleet/schedules", body: Self.validBody.replacingFirst(#""type": "schedule""#, with: #""type": "deployment""#))
+        #expect(
+            api.send("POST", "/api/unstable/fleet/schedules", appKey: APIHarness.readOnlyKey, body: Self.validBody)
+                .status == 403)
+        #expect(
+            api.send("POST", "/api/unstable/fleet/schedules", appKey: APIHarness.upgradeKey, body: Self.validBody)
+                .status == 201)
+        let wrongType = api.send(
+            "POST", "/api/unstable/fleet/schedules",
+            body: Self.validBody.replacingFirst(#""type": "schedule""#, with: #""type": "deployment""#))
         #expect(api.errorMessage(wrongType) == "Bad request: data.type must be 'schedule', got 'deployment'")
         #expect(api.errorMessage(api.send("POST", "/api/unstable/fleet/schedules", body: "[]")) != nil)
         #expect(api.send("POST", "/api/unstable/fleet/schedules", body: #"{"data": 5}"#).status == 400)
@@ -124,11 +154,13 @@ import Testing
     @Test func patchValidatesBeforeLookingTheScheduleUp() throws {
         let api = APIHarness()
         let unknown = "00000000-0000-4000-8000-000000000000"
-        let bad = api.send("PATCH", "/api/unstable/fleet/schedules/\(unknown)",
-                           body: #"{"data": {"type": "schedule", "attributes": {"version_to_latest": 7}}}"#)
+        let bad = api.send(
+            "PATCH", "/api/unstable/fleet/schedules/\(unknown)",
+            body: #"{"data": {"type": "schedule", "attributes": {"version_to_latest": 7}}}"#)
         #expect(bad.status == 400)
-        let missing = api.send("PATCH", "/api/unstable/fleet/schedules/\(unknown)",
-                               body: #"{"data": {"type": "schedule", "attributes": {"status": "active"}}}"#)
+        let missing = api.send(
+            "PATCH", "/api/unstable/fleet/schedules/\(unknown)",
+            body: #"{"data": {"type": "schedule", "attributes": {"status": "active"}}}"#)
         #expect(missing.status == 404)
         #expect(api.send("PATCH", "/api/unstable/fleet/schedules/not-hex!", body: "{}").status == 400)
     }
@@ -166,7 +198,8 @@ extension String {
         let characters = Array(self)
         let needle = Array(target)
         guard !needle.isEmpty, characters.count >= needle.count else { return self }
-        for start in 0...(characters.count - needle.count) where Array(characters[start..<start + needle.count]) == needle {
+        for start in 0...(characters.count - needle.count)
+        where Array(characters[start..<start + needle.count]) == needle {
             return String(characters[..<start]) + replacement + String(characters[(start + needle.count)...])
         }
         return self

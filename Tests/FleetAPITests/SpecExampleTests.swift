@@ -28,7 +28,8 @@ import Testing
 
     static func spec(_ file: String) throws -> JSONValue {
         let path = packageRoot + "/Tests/client/spec/" + file
-        let text = try #require(FileManager.default.contents(atPath: path).flatMap { String(bytes: $0, encoding: .utf8) })
+        let text = try #require(
+            FileManager.default.contents(atPath: path).flatMap { String(bytes: $0, encoding: .utf8) })
         return try SpecYAML.parse(text)
     }
 
@@ -43,11 +44,17 @@ import Testing
                     let operationID = operation["operationId"]?.stringValue ?? "\(method) \(path)"
                     for (_, media) in content.sorted(by: { $0.key < $1.key }) {
                         if let single = media["example"] {
-                            found.append(Example(operationID: operationID, name: "example", method: method.uppercased(), path: path, body: single))
+                            found.append(
+                                Example(
+                                    operationID: operationID, name: "example", method: method.uppercased(), path: path,
+                                    body: single))
                         }
                         for (name, example) in (media["examples"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
                             let body = try #require(example["value"], "\(operationID) example \(name) has no value")
-                            found.append(Example(operationID: operationID, name: name, method: method.uppercased(), path: path, body: body))
+                            found.append(
+                                Example(
+                                    operationID: operationID, name: name, method: method.uppercased(), path: path,
+                                    body: body))
                         }
                     }
                 }
@@ -67,16 +74,21 @@ import Testing
         let credentials = Credentials(
             apiKeys: [.init(key: APIHarness.apiKey, name: "test")],
             applicationKeys: [
-                .init(key: APIHarness.allKey, name: "all", owner: "a@example.com",
-                      permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"])
+                .init(
+                    key: APIHarness.allKey, name: "all", owner: "a@example.com",
+                    permissions: ["hosts_read", "agent_upgrade_write", "fleet_policies_write"])
             ])
         return try! FleetApplication(
-            simulation: FleetSimulation(snapshot: snapshot, settings: TestFleet.settings), persistence: RecordingPersistence(),
-            credentials: credentials, rateLimit: .standard, loadFixtures: { snapshot }, orgHosting: InMemoryOrgHosting(),
+            simulation: FleetSimulation(snapshot: snapshot, settings: TestFleet.settings),
+            persistence: RecordingPersistence(),
+            credentials: credentials, rateLimit: .standard, loadFixtures: { snapshot },
+            orgHosting: InMemoryOrgHosting(),
             log: { _ in })
     }
 
-    static func send(_ application: FleetApplication, _ method: String, _ target: String, body: JSONValue? = nil) -> APIResponse {
+    static func send(_ application: FleetApplication, _ method: String, _ target: String, body: JSONValue? = nil)
+        -> APIResponse
+    {
         var bodyBytes: [UInt8] = []
         if let body {
             var writer = JSONWriter()
@@ -86,7 +98,8 @@ import Testing
         let response = application.handle(
             APIRequest(
                 method: method, target: target,
-                headers: [("DD-API-KEY", APIHarness.apiKey), ("dd-application-key", APIHarness.allKey)], body: bodyBytes),
+                headers: [("DD-API-KEY", APIHarness.apiKey), ("dd-application-key", APIHarness.allKey)], body: bodyBytes
+            ),
             wallNow: TestFleet.start)
         _ = application.finishPass()
         return response
@@ -97,8 +110,10 @@ import Testing
     static func target(_ template: String, in application: FleetApplication) throws -> String {
         var target = template
         if target.contains("{agent_key}") {
-            let agents = try JSONParser.parse(send(application, "GET", "/api/unstable/fleet/agents?page_size=1").bodyBytes)
-            let key = try #require(agents["data"]?["attributes"]?["agents"]?.arrayValue?.first?["agent_key"]?.stringValue)
+            let agents = try JSONParser.parse(
+                send(application, "GET", "/api/unstable/fleet/agents?page_size=1").bodyBytes)
+            let key = try #require(
+                agents["data"]?["attributes"]?["agents"]?.arrayValue?.first?["agent_key"]?.stringValue)
             target = target.replacingOccurrences(of: "{agent_key}", with: key)
         }
         if target.contains("{id}") {
@@ -121,10 +136,13 @@ import Testing
     static func routes() throws -> Set<String> {
         let body = try JSONParser.parse(send(try application(), "GET", "/__fleetmock/routes").bodyBytes)
         let routes = try #require(body["routes"]?.arrayValue)
-        return Set(routes.compactMap { route in
-            guard let method = route["method"]?.stringValue, let path = route["path"]?.stringValue else { return nil }
-            return "\(method) \(path)"
-        })
+        return Set(
+            routes.compactMap { route in
+                guard let method = route["method"]?.stringValue, let path = route["path"]?.stringValue else {
+                    return nil
+                }
+                return "\(method) \(path)"
+            })
     }
 
     @Test func bothSpecDocumentsAreReadAndHoldTheExpectedExamples() throws {

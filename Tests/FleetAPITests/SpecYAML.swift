@@ -69,7 +69,9 @@ struct SpecYAML {
             if rest.isEmpty {
                 position += 1
                 skipBlank()
-                items.append(position < lines.count && lines[position].indent > indent ? try node(indent: lines[position].indent) : .null)
+                items.append(
+                    position < lines.count && lines[position].indent > indent
+                        ? try node(indent: lines[position].indent) : .null)
             } else {
                 // "- key: value" opens a mapping at the column after the dash: read it as that line.
                 let column = indent + (lines[position].text.count - rest.count)
@@ -94,8 +96,9 @@ struct SpecYAML {
             let value: JSONValue
             if rest.isEmpty {
                 skipBlank()
-                if position < lines.count, lines[position].indent > indent
-                    || (lines[position].indent == indent && Self.isSequenceItem(lines[position].text))
+                if position < lines.count,
+                    lines[position].indent > indent
+                        || (lines[position].indent == indent && Self.isSequenceItem(lines[position].text))
                 {
                     value = try node(indent: lines[position].indent)
                 } else {
@@ -172,7 +175,9 @@ struct SpecYAML {
 
     /// A scalar or flow collection starting on the current line, with the lines indented more than
     /// `continuingAbove` that continue it (a plain scalar folded, a quote or bracket not yet closed).
-    private mutating func scalarOrFlow(_ first: String, continuingAbove parentIndent: Int, line: Int) throws -> JSONValue {
+    private mutating func scalarOrFlow(_ first: String, continuingAbove parentIndent: Int, line: Int) throws
+        -> JSONValue
+    {
         var text = first
         while position < lines.count, !lines[position].text.isEmpty, lines[position].indent > parentIndent,
             !lines[position].text.hasPrefix("#")
@@ -267,7 +272,8 @@ private struct FlowScanner {
             skipSpaces()
             guard index < text.count else { throw Failure(reason: "unterminated '{'") }
             if text[index] == "}" { index += 1; return .object(members) }
-            let key = text[index] == "'" || text[index] == "\"" ? try quoted() : plain(inFlow: true, endingAtColon: true)
+            let key =
+                text[index] == "'" || text[index] == "\"" ? try quoted() : plain(inFlow: true, endingAtColon: true)
             skipSpaces()
             var value = JSONValue.null
             if index < text.count, text[index] == ":" {

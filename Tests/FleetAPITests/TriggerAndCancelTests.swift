@@ -19,7 +19,9 @@ import Testing
         #expect(attributes["filter_query"] == .string("env:prod"))
         #expect(attributes["high_level_status"] == .string("pending"))
         #expect(attributes["total_hosts"] == .int(10))
-        #expect(attributes["packages"] == .array([.object(["name": .string("datadog-agent"), "version": .string("7.53.0")])]))
+        #expect(
+            attributes["packages"]
+                == .array([.object(["name": .string("datadog-agent"), "version": .string("7.53.0")])]))
         #expect(attributes["config_operations"] == nil)
         #expect(attributes["estimated_end_time_unix"]?.intValue ?? 0 > TestFleet.start.unixSeconds)
         let hosts = try #require(attributes["hosts"]?.arrayValue)
@@ -27,13 +29,19 @@ import Testing
         let db = try #require(hosts.first { $0["hostname"] == .string("db-prod-1") })
         #expect(db["status"] == .string("pending"))
         #expect(db["error"] == .string(""))
-        #expect(db["versions"] == .array([.object([
-            "package_name": .string("datadog-agent"), "initial_version": .string("6.53.0"),
-            "current_version": .string("6.53.0"), "target_version": .string("7.53.0"),
-        ])]))
-        #expect(body["meta"]?["hosts"] == .object([
-            "current_page": .int(0), "page_size": .int(50), "total_hosts": .int(10), "total_pages": .int(1),
-        ]))
+        #expect(
+            db["versions"]
+                == .array([
+                    .object([
+                        "package_name": .string("datadog-agent"), "initial_version": .string("6.53.0"),
+                        "current_version": .string("6.53.0"), "target_version": .string("7.53.0"),
+                    ])
+                ]))
+        #expect(
+            body["meta"]?["hosts"]
+                == .object([
+                    "current_page": .int(0), "page_size": .int(50), "total_hosts": .int(10), "total_pages": .int(1),
+                ]))
     }
 
     @Test func persistsTheNewDeploymentBeforeAnswering() throws {
@@ -103,7 +111,9 @@ import Testing
         #expect(api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel").status == 204)
         let again = api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel")
         #expect(again.status == 400)
-        #expect(api.errorMessage(again) == "Bad request: deployment \(id) is canceled; only pending or running deployments can be canceled")
+        #expect(
+            api.errorMessage(again)
+                == "Bad request: deployment \(id) is canceled; only pending or running deployments can be canceled")
     }
 
     @Test func idsAreCaseInsensitive() throws {
@@ -117,8 +127,9 @@ import Testing
         let id = try api.trigger()
         let response = api.send("POST", "/api/unstable/fleet/deployments/\(id)/cancel", appKey: APIHarness.upgradeKey)
         #expect(response.status == 403)
-        #expect(api.errorMessage(response) == "Forbidden: CancelFleetDeployment requires the permissions "
-            + "agent_upgrade_write, fleet_policies_write; this application key lacks fleet_policies_write")
+        #expect(
+            api.errorMessage(response) == "Forbidden: CancelFleetDeployment requires the permissions "
+                + "agent_upgrade_write, fleet_policies_write; this application key lacks fleet_policies_write")
         #expect(api.application.simulation.deployment(id: id)?.status == .pending)
     }
 }

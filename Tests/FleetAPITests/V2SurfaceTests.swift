@@ -6,8 +6,10 @@ import Testing
 
 /// The /api/v2/fleet surface: its own shapes over the state the unstable surface also serves.
 @Suite struct V2SurfaceTests {
-    static let upgradeBody = #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
-    static let configureBody = #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:prod AND service:web-*", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
+    static let upgradeBody =
+        #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:staging", "target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
+    static let configureBody =
+        #"{"data": {"type": "deployment", "attributes": {"filter_query": "env:prod AND service:web-*", "config_operations": [{"file_op": "merge-patch", "file_path": "/datadog.yaml", "patch": {"log_level": "debug"}}]}}}"#
 
     @Test func upgradeAnswers201InTheV2ShapeAndASecondOneOnTheSameHostsIs409() throws {
         let api = APIHarness()
@@ -36,10 +38,13 @@ import Testing
 
     @Test func createNeedsAFilterQueryThatMatchesAHost() throws {
         let api = APIHarness()
-        let missing = #"{"data": {"type": "deployment", "attributes": {"target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
+        let missing =
+            #"{"data": {"type": "deployment", "attributes": {"target_packages": [{"name": "datadog-agent", "version": "7.52.1"}]}}}"#
         let noFilter = api.send("POST", "/api/v2/fleet/deployments/upgrade", body: missing)
         #expect(api.errorMessage(noFilter) == "Bad request: data.attributes.filter_query is required")
-        let nobody = api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody.replacingFirst("env:prod AND service:web-*", with: "service:nothing"))
+        let nobody = api.send(
+            "POST", "/api/v2/fleet/deployments/configure",
+            body: Self.configureBody.replacingFirst("env:prod AND service:web-*", with: "service:nothing"))
         #expect(nobody.status == 400)
         #expect(api.errorMessage(nobody)?.contains("matches no host") == true)
         #expect(api.application.simulation.deployments.isEmpty)
@@ -50,13 +55,15 @@ import Testing
         let body = Self.configureBody.replacingFirst(#""filter_query""#, with: #""dry_run": true, "filter_query""#)
         let response = api.send("POST", "/api/v2/fleet/deployments/configure", body: body)
         #expect(response.status == 200)
-        #expect(try api.json(response)["data"] == .object([
-            "id": .string("dry-run"), "type": .string("deployment"),
-            "attributes": .object([
-                "query": .string("env:prod AND service:web-*"), "total_hosts": .int(8),
-                "dry_run": .object(["config_validated": .bool(true), "non_upgradable_hosts": .int(0)]),
-            ]),
-        ]))
+        #expect(
+            try api.json(response)["data"]
+                == .object([
+                    "id": .string("dry-run"), "type": .string("deployment"),
+                    "attributes": .object([
+                        "query": .string("env:prod AND service:web-*"), "total_hosts": .int(8),
+                        "dry_run": .object(["config_validated": .bool(true), "non_upgradable_hosts": .int(0)]),
+                    ]),
+                ]))
         #expect(api.application.simulation.deployments.isEmpty)
         #expect(api.persistence.persisted.isEmpty)
         #expect(api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody).status == 201)
@@ -64,9 +71,12 @@ import Testing
 
     @Test func detailCountsHostsByStateAndTimesTheRollout() throws {
         let api = APIHarness()
-        let id = try #require(try api.json(api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody))["data"]?["id"]?.stringValue)
+        let id = try #require(
+            try api.json(api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody))["data"]?[
+                "id"]?.stringValue)
         _ = api.advanceClock(seconds: 60)
-        let running = try #require(try api.json(api.send("GET", "/api/v2/fleet/deployments/\(id)"))["data"]?["attributes"])
+        let running = try #require(
+            try api.json(api.send("GET", "/api/v2/fleet/deployments/\(id)"))["data"]?["attributes"])
         #expect(running["high_level_status"] == .string("running"))
         let counts = ["succeeded_hosts", "failed_hosts", "running_hosts", "canceled_hosts", "skipped_hosts"].map {
             running[$0]?.intValue ?? -1
@@ -74,16 +84,20 @@ import Testing
         #expect(counts.allSatisfy { $0 >= 0 })
         #expect(running["running_hosts"] == .int(3))
         #expect(running["hosts"]?.arrayValue?.count == 8)
-        #expect(running["hosts"]?.arrayValue?.contains { $0["running_step"] == .string("applying configuration") } == true)
+        #expect(
+            running["hosts"]?.arrayValue?.contains { $0["running_step"] == .string("applying configuration") } == true)
         #expect(running["started_at"] == nil)  // the detail model has no started_at
         _ = api.advanceClock(seconds: 3_600)
         let done = try #require(try api.json(api.send("GET", "/api/v2/fleet/deployments/\(id)"))["data"]?["attributes"])
         #expect(done["high_level_status"] == .string("completed"))
         #expect(done["succeeded_hosts"] == .int(8))
         #expect((done["duration_seconds"]?.intValue ?? 0) > 0)
-        let listed = try #require(try api.json(api.send("GET", "/api/v2/fleet/deployments"))["data"]?.arrayValue?.first?["attributes"])
+        let listed = try #require(
+            try api.json(api.send("GET", "/api/v2/fleet/deployments"))["data"]?.arrayValue?.first?["attributes"])
         #expect(listed["status"] == .string("completed"))
-        #expect((listed["finished_at"]?.intValue ?? 0) - (listed["started_at"]?.intValue ?? 0) == done["duration_seconds"]?.intValue)
+        #expect(
+            (listed["finished_at"]?.intValue ?? 0) - (listed["started_at"]?.intValue ?? 0)
+                == done["duration_seconds"]?.intValue)
     }
 
     @Test func cancelAnswers200WithTheNewStatusAndIsVisibleOnTheUnstableSurface() throws {
@@ -115,13 +129,16 @@ import Testing
     @Test func listFiltersSortsAndPages() throws {
         let api = APIHarness()
         let triggered = try api.trigger()
-        let configured = try #require(try api.json(api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody))["data"]?["id"]?.stringValue)
+        let configured = try #require(
+            try api.json(api.send("POST", "/api/v2/fleet/deployments/configure", body: Self.configureBody))["data"]?[
+                "id"]?.stringValue)
         let newestFirst = try api.json(api.send("GET", "/api/v2/fleet/deployments"))
         #expect(newestFirst["data"]?.arrayValue?.map { $0["id"] } == [.string(configured), .string(triggered)])
         #expect(newestFirst["meta"]?["page"] == .object(["total_count": .int(2), "total_filtered_count": .int(2)]))
         let packages = try api.json(api.send("GET", "/api/v2/fleet/deployments?filter=update_type%3Aupdate_package"))
         #expect(packages["data"]?.arrayValue?.map { $0["id"] } == [.string(triggered)])
-        #expect(packages["data"]?.arrayValue?.first?["attributes"]?["schedule_id"] == .string(TestFleet.prodSchedule.id))
+        #expect(
+            packages["data"]?.arrayValue?.first?["attributes"]?["schedule_id"] == .string(TestFleet.prodSchedule.id))
         #expect(packages["data"]?.arrayValue?.first?["attributes"]?["is_scheduled"] == .bool(true))
         let bySize = try api.json(api.send("GET", "/api/v2/fleet/deployments?sort=total_hosts&ascending=true"))
         #expect(bySize["data"]?.arrayValue?.map { $0["id"] } == [.string(configured), .string(triggered)])
@@ -150,7 +167,9 @@ import Testing
 
     @Test func v2WritesNeedTheSamePermissionsAsTheirUnstableCounterparts() throws {
         let api = APIHarness()
-        #expect(api.send("POST", "/api/v2/fleet/deployments/upgrade", appKey: APIHarness.upgradeKey, body: Self.upgradeBody).status == 403)
+        #expect(
+            api.send("POST", "/api/v2/fleet/deployments/upgrade", appKey: APIHarness.upgradeKey, body: Self.upgradeBody)
+                .status == 403)
         #expect(api.send("GET", "/api/v2/fleet/deployments", appKey: APIHarness.readOnlyKey).status == 200)
         #expect(api.send("POST", "/api/v2/fleet/deployments/x/cancel", appKey: APIHarness.readOnlyKey).status == 403)
     }

@@ -22,6 +22,7 @@ import Testing
         let compiledIn = BundledFiles.bytes(bundled)
         #expect(
             compiledIn == Array(onDisk),
-            "\(path) changed since Sources/FleetBundle/BundledFiles.swift was generated: run python3 scripts/bundle_files.py")
+            "\(path) changed since Sources/FleetBundle/BundledFiles.swift was generated: run python3 scripts/bundle_files.py"
+        )
     }
 }

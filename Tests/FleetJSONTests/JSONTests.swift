@@ -28,7 +28,8 @@ import Testing
         Array(text.utf8).withUnsafeBufferPointer { fromBytes.field("hostname", utf8: $0) }
         fromBytes.endObject()
         #expect(fromBytes.bytes == fromString.bytes)
-        #expect((try? JSONParser.parse(String(decoding: fromBytes.bytes, as: UTF8.self)))?["hostname"]?.stringValue == text)
+        #expect(
+            (try? JSONParser.parse(String(decoding: fromBytes.bytes, as: UTF8.self)))?["hostname"]?.stringValue == text)
     }
 
     @Test(arguments: ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\u{01}\"", "{} x", "\"\\ud800\"", "1e999"])

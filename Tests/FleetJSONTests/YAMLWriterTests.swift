@@ -3,31 +3,35 @@ import Testing
 
 @Suite struct YAMLWriterTests {
     @Test func rendersNestedObjectsAndListsSorted() throws {
-        let config = try JSONParser.parse(Array(#"""
-            {"site": "datadoghq.com", "log_level": "info", "apm_config": {"enabled": true, "env": ""},
-             "instances": [{"host": "localhost", "port": 5432}, {"host": "db"}], "tags": ["a:b", "c"], "empty": {}}
-            """#.utf8))
-        #expect(YAMLWriter.render(config) == """
-            apm_config:
-              enabled: true
-              env: ""
-            empty: {}
-            instances:
-              - host: localhost
-                port: 5432
-              - host: db
-            log_level: info
-            site: datadoghq.com
-            tags:
-              - a:b
-              - c
+        let config = try JSONParser.parse(
+            Array(
+                #"""
+                {"site": "datadoghq.com", "log_level": "info", "apm_config": {"enabled": true, "env": ""},
+                 "instances": [{"host": "localhost", "port": 5432}, {"host": "db"}], "tags": ["a:b", "c"], "empty": {}}
+                """#.utf8))
+        #expect(
+            YAMLWriter.render(config) == """
+                apm_config:
+                  enabled: true
+                  env: ""
+                empty: {}
+                instances:
+                  - host: localhost
+                    port: 5432
+                  - host: db
+                log_level: info
+                site: datadoghq.com
+                tags:
+                  - a:b
+                  - c
 
-            """)
+                """)
     }
 
     @Test(arguments: [
         ("true", #""true""#), ("123", #""123""#), ("1.5", #""1.5""#), ("a: b", #""a: b""#), ("- x", #""- x""#),
-        ("#note", ##""#note""##), ("null", #""null""#), ("plain text", "plain text"), ("line\nbreak", #""line\nbreak""#),
+        ("#note", ##""#note""##), ("null", #""null""#), ("plain text", "plain text"),
+        ("line\nbreak", #""line\nbreak""#),
         ("10.0.0.1", #""10.0.0.1""#), ("ends:", #""ends:""#),
     ])
     func quotesStringsThatPlainYAMLWouldReadDifferently(text: String, expected: String) {
@@ -49,13 +53,14 @@ import Testing
     /// Keys follow the same rule as values.
     @Test func quotesKeysAsItQuotesValues() {
         let members: [String: JSONValue] = ["true": .int(1), "": .int(2), "a b": .int(3), "x:": .int(4)]
-        #expect(YAMLWriter.render(.object(members)) == """
-            "": 2
-            a b: 3
-            "true": 1
-            "x:": 4
+        #expect(
+            YAMLWriter.render(.object(members)) == """
+                "": 2
+                a b: 3
+                "true": 1
+                "x:": 4
 
-            """)
+                """)
     }
 
     @Test(arguments: [
@@ -72,18 +77,19 @@ import Testing
             .array([]),
             .object(["a": .object(["b": .int(1)]), "c": .array([.int(2)]), "d": .object([:])]),
         ])
-        #expect(YAMLWriter.render(value) == """
-            -
-              - 1
-              -
-                - deep
-            - []
-            - a:
-                b: 1
-              c:
-                - 2
-              d: {}
+        #expect(
+            YAMLWriter.render(value) == """
+                -
+                  - 1
+                  -
+                    - deep
+                - []
+                - a:
+                    b: 1
+                  c:
+                    - 2
+                  d: {}
 
-            """)
+                """)
     }
 }

@@ -13,9 +13,12 @@ import Testing
         var snapshot = TestFleet.simulation().snapshot
         snapshot.hosts = (0..<2_500).map { index in
             TestFleet.host(
-                "host-\(index)", ["env:\(["prod", "dev"][index % 2])", "service:s\(index % 7)", "Team:Üñï \(index % 3)"],
+                "host-\(index)",
+                ["env:\(["prod", "dev"][index % 2])", "service:s\(index % 7)", "Team:Üñï \(index % 3)"],
                 version: index % 5 == 0 ? "6.53.0" : "7.51.0",
-                attributes: .object(["first_seen_at": .int(Int64(index)), "ip_addresses": .array([.string("10.0.\(index)")])]))
+                attributes: .object([
+                    "first_seen_at": .int(Int64(index)), "ip_addresses": .array([.string("10.0.\(index)")]),
+                ]))
         }
         return snapshot
     }()
@@ -38,7 +41,9 @@ import Testing
     private func chunkText(at firstPosition: Int, in path: String) throws -> String? {
         let raw = try SQLiteConnection(path: path)
         defer { raw.close() }
-        return try raw.statement("SELECT hosts FROM host_chunks WHERE first_position = \(firstPosition)").firstRow { $0.string(at: 0) }
+        return try raw.statement("SELECT hosts FROM host_chunks WHERE first_position = \(firstPosition)").firstRow {
+            $0.string(at: 0)
+        }
     }
 
     private func count(_ table: String, in path: String) throws -> Int64 {
@@ -114,13 +119,15 @@ import Testing
             connection.close()
         }
         let loaded = try #require(try SQLiteFleetStore(path: path).load(clockMode: .manual))
-        #expect(loaded.hosts == [
-            SimulatedHost(
-                agentKey: "bbbb", hostname: "b", tags: [Tag(key: "env", value: "prod"), Tag(key: "", value: "solo")],
-                packages: ["datadog-agent": "7.53.0"], configFiles: ["/datadog.yaml": .object(["a": .int(1)])],
-                attributes: .object(["os": .string("linux"), "ip_addresses": .array([.string("10.0.0.1")])])),
-            SimulatedHost(agentKey: "aaaa", hostname: "a", tags: [Tag(key: "env", value: "dev")], packages: [:]),
-        ])
+        #expect(
+            loaded.hosts == [
+                SimulatedHost(
+                    agentKey: "bbbb", hostname: "b",
+                    tags: [Tag(key: "env", value: "prod"), Tag(key: "", value: "solo")],
+                    packages: ["datadog-agent": "7.53.0"], configFiles: ["/datadog.yaml": .object(["a": .int(1)])],
+                    attributes: .object(["os": .string("linux"), "ip_addresses": .array([.string("10.0.0.1")])])),
+                SimulatedHost(agentKey: "aaaa", hostname: "a", tags: [Tag(key: "env", value: "dev")], packages: [:]),
+            ])
         // Moved row by row, then regrouped: one chunk for both.
         #expect(try count("host_chunks", in: path) == 1)
     }
@@ -133,7 +140,8 @@ import Testing
         """
 
     @Test func hostsReadFromAFixtureAreStoredAsTheirOwnTextAndLoadBackEqual() throws {
-        let snapshot = try Fixture.fleet(fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
+        let snapshot = try Fixture.fleet(
+            fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
         #expect(snapshot.hostsText?.hostRanges.count == 2)
         let path = temporaryDatabasePath()
         try SQLiteFleetStore(path: path).seed(snapshot)
@@ -145,7 +153,8 @@ import Testing
     }
 
     @Test func changedHostsAreWrittenOutInsteadOfTheTextTheyWereReadFrom() throws {
-        var snapshot = try Fixture.fleet(fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
+        var snapshot = try Fixture.fleet(
+            fromJSON: Array(Self.fixtureText.utf8), clock: SimulationClock(mode: .manual), seed: 1)
         snapshot.hosts[1].packages[SimulatedHost.agentPackage] = "7.1.0"
         #expect(snapshot.hostsText == nil)
         let path = temporaryDatabasePath()
@@ -175,7 +184,8 @@ import Testing
         do {
             try SQLiteFleetStore(path: path).close()
             let raw = try SQLiteConnection(path: path)
-            try raw.execute(#"INSERT INTO host_chunks VALUES (5000, '[{"agent_key":"left-over","hostname":"x","tags":[]}]')"#)
+            try raw.execute(
+                #"INSERT INTO host_chunks VALUES (5000, '[{"agent_key":"left-over","hostname":"x","tags":[]}]')"#)
             raw.close()
         }
         do {

@@ -59,10 +59,16 @@ import Testing
         }
         let stored = OperationPlanCoding.encode(plan)
         #expect(stored.first == OperationPlanCoding.positionalFormat)
-        #expect(stored.count < OperationPlanCoding.encode(plan.map {
-            HostOperation(hostKey: $0.hostKey, hostname: $0.hostname, plannedDurationMilliseconds: $0.plannedDurationMilliseconds,
-                          plannedToFail: $0.plannedToFail, plannedError: $0.plannedError, initialVersions: $0.initialVersions)
-        }).count / 2)
+        #expect(
+            stored.count < OperationPlanCoding.encode(
+                plan.map {
+                    HostOperation(
+                        hostKey: $0.hostKey, hostname: $0.hostname,
+                        plannedDurationMilliseconds: $0.plannedDurationMilliseconds,
+                        plannedToFail: $0.plannedToFail, plannedError: $0.plannedError,
+                        initialVersions: $0.initialVersions)
+                }
+            ).count / 2)
         var shared = OperationPlanCoding.SharedTexts(hosts: hosts)
         let decoded = try OperationPlanCoding.decode(stored, sharing: &shared)
         #expect(decoded == plan)
@@ -77,7 +83,9 @@ import Testing
     @Test func plansShareTheFleetsKeyAndNameStrings() throws {
         let hosts = TestFleet.hosts
         func operation(_ key: String, _ name: String) -> HostOperation {
-            HostOperation(hostKey: key, hostname: name, plannedDurationMilliseconds: 1, plannedToFail: false, initialVersions: ["7.51.0"])
+            HostOperation(
+                hostKey: key, hostname: name, plannedDurationMilliseconds: 1, plannedToFail: false,
+                initialVersions: ["7.51.0"])
         }
         let inOrder = hosts.map { operation($0.agentKey, $0.hostname) }
         let shuffled = [hosts[9], hosts[2], hosts[11], hosts[0]].map { operation($0.agentKey, $0.hostname) }

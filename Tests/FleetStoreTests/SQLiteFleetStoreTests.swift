@@ -1,9 +1,10 @@
 import FleetDomain
-import FleetTestSupport
 import FleetJSON
-@testable import FleetStore
+import FleetTestSupport
 import Glibc
 import Testing
+
+@testable import FleetStore
 
 @Suite struct SQLiteFleetStoreTests {
     let t0 = TestFleet.start
@@ -21,13 +22,15 @@ import Testing
         try store.seed(fleet.snapshot)
         _ = try store.load(clockMode: .manual)  // reads meta values, as a start-up does
         for step in 0..<5 {
-            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
+            let changes = try fleet.planTrigger(
+                scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
             try store.persist(changes)
             fleet.apply(changes)
         }
         let draft = ScheduleDraft(
             name: "n", query: "env:qa",
-            rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
+            rule: RecurrenceRule(
+                daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
         try store.persist(try fleet.planCreateSchedule(draft, by: "me", now: t0))
         // A second connection, as the sqlite3 CLI or a backup would be, truncates the WAL only if no
         // read transaction of the store's connection is still open.
@@ -53,7 +56,8 @@ import Testing
         if background { try store.startBackgroundCheckpoints(intervalMilliseconds: 10) }
         try store.seed(fleet.snapshot)
         for step in 0..<20 {
-            let changes = try fleet.planTrigger(scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
+            let changes = try fleet.planTrigger(
+                scheduleID: TestFleet.prodSchedule.id, now: t0.plus(seconds: Int64(step)))
             try store.persist(changes)
             fleet.apply(changes)
         }
@@ -127,9 +131,10 @@ import Testing
         // The cancel is one small row beside the deployment's, which keeps its plan untouched.
         let raw = try SQLiteConnection(path: path)
         defer { raw.close() }
-        #expect(try raw.statement("SELECT deployment_id, canceled_at_ms FROM deployment_cancellations").firstRow {
-            [$0.string(at: 0), String($0.int64(at: 1))]
-        } == [id, String(t0.plus(seconds: 40).milliseconds)])
+        #expect(
+            try raw.statement("SELECT deployment_id, canceled_at_ms FROM deployment_cancellations").firstRow {
+                [$0.string(at: 0), String($0.int64(at: 1))]
+            } == [id, String(t0.plus(seconds: 40).milliseconds)])
     }
 
     @Test func seededSnapshotLoadsBackIdentically() throws {
@@ -215,18 +220,24 @@ import Testing
         let t0 = TestFleet.start
         let draft = ScheduleDraft(
             name: "n", query: "env:qa",
-            rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
+            rule: RecurrenceRule(
+                daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"))
         fleet.apply(try fleet.planCreateSchedule(draft, by: "me", now: t0.adding(milliseconds: 1_234)))
         let id = try fleet.trigger(at: t0)
-        fleet.apply(try fleet.planDeployment(
-            kind: .configure([ConfigOperation(fileOp: .mergePatch, filePath: "/a.yaml", patch: .object(["x": .int(1)]))]),
-            filterQuery: "env:staging", author: "me", forcedFailures: [TestFleet.key("web-staging-1"): "disk full"], now: t0))
+        fleet.apply(
+            try fleet.planDeployment(
+                kind: .configure([
+                    ConfigOperation(fileOp: .mergePatch, filePath: "/a.yaml", patch: .object(["x": .int(1)]))
+                ]),
+                filterQuery: "env:staging", author: "me", forcedFailures: [TestFleet.key("web-staging-1"): "disk full"],
+                now: t0))
         _ = fleet.advance(to: t0.plus(seconds: 50))
         fleet.apply(try fleet.planCancel(deploymentID: id, now: t0.plus(seconds: 50)))
         let snapshot = fleet.snapshot
         let text = snapshot.document.serializedString
         let decoded = try FleetSnapshot(
-            document: try JSONParser.parse(Array(text.utf8)), defaultClock: SimulationClock(mode: .wall), defaultSeed: 0)
+            document: try JSONParser.parse(Array(text.utf8)), defaultClock: SimulationClock(mode: .wall), defaultSeed: 0
+        )
         #expect(decoded == snapshot)
 
         var template = Array("/tmp/fleetmock-snapshot-XXXXXX".utf8CString)
@@ -238,7 +249,10 @@ import Testing
     }
 
     @Test func aBadDocumentNamesTheField() throws {
-        let document = try JSONParser.parse(Array(#"{"agent_versions": [], "hosts": [], "schedules": [], "deployments": [{"id": "x", "sequence": 1, "kind": "teleport"}]}"#.utf8))
+        let document = try JSONParser.parse(
+            Array(
+                #"{"agent_versions": [], "hosts": [], "schedules": [], "deployments": [{"id": "x", "sequence": 1, "kind": "teleport"}]}"#
+                    .utf8))
         #expect(throws: FixtureError(path: "snapshot.deployments[0].kind", reason: "must be upgrade or configure")) {
             _ = try FleetSnapshot(document: document, defaultClock: SimulationClock(mode: .manual), defaultSeed: 1)
         }

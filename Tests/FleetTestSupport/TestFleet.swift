@@ -27,25 +27,32 @@ public enum TestFleet {
     public static func tracerAttributes(service: String, env: String, language: String) -> JSONValue {
         .object([
             "os": .string("linux"), "first_seen_at": .int(1_760_000_000_000),
-            "tracers": .array([.object([
-                "service": .string(service), "env": .string(env), "language": .string(language),
-                "tracer_version": .string("1.0.0"), "runtime_ids": .array([.string("r-\(service)")]),
-            ])]),
+            "tracers": .array([
+                .object([
+                    "service": .string(service), "env": .string(env), "language": .string(language),
+                    "tracer_version": .string("1.0.0"), "runtime_ids": .array([.string("r-\(service)")]),
+                ])
+            ]),
         ])
     }
 
     public static let hosts: [SimulatedHost] = {
         var hosts: [SimulatedHost] = []
         for index in 1...8 {
-            let attributes = index == 1
+            let attributes =
+                index == 1
                 ? tracerAttributes(service: "web-frontend", env: "prod", language: "nodejs") : .object([:])
-            hosts.append(host("web-prod-\(index)", ["env:prod", "service:web-frontend", "region:us-east-1"], attributes: attributes))
+            hosts.append(
+                host(
+                    "web-prod-\(index)", ["env:prod", "service:web-frontend", "region:us-east-1"],
+                    attributes: attributes))
         }
         hosts.append(host("db-prod-1", ["env:prod", "service:postgres", "region:eu-west-1"], version: "6.53.0"))
         hosts.append(host("bad-prod-1", ["env:prod", "service:checkout", "fleetmock_fail:true"]))
-        hosts.append(host(
-            "web-staging-1", ["env:staging", "service:web-api", "region:us-west-2"],
-            attributes: tracerAttributes(service: "web-api", env: "staging", language: "python")))
+        hosts.append(
+            host(
+                "web-staging-1", ["env:staging", "service:web-api", "region:us-west-2"],
+                attributes: tracerAttributes(service: "web-api", env: "staging", language: "python")))
         hosts.append(host("Win-Staging-2", ["env:staging", "service:web-api", "os:windows"], version: "5.32.9"))
         return hosts
     }()
@@ -55,13 +62,15 @@ public enum TestFleet {
 
     public static let prodSchedule = Schedule(
         id: "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10", name: "prod", query: "env:prod",
-        rule: RecurrenceRule(daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"),
+        rule: RecurrenceRule(
+            daysOfWeek: ["Mon"], startMaintenanceWindow: "02:00", maintenanceWindowDuration: 60, timezone: "UTC"),
         status: .active, versionToLatest: 0, createdAt: start, createdBy: "t@example.com", updatedAt: start,
         updatedBy: "t@example.com")
 
     public static let stagingSchedule = Schedule(
         id: "b7e4d2a9-1c3f-4a8e-8d25-6f9b0c1e3a27", name: "staging", query: "env:staging",
-        rule: RecurrenceRule(daysOfWeek: ["Fri"], startMaintenanceWindow: "22:00", maintenanceWindowDuration: 60, timezone: "UTC"),
+        rule: RecurrenceRule(
+            daysOfWeek: ["Fri"], startMaintenanceWindow: "22:00", maintenanceWindowDuration: 60, timezone: "UTC"),
         status: .inactive, versionToLatest: 1, createdAt: start, createdBy: "t@example.com", updatedAt: start,
         updatedBy: "t@example.com")
 
