@@ -18,9 +18,12 @@ extension HTTPServer {
     }
 
     /// Whether the request declares a body that libevent did not read: 2.1 reads none for HEAD,
-    /// TRACE or a method it does not know, and leaves those bytes on the connection.
+    /// TRACE or a method it does not know, and leaves those bytes on the connection. Any other
+    /// method's body was read whole before the request got here, even an empty chunked one.
     private static func leftBodyUnread(_ request: OpaquePointer) -> Bool {
-        guard let input = evhttp_request_get_input_buffer(request), evbuffer_get_length(input) == 0,
+        let command = evhttp_request_get_command(request)
+        guard command == EVHTTP_REQ_HEAD || command == EVHTTP_REQ_TRACE || methodName(command) == "UNKNOWN",
+            let input = evhttp_request_get_input_buffer(request), evbuffer_get_length(input) == 0,
             let headers = evhttp_request_get_input_headers(request)
         else { return false }
         if evhttp_find_header(headers, "Transfer-Encoding") != nil { return true }

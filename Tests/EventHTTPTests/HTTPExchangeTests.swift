@@ -169,6 +169,28 @@ import Testing
         #expect(bodies.current == [Array("abcdefg".utf8)])
     }
 
+    /// A chunked body with no chunk is read like any other: the connection stays open for the next
+    /// request (it was closed, as if the body had been left unread).
+    @Test func anEmptyChunkedBodyKeepsTheConnection() throws {
+        let seen = Shared<[String]>([])
+        let loop = try LoopbackServer.running { request, _ in
+            seen.update { $0.append("\(request.method) \(request.target) \(request.body.count)") }
+            return HTTPResponse(status: 200, body: Array("ok".utf8))
+        }
+        let client = try LoopbackClient(port: loop.port)
+        for method in ["POST", "GET", "DELETE"] {
+            try client.send(
+                "\(method) /empty HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            let reply = try client.readReply()
+            #expect(reply.status == 200)
+            #expect(!reply.closesConnection)
+        }
+        try client.send("GET /after HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(try client.readReply().status == 200)
+        try loop.stop()
+        #expect(seen.current == ["POST /empty 0", "GET /empty 0", "DELETE /empty 0", "GET /after 0"])
+    }
+
     /// A megabyte each way: the request body read whole, and a reply body big enough to be lent
     /// to libevent rather than copied (from 256 KB) arriving intact.
     @Test func largeBodiesArriveIntact() throws {
