@@ -6,9 +6,9 @@ extension ControlSurface {
     /// `POST /__fleetmock/orgs` `{"name", "fixture", "progress", "app_keys"}` (all optional).
     static func createOrg(_ call: ControlCall) throws(FleetError) -> APIResponse {
         let body = call.input.hasBody ? try call.body() : nil
-        let org = try call.directory.create(body, wallNow: call.wallNow) { org throws(FleetError) in
-            if let policy = try body?.enumeration("progress", as: ProgressPolicy.self) {
-                try call.commit(org.simulation.planProgressPolicy(policy, wall: call.wallNow), in: org)
+        let org = try call.directory.create(body, wallNow: call.wallNow) { org, progress throws(FleetError) in
+            if let progress {
+                try call.commit(org.simulation.planProgressPolicy(progress, wall: call.wallNow), in: org)
             }
         }
         return .json(201, orgBody(org, includeKeys: true))

@@ -24,6 +24,9 @@ public final class FleetApplication {
     /// Orgs that requests wrote to in this pass (not the simulation's own progress, which time
     /// re-derives after a loss): a reply in such an org may show a write the pass end could lose.
     private var orgsWrittenByRequests: Set<String> = []
+    /// The org the request being handled wrote to, if any: a control reply that wrote shares the
+    /// fate of its write.
+    private var orgWrittenByThisRequest: Org?
 
     /// The default org's state.
     public var simulation: FleetSimulation { directory.defaultOrg.simulation }
@@ -113,8 +116,10 @@ public final class FleetApplication {
         }
         let operation = try? routing.get().operation
         if path.hasPrefix("/__fleetmock/") || path == "/__fleetmock" {
+            orgWrittenByThisRequest = nil
             var response = answer(request, queryString: queryString, routing: routing, in: nil, wallNow: wallNow)
             response.operation = operation?.rawValue
+            response.commitGroup = orgWrittenByThisRequest.map(storeWriter.commitGroup(of:))
             return response
         }
         // Each request runs in the org its API key belongs to.
@@ -252,7 +257,10 @@ public final class FleetApplication {
     /// Hands planned changes to the store writer, then applies them: no reply leaves before they are
     /// committed, and a failure puts memory back at the pass's end.
     func commit(_ changes: [FleetChange], in org: Org) throws(FleetError) {
-        if !changes.isEmpty { orgsWrittenByRequests.insert(org.id) }
+        if !changes.isEmpty {
+            orgsWrittenByRequests.insert(org.id)
+            orgWrittenByThisRequest = org
+        }
         try storeWriter.write(changes, for: org)
         org.simulation.apply(changes)
     }

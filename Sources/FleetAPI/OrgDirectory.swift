@@ -51,15 +51,16 @@ final class OrgDirectory {
     func unavailableOrg(forAPIKey apiKey: String) -> String? { unavailableOrgIDByAPIKey[apiKey] }
 
     /// A fresh org seeded from the fixtures (or `fixture`), with an API key and an application key
-    /// holding every permission, plus any `app_keys` asked for. `configure` runs on the new org
-    /// before it is saved; if anything fails, no trace of it is left.
-    func create(_ body: JSONFields?, wallNow: Instant, configure: (Org) throws(FleetError) -> Void)
-        throws(FleetError) -> Org
-    {
+    /// holding every permission, plus any `app_keys` asked for. `configure` runs on the new org with
+    /// the `progress` asked for before it is saved; if anything fails, no trace of it is left.
+    func create(
+        _ body: JSONFields?, wallNow: Instant, configure: (Org, ProgressPolicy?) throws(FleetError) -> Void
+    ) throws(FleetError) -> Org {
         guard let hosting else { throw FleetError.storageFailure(reason: "orgs are not available") }
         let record = try newRecord(body, wallNow: wallNow)
         // Read the fixtures before anything is written, so a bad document changes nothing.
         _ = try fixtureLoader(for: record.fixture, org: record.id)()
+        let progress = try body?.enumeration("progress", as: ProgressPolicy.self)
         let org: Org
         do {
             org = try open(record)
@@ -69,7 +70,7 @@ final class OrgDirectory {
             throw error
         }
         do {
-            try configure(org)
+            try configure(org, progress)
             try hosting.saveRecord(record)
         } catch {
             storeWriter.commit()

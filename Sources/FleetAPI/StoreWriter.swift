@@ -31,6 +31,11 @@ final class StoreWriter {
         self.log = log
     }
 
+    /// An application dropped without `stop()` (a test's) ends its thread all the same.
+    deinit {
+        stop()
+    }
+
     /// The writes a reply in `org` shows await this commit: its group.
     func commitGroup(of org: Org) -> String {
         "\(org.id) \(commits)"
@@ -165,7 +170,8 @@ private final class Worker: @unchecked Sendable {
 
     /// Commits everything handed over so far and returns the orgs whose writes were lost, with why.
     func commitAndWait() -> [String: String] {
-        monitor.withLock {
+        precondition(thread != nil, "a write handed over after the writer thread stopped")
+        return monitor.withLock {
             queue.append(.commit)
             if idle { monitor.broadcast() }
             while outcome == nil { monitor.wait() }

@@ -49,7 +49,13 @@ final class ServeCommand {
         // page cache): hand it back, so a large fleet's resident size is its state's.
         SystemIO.releaseFreedMemory()
         self.application = application
+        // The writer thread is done with the stores before they close, on every way out.
+        defer { application.stop() }
+        // Progress due since the last run is committed before the first request, as one pass.
         application.advanceAllOrgs(wallNow: SystemIO.wallNow())
+        if application.finishPass() != nil {
+            log.message(.warn, "could not persist the progress due since the last run: it is derived again next time")
+        }
 
         let (server, port) = try startServer(application: application)
         try announce(port: port, summary: summary, origin: origin, application: application)

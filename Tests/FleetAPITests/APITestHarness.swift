@@ -65,8 +65,11 @@ final class RecordingPersistence: FleetPersistence, @unchecked Sendable {
 final class InMemoryOrgHosting: OrgHosting {
     var stores: [String: RecordingPersistence] = [:]
     var records: [String: OrgRecord] = [:]
+    /// Stores opened, ever (a store removed again still counts).
+    var opened = 0
 
     func openStore(org id: String) throws(FleetError) -> (persistence: FleetPersistence, stored: FleetSnapshot?) {
+        opened += 1
         let store = stores[id] ?? RecordingPersistence()
         stores[id] = store
         return (store, store.replacements.last)
@@ -92,15 +95,6 @@ struct APIHarness {
     let orgHosting = InMemoryOrgHosting()
     var wallNow = TestFleet.start
     let endsPasses: Bool
-    /// Stops the writer thread when the last copy of the harness goes.
-    private let lifetime: Lifetime
-
-    private final class Lifetime {
-        let application: FleetApplication
-        init(_ application: FleetApplication) { self.application = application }
-        deinit { application.stop() }
-    }
-
     init(rateLimit: RateLimiter.Settings = .standard, endsPasses: Bool = true) {
         self.endsPasses = endsPasses
         let credentials = Credentials(
@@ -118,7 +112,6 @@ struct APIHarness {
             simulation: TestFleet.simulation(), persistence: persistence, credentials: credentials,
             rateLimit: rateLimit,
             loadFixtures: { TestFleet.simulation().snapshot }, orgHosting: orgHosting, log: { _ in })
-        lifetime = Lifetime(application)
     }
 
     func send(

@@ -147,6 +147,33 @@ import Testing
         #expect(api.persistence.persisted.count == 1)
     }
 
+    /// A control request that writes (the clock, progress, a new org's policy) is answered only
+    /// once its write is kept: a lost one fails it, and the org is as it was.
+    @Test func aControlReplyFailsWithItsLostWrite() throws {
+        let api = APIHarness()
+        let clock = { try api.json(api.send("GET", "/__fleetmock/clock", appKey: nil, apiKey: nil))["now_unix_ms"] }
+        let before = try clock()
+        api.persistence.failNextCommit = true
+        let advanced = api.send(
+            "POST", "/__fleetmock/clock/advance", appKey: nil, apiKey: nil, body: #"{"seconds": 60}"#)
+        #expect(advanced.status == 500)
+        #expect(try clock() == before)
+    }
+
+    /// A new org's `progress` is read before its store is opened: a bad value is a 400 that seeds
+    /// nothing (it seeded, then removed, a whole store).
+    @Test func aBadProgressForANewOrgOpensNoStore() throws {
+        let api = APIHarness()
+        let created = api.send(
+            "POST", "/__fleetmock/orgs", appKey: nil, apiKey: nil, body: #"{"progress": "sometimes"}"#)
+        #expect(created.status == 400)
+        #expect(api.orgHosting.opened == 0)
+        #expect(
+            api.send("POST", "/__fleetmock/orgs", appKey: nil, apiKey: nil, body: #"{"progress": "stepped"}"#).status
+                == 201)
+        #expect(api.orgHosting.opened == 1)
+    }
+
     @Test func aCreatedDeploymentsBodyIsRenderedByTheThreadAsAReadRendersIt() throws {
         let api = backgroundHarness()
         let response = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
