@@ -149,23 +149,7 @@ public struct FleetSimulation: Sendable {
         }
         var operations: [HostOperation] = []
         operations.reserveCapacity(targets.count)
-        var previousVersions: [String] = []
-        var firstVersionLists: [[String]] = []
-        var sharedVersionLists: [String: [String]] = [:]
-        // Whether each version list above is already at or above the target: decided once per
-        // distinct version (a parse), not per host.
-        var previousAtTarget = false
-        var firstAtTarget: [Bool] = []
-        var sharedAtTarget: [String: Bool] = [:]
-        var singleTarget: AgentVersion?
-        var targetVersions: [AgentVersion?] = []
-        if case .upgrade(let packages) = kind {
-            if packages.count == 1 {
-                singleTarget = agentVersion(packages[0].version)
-            } else {
-                targetVersions = packages.map { agentVersion($0.version) }
-            }
-        }
+        var initialVersionLists = InitialVersionLists(kind: kind, catalog: catalog)
         let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
         for index in targets {
             // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
@@ -173,47 +157,7 @@ public struct FleetSimulation: Sendable {
             // Both draws happen for every host, so the failure rate never shifts other outcomes.
             let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
             let randomFailure = generator.nextUnitInterval() < settings.failureRate
-            var initialVersions: [String] = []
-            var atTarget = false
-            if case .upgrade(let targets) = kind {
-                // Hosts on the same version share one list: an allocation less per host, and a
-                // large deployment holds a handful of lists instead of one per host.
-                if targets.count == 1 {
-                    let version = (targets[0].name == SimulatedHost.agentPackage
-                        ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
-                    if previousVersions.first == version {
-                        // Neighbours often share a version: no lookup. (Read from a local, not the
-                        // last operation: that read copied it; see HostOperation.)
-                        initialVersions = previousVersions
-                        atTarget = previousAtTarget
-                    } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
-                        // A fleet runs a handful of versions: comparing a few short strings is
-                        // cheaper than hashing one (a twentieth of a 100-host trigger).
-                        initialVersions = firstVersionLists[found]
-                        atTarget = firstAtTarget[found]
-                    } else if let shared = sharedVersionLists[version] {
-                        initialVersions = shared
-                        atTarget = sharedAtTarget[version] ?? false
-                    } else {
-                        initialVersions = [version]
-                        atTarget = isAtOrAbove(version, singleTarget)
-                        if firstVersionLists.count < 16 {
-                            firstVersionLists.append(initialVersions)
-                            firstAtTarget.append(atTarget)
-                        } else {
-                            sharedVersionLists[version] = initialVersions
-                            sharedAtTarget[version] = atTarget
-                        }
-                    }
-                } else {
-                    initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
-                    atTarget = initialVersions.indices.allSatisfy {
-                        isAtOrAbove(initialVersions[$0], targetVersions[$0])
-                    }
-                }
-                previousVersions = initialVersions
-                previousAtTarget = atTarget
-            }
+            let (initialVersions, atTarget) = initialVersionLists.list(forHostAt: index, in: hosts)
             // One operation per host at a time: a host busy with another deployment is skipped,
             // as is an upgrade's host already at (or above) the target version.
             let skipped = atTarget || activeOperation(ofHost: index) != nil
@@ -439,24 +383,9 @@ public struct FleetSimulation: Sendable {
         isAtOrAbove(installed.isEmpty ? nil : AgentVersion(installed), target)
     }
 
-    private static func isAtOrAbove(_ installed: AgentVersion?, _ target: AgentVersion?) -> Bool {
+    static func isAtOrAbove(_ installed: AgentVersion?, _ target: AgentVersion?) -> Bool {
         guard let target, let installed else { return false }
         return !(installed < target)
-    }
-
-    /// The same, reading `installed` from the catalogue when it is there: parsing a version
-    /// allocates, and planning asks once per distinct version a deployment's hosts run.
-    func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
-        Self.isAtOrAbove(installed.isEmpty ? nil : agentVersion(installed), target)
-    }
-
-    /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.
-    func agentVersion(_ text: String) -> AgentVersion? {
-        // By index, as for host operations (see HostOperation): `first(where:)` copied each version.
-        for index in catalog.versions.indices where catalog.versions[index].text == text {
-            return catalog.versions[index]
-        }
-        return AgentVersion(text)
     }
 
     /// Records the deployment at `index` as each of its pending or running hosts' active operation,
