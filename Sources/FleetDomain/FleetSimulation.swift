@@ -325,8 +325,6 @@ public struct FleetSimulation: Sendable {
         events.insert(EventQueue.Entry(time: time, sequence: deployments[index].sequence, deploymentIndex: index))
     }
 
-    /// What a successful host operation does to the host: new package versions, or patched or
-    /// deleted configuration files, in the deployment's order.
     /// Remembers the hosts a new deployment's query matched: every host it targets, by position.
     private mutating func learnMatches(of deployment: Deployment) {
         guard matchedHostsByQuery[deployment.filterQuery] == nil else { return }
@@ -340,6 +338,8 @@ public struct FleetSimulation: Sendable {
         matchedHostsByQuery[deployment.filterQuery] = positions
     }
 
+    /// What a successful host operation does to the host: new package versions, or patched or
+    /// deleted configuration files, in the deployment's order.
     private mutating func applyEffect(of deployment: Deployment, toHost agentKey: String) -> SimulatedHost? {
         guard let hostIndex = hostIndexByKey[agentKey] else { return nil }
         var host = hosts[hostIndex]
