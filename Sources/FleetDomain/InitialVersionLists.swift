@@ -13,7 +13,10 @@ struct InitialVersionLists {
 
     private let packages: Packages
     private let targets: [PackageTarget]
-    /// The targets' versions, in `targets` order.
+    /// The version of the one package, when there is one target.
+    private let target: AgentVersion?
+    /// The targets' versions, in `targets` order, when there are several: an array less to
+    /// allocate for every trigger, which has one.
     private let targetVersions: [AgentVersion?]
     private let catalog: AgentVersionCatalog
 
@@ -35,16 +38,20 @@ struct InitialVersionLists {
         guard case .upgrade(let targets) = kind else {
             packages = .none
             self.targets = []
+            target = nil
             targetVersions = []
             return
         }
         self.targets = targets
         if targets.count == 1 {
             packages = targets[0].name == SimulatedHost.agentPackage ? .agent : .one
+            target = Self.version(targets[0].version, in: catalog)
+            targetVersions = []
         } else {
             packages = .several
+            target = nil
+            targetVersions = targets.map { Self.version($0.version, in: catalog) }
         }
-        targetVersions = targets.map { Self.version($0.version, in: catalog) }
     }
 
     /// The host's initial versions, and whether every one is already at or above its target. The
@@ -74,7 +81,7 @@ struct InitialVersionLists {
         } else if let later = laterLists[version] {
             remember(later.list, atTarget: later.atTarget)
         } else {
-            remember([version], atTarget: isAtOrAbove(version, targetVersions[0]))
+            remember([version], atTarget: isAtOrAbove(version, target))
             if firstLists.count < Self.firstListsLimit {
                 firstLists.append(lastList)
                 firstAtTarget.append(lastAtTarget)
