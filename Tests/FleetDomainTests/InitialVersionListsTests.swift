@@ -1,6 +1,7 @@
-@testable import FleetDomain
 import FleetTestSupport
 import Testing
+
+@testable import FleetDomain
 
 /// `InitialVersionLists` gives each host of a new deployment its initial versions and whether it is
 /// already at the target. These hold it to the plain rule (each host's own versions, compared with
