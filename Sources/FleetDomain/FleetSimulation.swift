@@ -29,7 +29,7 @@ public struct FleetSimulation: Sendable {
     /// a host's name and tags never change and no host comes or goes, so a schedule triggered again
     /// skips parsing its query and matching it against every host (a fifth of a 100-host trigger).
     /// Forgotten if a host's name or tags ever differ; bounded.
-    private var matchedHostsByQuery: [String: [Int]] = [:]
+    private(set) var matchedHostsByQuery: [String: [Int]] = [:]
     private static let matchedQueriesLimit = 64
 
     private var hostIndexByKey: [String: Int] = [:]
@@ -115,133 +115,6 @@ public struct FleetSimulation: Sendable {
     }
 
     // MARK: Commands
-
-    /// Trigger: a new deployment from the schedule's query, its version strategy and every host that
-    /// matches now. The schedule itself is not modified, and an inactive schedule can be triggered.
-    public func planTrigger(
-        scheduleID: String, by author: String = "", forcedFailures: [String: String] = [:], now: Instant
-    ) throws(FleetError) -> [FleetChange] {
-        guard let schedule = schedule(id: scheduleID) else { throw FleetError.scheduleNotFound(id: scheduleID) }
-        let version = try catalog.version(forVersionToLatest: schedule.versionToLatest)
-        let targets = [PackageTarget(name: SimulatedHost.agentPackage, version: version.text)]
-        return try planDeployment(
-            kind: .upgrade(targets), filterQuery: schedule.query, scheduleID: schedule.id, author: author,
-            forcedFailures: forcedFailures, now: now)
-    }
-
-    /// A new deployment of `kind` to every host `filterQuery` matches now.
-    public func planDeployment(
-        kind: DeploymentKind, filterQuery: String, scheduleID: String? = nil, author: String = "",
-        rules: CreationRules = .unstable, forcedFailures: [String: String] = [:], now: Instant
-    ) throws(FleetError) -> [FleetChange] {
-        try kind.validate(catalog: catalog)
-        let targets = try matchingHosts(filterQuery)
-        var generator = random
-        let id = generator.nextUUID()
-        if rules.requireMatchingHosts, targets.isEmpty {
-            throw FleetError.invalidField(
-                path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")
-        }
-        if rules.refuseConcurrentUpgrades, case .upgrade = kind,
-            let conflict = hostWithUpgradeInProgress(among: targets)
-        {
-            throw FleetError.upgradeInProgress(hostname: conflict.hostname, deploymentID: conflict.deploymentID)
-        }
-        var operations: [HostOperation] = []
-        operations.reserveCapacity(targets.count)
-        var previousVersions: [String] = []
-        var firstVersionLists: [[String]] = []
-        var sharedVersionLists: [String: [String]] = [:]
-        // Whether each version list above is already at or above the target: decided once per
-        // distinct version (a parse), not per host.
-        var previousAtTarget = false
-        var firstAtTarget: [Bool] = []
-        var sharedAtTarget: [String: Bool] = [:]
-        var singleTarget: AgentVersion?
-        var targetVersions: [AgentVersion?] = []
-        if case .upgrade(let packages) = kind {
-            if packages.count == 1 {
-                singleTarget = agentVersion(packages[0].version)
-            } else {
-                targetVersions = packages.map { agentVersion($0.version) }
-            }
-        }
-        let durationSpan = UInt64(settings.operationDuration.upperBound - settings.operationDuration.lowerBound + 1)
-        for index in targets {
-            // Fields read through the array, not `let host = hosts[index]`: a host copy retains and
-            // releases a dozen references.
-            // Both draws happen for every host, so the failure rate never shifts other outcomes.
-            let duration = settings.operationDuration.lowerBound + Int64(generator.next() % durationSpan)
-            let randomFailure = generator.nextUnitInterval() < settings.failureRate
-            var initialVersions: [String] = []
-            var atTarget = false
-            if case .upgrade(let targets) = kind {
-                // Hosts on the same version share one list: an allocation less per host, and a
-                // large deployment holds a handful of lists instead of one per host.
-                if targets.count == 1 {
-                    let version = (targets[0].name == SimulatedHost.agentPackage
-                        ? hosts[index].agentVersion : hosts[index].packages[targets[0].name]) ?? ""
-                    if previousVersions.first == version {
-                        // Neighbours often share a version: no lookup. (Read from a local, not the
-                        // last operation: that read copied it; see HostOperation.)
-                        initialVersions = previousVersions
-                        atTarget = previousAtTarget
-                    } else if let found = firstVersionLists.firstIndex(where: { $0[0] == version }) {
-                        // A fleet runs a handful of versions: comparing a few short strings is
-                        // cheaper than hashing one (a twentieth of a 100-host trigger).
-                        initialVersions = firstVersionLists[found]
-                        atTarget = firstAtTarget[found]
-                    } else if let shared = sharedVersionLists[version] {
-                        initialVersions = shared
-                        atTarget = sharedAtTarget[version] ?? false
-                    } else {
-                        initialVersions = [version]
-                        atTarget = isAtOrAbove(version, singleTarget)
-                        if firstVersionLists.count < 16 {
-                            firstVersionLists.append(initialVersions)
-                            firstAtTarget.append(atTarget)
-                        } else {
-                            sharedVersionLists[version] = initialVersions
-                            sharedAtTarget[version] = atTarget
-                        }
-                    }
-                } else {
-                    initialVersions = targets.map { hosts[index].packages[$0.name] ?? "" }
-                    atTarget = initialVersions.indices.allSatisfy {
-                        isAtOrAbove(initialVersions[$0], targetVersions[$0])
-                    }
-                }
-                previousVersions = initialVersions
-                previousAtTarget = atTarget
-            }
-            // One operation per host at a time: a host busy with another deployment is skipped,
-            // as is an upgrade's host already at (or above) the target version.
-            let skipped = atTarget || activeOperation(ofHost: index) != nil
-            let forcedError = forcedFailures.isEmpty || skipped ? nil : forcedFailures[hosts[index].agentKey]
-            operations.append(
-                HostOperation(
-                    hostKey: hosts[index].agentKey, hostname: hosts[index].hostname, hostPosition: index,
-                    state: skipped ? .skipped : .pending, finishedAt: skipped ? now : nil,
-                    plannedDurationMilliseconds: duration,
-                    plannedToFail: !skipped
-                        && (hosts[index].failsEveryOperation || randomFailure || forcedError != nil),
-                    plannedError: forcedError, initialVersions: initialVersions))
-        }
-        let deployment = Deployment(
-            id: id, sequence: (deployments.last?.sequence ?? 0) + 1, kind: kind, filterQuery: filterQuery,
-            createdAt: now, scheduleID: scheduleID, author: author, concurrency: settings.concurrency,
-            startDelayMilliseconds: settings.startDelayMilliseconds, operations: operations)
-        return [.deploymentCreated(deployment), .randomStateUpdated(generator.state)]
-    }
-
-    /// Positions of the hosts `filterQuery` matches, in fleet order; a 400 naming the place where
-    /// the query does not parse.
-    func matchingHosts(_ filterQuery: String) throws(FleetError) -> [Int] {
-        if let known = matchedHostsByQuery[filterQuery] { return known }
-        let query = try HostQuery.parse(filterQuery)
-        // Fields, not `hosts[$0]`: passing the element copied every host (a dozen retains).
-        return hosts.indices.filter { query.matches(name: hosts[$0].hostname, fields: hosts[$0].tags) }
-    }
 
     /// Cancel: pending hosts stop at once, a host less than half-way through is interrupted (its
     /// version unchanged), a host further along completes; nothing already applied is rolled back.
@@ -396,28 +269,6 @@ public struct FleetSimulation: Sendable {
         return changes
     }
 
-    /// How strict a new deployment's creation is: the v2 surface refuses a query that matches no
-    /// host, and an upgrade of a host that another upgrade is still working on (409).
-    public struct CreationRules: Sendable {
-        public var requireMatchingHosts: Bool
-        public var refuseConcurrentUpgrades: Bool
-
-        public static let unstable = CreationRules(requireMatchingHosts: false, refuseConcurrentUpgrades: false)
-        public static let v2 = CreationRules(requireMatchingHosts: true, refuseConcurrentUpgrades: true)
-    }
-
-    /// The first of `hosts` with a pending or running operation in an upgrade deployment that is
-    /// itself pending or running.
-    func hostWithUpgradeInProgress(among positions: [Int]) -> (hostname: String, deploymentID: String)? {
-        for position in positions {
-            guard let active = activeOperation(ofHost: position), deployments[active.deployment].isCancelable,
-                case .upgrade = deployments[active.deployment].kind
-            else { continue }
-            return (hosts[position].hostname, deployments[active.deployment].id)
-        }
-        return nil
-    }
-
     /// The host's operation that is pending or running now, if any: by the one-operation-per-host
     /// rule there is at most one. Read from `activeOperationByHost` alone, which every change of
     /// an operation's state keeps exact: reading the state through `deployments` copied the whole
@@ -439,24 +290,9 @@ public struct FleetSimulation: Sendable {
         isAtOrAbove(installed.isEmpty ? nil : AgentVersion(installed), target)
     }
 
-    private static func isAtOrAbove(_ installed: AgentVersion?, _ target: AgentVersion?) -> Bool {
+    static func isAtOrAbove(_ installed: AgentVersion?, _ target: AgentVersion?) -> Bool {
         guard let target, let installed else { return false }
         return !(installed < target)
-    }
-
-    /// The same, reading `installed` from the catalogue when it is there: parsing a version
-    /// allocates, and planning asks once per distinct version a deployment's hosts run.
-    func isAtOrAbove(_ installed: String, _ target: AgentVersion?) -> Bool {
-        Self.isAtOrAbove(installed.isEmpty ? nil : agentVersion(installed), target)
-    }
-
-    /// `text` as a version: the catalogue's own if it has it (compared by text), else parsed.
-    func agentVersion(_ text: String) -> AgentVersion? {
-        // By index, as for host operations (see HostOperation): `first(where:)` copied each version.
-        for index in catalog.versions.indices where catalog.versions[index].text == text {
-            return catalog.versions[index]
-        }
-        return AgentVersion(text)
     }
 
     /// Records the deployment at `index` as each of its pending or running hosts' active operation,
@@ -489,8 +325,6 @@ public struct FleetSimulation: Sendable {
         events.insert(EventQueue.Entry(time: time, sequence: deployments[index].sequence, deploymentIndex: index))
     }
 
-    /// What a successful host operation does to the host: new package versions, or patched or
-    /// deleted configuration files, in the deployment's order.
     /// Remembers the hosts a new deployment's query matched: every host it targets, by position.
     private mutating func learnMatches(of deployment: Deployment) {
         guard matchedHostsByQuery[deployment.filterQuery] == nil else { return }
@@ -504,6 +338,8 @@ public struct FleetSimulation: Sendable {
         matchedHostsByQuery[deployment.filterQuery] = positions
     }
 
+    /// What a successful host operation does to the host: new package versions, or patched or
+    /// deleted configuration files, in the deployment's order.
     private mutating func applyEffect(of deployment: Deployment, toHost agentKey: String) -> SimulatedHost? {
         guard let hostIndex = hostIndexByKey[agentKey] else { return nil }
         var host = hosts[hostIndex]
