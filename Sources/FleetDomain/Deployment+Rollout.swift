@@ -69,7 +69,8 @@ extension Deployment {
             return "Failed to install \(list): the package manager exited with status 1 (simulated failure)"
         case .configure(let operations):
             let paths = operations.map(\.filePath).joined(separator: ", ")
-            return "Failed to apply the configuration to \(paths): the Agent rejected the new configuration (simulated failure)"
+            return
+                "Failed to apply the configuration to \(paths): the Agent rejected the new configuration (simulated failure)"
         }
     }
 

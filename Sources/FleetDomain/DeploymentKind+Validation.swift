@@ -7,7 +7,9 @@ extension DeploymentKind {
         switch self {
         case .configure(let operations):
             let path = Self.attributesPath + ".config_operations"
-            if operations.isEmpty { throw FleetError.invalidField(path: path, reason: "must hold at least one operation") }
+            if operations.isEmpty {
+                throw FleetError.invalidField(path: path, reason: "must hold at least one operation")
+            }
             for (index, operation) in operations.enumerated() {
                 try operation.validate(path: path + "[\(index)]")
             }
@@ -29,11 +31,15 @@ extension DeploymentKind {
                     throw FleetError.invalidField(path: itemPath + ".version", reason: "must not be empty")
                 }
                 // The Agent's versions are known: a version outside the catalogue cannot be installed.
-                if target.name == SimulatedHost.agentPackage, !catalog.versions.contains(where: { $0.text == target.version }) {
+                if target.name == SimulatedHost.agentPackage,
+                    !catalog.versions.contains(where: { $0.text == target.version })
+                {
                     let known = catalog.versions.prefix(5).map(\.text).joined(separator: ", ")
                     throw FleetError.invalidField(
                         path: itemPath + ".version",
-                        reason: "'\(target.version)' is not an available \(SimulatedHost.agentPackage) version (newest: \(known))")
+                        reason:
+                            "'\(target.version)' is not an available \(SimulatedHost.agentPackage) version (newest: \(known))"
+                    )
                 }
             }
         }
@@ -43,7 +49,8 @@ extension DeploymentKind {
 extension ConfigOperation {
     func validate(path: String) throws(FleetError) {
         guard filePath.hasPrefix("/") else {
-            throw FleetError.invalidField(path: path + ".file_path", reason: "must be an absolute path, got '\(filePath)'")
+            throw FleetError.invalidField(
+                path: path + ".file_path", reason: "must be an absolute path, got '\(filePath)'")
         }
         if filePath.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
             throw FleetError.invalidField(path: path + ".file_path", reason: "must not contain '.' or '..' segments")

@@ -30,17 +30,23 @@ public enum Fixture {
                 owner: try key.optionalString("owner") ?? "fleetmock@example.com",
                 permissions: Set(try key.stringArray("permissions")))
         }
-        guard !apiKeys.isEmpty else { throw FixtureError(path: "credentials.api_keys", reason: "needs at least one key") }
+        guard !apiKeys.isEmpty else {
+            throw FixtureError(path: "credentials.api_keys", reason: "needs at least one key")
+        }
         return Credentials(apiKeys: apiKeys, applicationKeys: applicationKeys)
     }
 
     /// `fleet.json` as it is on disk: agent versions, hosts and schedules. Deployments start empty.
-    public static func fleet(fromJSON bytes: [UInt8], clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
+    public static func fleet(fromJSON bytes: [UInt8], clock: SimulationClock, seed: UInt64) throws(FixtureError)
+        -> FleetSnapshot
+    {
         try fleet(from: FixtureDocument(json: bytes), clock: clock, seed: seed)
     }
 
     /// The fleet of a checked `fleet.json`; its hosts keep their text (`FleetSnapshot.hostsText`).
-    public static func fleet(from document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(FixtureError) -> FleetSnapshot {
+    public static func fleet(from document: FixtureDocument, clock: SimulationClock, seed: UInt64) throws(FixtureError)
+        -> FleetSnapshot
+    {
         let path = FixtureDocument.path
         var snapshot = try fleet(Reader(.object(document.members), path: path), clock: clock, seed: seed) {
             () throws(FixtureError) in
@@ -67,14 +73,16 @@ public enum Fixture {
     }
 
     private static func fleet(
-        _ reader: Reader, clock: SimulationClock, seed: UInt64, hosts readHosts: () throws(FixtureError) -> [SimulatedHost]
+        _ reader: Reader, clock: SimulationClock, seed: UInt64,
+        hosts readHosts: () throws(FixtureError) -> [SimulatedHost]
     ) throws(FixtureError) -> FleetSnapshot {
         var reader = reader
         var versions: [AgentVersion] = []
         for (offset, text) in try reader.stringArray("agent_versions").enumerated() {
             guard let version = AgentVersion(text) else {
                 throw FixtureError(
-                    path: "\(reader.path).agent_versions[\(offset)]", reason: "'\(text)' is not a MAJOR.MINOR.PATCH version")
+                    path: "\(reader.path).agent_versions[\(offset)]",
+                    reason: "'\(text)' is not a MAJOR.MINOR.PATCH version")
             }
             versions.append(version)
         }
@@ -84,10 +92,12 @@ public enum Fixture {
             var rule = try schedule.object("rule")
             // Snapshots carry milliseconds; hand-written fixtures give seconds.
             let createdSeconds = try schedule.optionalInt("created_at_unix") ?? 0
-            let created = try schedule.optionalInt("created_at_ms").map(Instant.init(milliseconds:))
+            let created =
+                try schedule.optionalInt("created_at_ms").map(Instant.init(milliseconds:))
                 ?? Instant(seconds: createdSeconds)
             let updatedSeconds = try schedule.optionalInt("updated_at_unix")
-            let updated = try schedule.optionalInt("updated_at_ms").map(Instant.init(milliseconds:))
+            let updated =
+                try schedule.optionalInt("updated_at_ms").map(Instant.init(milliseconds:))
                 ?? updatedSeconds.map { Instant(seconds: $0) } ?? created
             let createdBy = try schedule.optionalString("created_by") ?? "fleetmock@example.com"
             let statusText = try schedule.optionalString("status") ?? "active"

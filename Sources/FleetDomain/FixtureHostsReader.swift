@@ -140,7 +140,9 @@ public struct FixtureHostsReader {
             guard try members.enterObject() else { return packages }
             repeat {
                 let name = try members.key()
-                guard members.kind == .string else { throw FixtureError(path: "\(path()).\(name)", reason: "must be a string") }
+                guard members.kind == .string else {
+                    throw FixtureError(path: "\(path()).\(name)", reason: "must be a string")
+                }
                 packages[name] = try members.string()
             } while try members.nextMember()
             return packages

@@ -26,7 +26,8 @@ extension FleetSimulation {
         let id = generator.nextUUID()
         if rules.requireMatchingHosts, targets.isEmpty {
             throw FleetError.invalidField(
-                path: "data.attributes.filter_query", reason: "'\(filterQuery)' matches no host eligible for the deployment")
+                path: "data.attributes.filter_query",
+                reason: "'\(filterQuery)' matches no host eligible for the deployment")
         }
         if rules.refuseConcurrentUpgrades, case .upgrade = kind,
             let conflict = hostWithUpgradeInProgress(among: targets)

@@ -16,7 +16,8 @@ extension FleetSimulation {
         var generator = random
         let schedule = Schedule(
             id: generator.nextUUID(), name: name, query: query, rule: rule, status: draft.status ?? .active,
-            versionToLatest: draft.versionToLatest ?? 0, createdAt: now, createdBy: user, updatedAt: now, updatedBy: user)
+            versionToLatest: draft.versionToLatest ?? 0, createdAt: now, createdBy: user, updatedAt: now,
+            updatedBy: user)
         return [.scheduleCreated(schedule), .randomStateUpdated(generator.state)]
     }
 

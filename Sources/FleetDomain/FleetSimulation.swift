@@ -68,7 +68,8 @@ public struct FleetSimulation: Sendable {
     private mutating func locateHosts(ofDeploymentAt index: Int) {
         for position in deployments[index].operations.indices {
             let known = deployments[index].operations[position].hostPosition
-            if known >= 0, known < hosts.count, hosts[known].agentKey == deployments[index].operations[position].hostKey {
+            if known >= 0, known < hosts.count, hosts[known].agentKey == deployments[index].operations[position].hostKey
+            {
                 continue
             }
             deployments[index].operations[position].hostPosition =
@@ -140,7 +141,10 @@ public struct FleetSimulation: Sendable {
     public func planClock(frozen: Bool, speed: Double, wall: Instant) throws(FleetError) -> [FleetChange] {
         guard SimulationClock.speeds.contains(speed) else {
             throw FleetError.invalidField(
-                path: "speed", reason: "must be from \(SimulationClock.speeds.lowerBound) to \(Int(SimulationClock.speeds.upperBound)), got \(speed)")
+                path: "speed",
+                reason:
+                    "must be from \(SimulationClock.speeds.lowerBound) to \(Int(SimulationClock.speeds.upperBound)), got \(speed)"
+            )
         }
         var next = clock
         if frozen { next.freeze(wall: wall) } else { next.run(wall: wall, speed: speed) }
@@ -152,12 +156,16 @@ public struct FleetSimulation: Sendable {
         let current = clock.now(wall: wall)
         guard instant <= SimulationClock.instants.upperBound else {
             throw FleetError.invalidField(
-                path: "now", reason: "must be at most \(ISO8601.format(SimulationClock.instants.upperBound)) "
+                path: "now",
+                reason: "must be at most \(ISO8601.format(SimulationClock.instants.upperBound)) "
                     + "(\(SimulationClock.instants.upperBound.milliseconds) ms), got \(instant.milliseconds) ms")
         }
         guard instant >= current else {
             throw FleetError.invalidField(
-                path: "now", reason: "\(ISO8601.format(instant)) is before the simulated now \(ISO8601.format(current)); time only moves forward")
+                path: "now",
+                reason:
+                    "\(ISO8601.format(instant)) is before the simulated now \(ISO8601.format(current)); time only moves forward"
+            )
         }
         return try planClockAdvance(byMilliseconds: instant.milliseconds - current.milliseconds, wall: wall)
     }
@@ -177,7 +185,8 @@ public struct FleetSimulation: Sendable {
     public func planClockAdvance(byMilliseconds delta: Int64, wall: Instant) throws(FleetError) -> [FleetChange] {
         guard clock.canAdvance(byMilliseconds: delta, wall: wall) else {
             throw FleetError.invalidField(
-                path: "seconds", reason: "would move simulated time past \(ISO8601.format(SimulationClock.instants.upperBound)), "
+                path: "seconds",
+                reason: "would move simulated time past \(ISO8601.format(SimulationClock.instants.upperBound)), "
                     + "the last instant it can take (now \(ISO8601.format(clock.now(wall: wall))))")
         }
         var next = clock
@@ -206,7 +215,8 @@ public struct FleetSimulation: Sendable {
             case .operationUpdated(let id, let position, let operation):
                 guard let index = deploymentIndexByID[id] else { continue }
                 deployments[index].replaceOperation(at: position, with: operation)
-                let host = operation.hostPosition >= 0
+                let host =
+                    operation.hostPosition >= 0
                     ? operation.hostPosition : deployments[index].operations[position].hostPosition
                 track(operation.state, host: host, deployment: index, position: position)
                 enqueueNextEvent(of: index)
@@ -248,8 +258,10 @@ public struct FleetSimulation: Sendable {
             guard let step = deployments[index].step(upTo: now) else { continue }
             let deploymentID = deployments[index].id
             func recordOperation(_ position: Int) {
-                changes.append(.operationUpdated(
-                    deploymentID: deploymentID, position: position, operation: deployments[index].operations[position]))
+                changes.append(
+                    .operationUpdated(
+                        deploymentID: deploymentID, position: position,
+                        operation: deployments[index].operations[position]))
             }
             switch step {
             case .started(let positions):
@@ -258,7 +270,8 @@ public struct FleetSimulation: Sendable {
                 recordOperation(position)
                 track(.succeeded, host: host, deployment: index, position: position)  // or failed: the host is free
                 if deployments[index].operations[position].state == .succeeded,
-                    let host = applyEffect(of: deployments[index], toHost: deployments[index].operations[position].hostKey)
+                    let host = applyEffect(
+                        of: deployments[index], toHost: deployments[index].operations[position].hostKey)
                 {
                     changes.append(.hostUpdated(host))
                 }

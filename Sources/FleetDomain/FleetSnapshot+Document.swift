@@ -11,28 +11,33 @@ extension FleetSnapshot {
         .object([
             "format": .string(Self.documentFormat),
             "agent_versions": .array(catalog.versions.map { .string($0.text) }),
-            "hosts": .array(hosts.map { host in
-                .object([
-                    "agent_key": .string(host.agentKey), "hostname": .string(host.hostname),
-                    "tags": .array(host.tags.map { .string($0.description) }),
-                    "packages": .object(host.packages.mapValues(JSONValue.string)),
-                    "config_files": .object(host.configFiles), "attributes": host.attributes,
-                ])
-            }),
-            "schedules": .array(schedules.map { schedule in
-                .object([
-                    "id": .string(schedule.id), "name": .string(schedule.name), "query": .string(schedule.query),
-                    "status": .string(schedule.status.rawValue), "version_to_latest": .int(Int64(schedule.versionToLatest)),
-                    "rule": .object([
-                        "days_of_week": .array(schedule.rule.daysOfWeek.map(JSONValue.string)),
-                        "start_maintenance_window": .string(schedule.rule.startMaintenanceWindow),
-                        "maintenance_window_duration": .int(schedule.rule.maintenanceWindowDuration),
-                        "timezone": .string(schedule.rule.timezone),
-                    ]),
-                    "created_at_ms": .int(schedule.createdAt.milliseconds), "created_by": .string(schedule.createdBy),
-                    "updated_at_ms": .int(schedule.updatedAt.milliseconds), "updated_by": .string(schedule.updatedBy),
-                ])
-            }),
+            "hosts": .array(
+                hosts.map { host in
+                    .object([
+                        "agent_key": .string(host.agentKey), "hostname": .string(host.hostname),
+                        "tags": .array(host.tags.map { .string($0.description) }),
+                        "packages": .object(host.packages.mapValues(JSONValue.string)),
+                        "config_files": .object(host.configFiles), "attributes": host.attributes,
+                    ])
+                }),
+            "schedules": .array(
+                schedules.map { schedule in
+                    .object([
+                        "id": .string(schedule.id), "name": .string(schedule.name), "query": .string(schedule.query),
+                        "status": .string(schedule.status.rawValue),
+                        "version_to_latest": .int(Int64(schedule.versionToLatest)),
+                        "rule": .object([
+                            "days_of_week": .array(schedule.rule.daysOfWeek.map(JSONValue.string)),
+                            "start_maintenance_window": .string(schedule.rule.startMaintenanceWindow),
+                            "maintenance_window_duration": .int(schedule.rule.maintenanceWindowDuration),
+                            "timezone": .string(schedule.rule.timezone),
+                        ]),
+                        "created_at_ms": .int(schedule.createdAt.milliseconds),
+                        "created_by": .string(schedule.createdBy),
+                        "updated_at_ms": .int(schedule.updatedAt.milliseconds),
+                        "updated_by": .string(schedule.updatedBy),
+                    ])
+                }),
             "deployments": .array(deployments.map(Self.document(of:))),
             "clock": .object([
                 "frozen": .bool(clock.mode == .manual), "offset_ms": .int(clock.offsetMilliseconds),
@@ -57,30 +62,33 @@ extension FleetSnapshot {
         switch deployment.kind {
         case .upgrade(let targets):
             members["kind"] = .string("upgrade")
-            members["packages"] = .array(targets.map { .object(["name": .string($0.name), "version": .string($0.version)]) })
+            members["packages"] = .array(
+                targets.map { .object(["name": .string($0.name), "version": .string($0.version)]) })
         case .configure(let operations):
             members["kind"] = .string("configure")
-            members["config_operations"] = .array(operations.map { operation in
+            members["config_operations"] = .array(
+                operations.map { operation in
+                    var fields: [String: JSONValue] = [
+                        "file_op": .string(operation.fileOp.rawValue), "file_path": .string(operation.filePath),
+                    ]
+                    if let patch = operation.patch { fields["patch"] = patch }
+                    return .object(fields)
+                })
+        }
+        members["hosts"] = .array(
+            deployment.operations.map { operation in
                 var fields: [String: JSONValue] = [
-                    "file_op": .string(operation.fileOp.rawValue), "file_path": .string(operation.filePath),
+                    "agent_key": .string(operation.hostKey), "hostname": .string(operation.hostname),
+                    "state": .string(operation.state.rawValue), "error": .string(operation.error),
+                    "planned_duration_ms": .int(operation.plannedDurationMilliseconds),
+                    "planned_to_fail": .bool(operation.plannedToFail),
+                    "initial_versions": .array(operation.initialVersions.map(JSONValue.string)),
                 ]
-                if let patch = operation.patch { fields["patch"] = patch }
+                if let started = operation.startedAt { fields["started_at_ms"] = .int(started.milliseconds) }
+                if let finished = operation.finishedAt { fields["finished_at_ms"] = .int(finished.milliseconds) }
+                if let planned = operation.plannedError { fields["planned_error"] = .string(planned) }
                 return .object(fields)
             })
-        }
-        members["hosts"] = .array(deployment.operations.map { operation in
-            var fields: [String: JSONValue] = [
-                "agent_key": .string(operation.hostKey), "hostname": .string(operation.hostname),
-                "state": .string(operation.state.rawValue), "error": .string(operation.error),
-                "planned_duration_ms": .int(operation.plannedDurationMilliseconds),
-                "planned_to_fail": .bool(operation.plannedToFail),
-                "initial_versions": .array(operation.initialVersions.map(JSONValue.string)),
-            ]
-            if let started = operation.startedAt { fields["started_at_ms"] = .int(started.milliseconds) }
-            if let finished = operation.finishedAt { fields["finished_at_ms"] = .int(finished.milliseconds) }
-            if let planned = operation.plannedError { fields["planned_error"] = .string(planned) }
-            return .object(fields)
-        })
         return .object(members)
     }
 
@@ -97,11 +105,13 @@ extension FleetSnapshot {
             clock = SimulationClock(
                 mode: try fields.optionalBool("frozen") ?? false ? .manual : .wall,
                 offsetMilliseconds: try fields.optionalInt("offset_ms") ?? 0,
-                manualNow: Instant(milliseconds: try fields.optionalInt("now_ms") ?? defaultClock.manualNow.milliseconds),
+                manualNow: Instant(
+                    milliseconds: try fields.optionalInt("now_ms") ?? defaultClock.manualNow.milliseconds),
                 speed: speed, anchorWallMilliseconds: try fields.optionalInt("anchor_wall_ms") ?? 0)
             guard clock.hasFieldsInRange else {
                 throw FixtureError(
-                    path: "snapshot.clock", reason: "now_ms must be from 0 to \(SimulationClock.instants.upperBound.milliseconds) "
+                    path: "snapshot.clock",
+                    reason: "now_ms must be from 0 to \(SimulationClock.instants.upperBound.milliseconds) "
                         + "and offset_ms and anchor_wall_ms at most that far from 0")
             }
         }
@@ -161,25 +171,29 @@ extension FleetSnapshot {
         let kind: DeploymentKind
         switch try reader.string("kind") {
         case "upgrade":
-            kind = .upgrade(try reader.array("packages").map { (package) throws(FixtureError) -> PackageTarget in
-                var fields = package
-                return PackageTarget(name: try fields.string("name"), version: try fields.string("version"))
-            })
+            kind = .upgrade(
+                try reader.array("packages").map { (package) throws(FixtureError) -> PackageTarget in
+                    var fields = package
+                    return PackageTarget(name: try fields.string("name"), version: try fields.string("version"))
+                })
         case "configure":
-            kind = .configure(try reader.array("config_operations").map { (operation) throws(FixtureError) -> ConfigOperation in
-                var fields = operation
-                guard let fileOp = ConfigOperation.FileOp(rawValue: try fields.string("file_op")) else {
-                    throw FixtureError(path: fields.path + ".file_op", reason: "must be merge-patch or delete")
-                }
-                return ConfigOperation(fileOp: fileOp, filePath: try fields.string("file_path"), patch: fields.raw("patch"))
-            })
+            kind = .configure(
+                try reader.array("config_operations").map { (operation) throws(FixtureError) -> ConfigOperation in
+                    var fields = operation
+                    guard let fileOp = ConfigOperation.FileOp(rawValue: try fields.string("file_op")) else {
+                        throw FixtureError(path: fields.path + ".file_op", reason: "must be merge-patch or delete")
+                    }
+                    return ConfigOperation(
+                        fileOp: fileOp, filePath: try fields.string("file_path"), patch: fields.raw("patch"))
+                })
         default:
             throw FixtureError(path: reader.path + ".kind", reason: "must be upgrade or configure")
         }
         let operations = try reader.array("hosts").map { (host) throws(FixtureError) -> HostOperation in
             var fields = host
             guard let state = HostOperationState(rawValue: try fields.string("state")) else {
-                throw FixtureError(path: fields.path + ".state", reason: "must be pending, running, succeeded, failed or canceled")
+                throw FixtureError(
+                    path: fields.path + ".state", reason: "must be pending, running, succeeded, failed or canceled")
             }
             let startedAt = try fields.optionalInt("started_at_ms").map(Instant.init(milliseconds:))
             let finishedAt = try fields.optionalInt("finished_at_ms").map(Instant.init(milliseconds:))
@@ -192,7 +206,8 @@ extension FleetSnapshot {
                 hostKey: try fields.string("agent_key"), hostname: try fields.string("hostname"), state: state,
                 startedAt: startedAt, finishedAt: finishedAt, plannedDurationMilliseconds: plannedDuration,
                 plannedToFail: try fields.optionalBool("planned_to_fail") ?? false,
-                plannedError: try fields.optionalString("planned_error"), error: try fields.optionalString("error") ?? "",
+                plannedError: try fields.optionalString("planned_error"),
+                error: try fields.optionalString("error") ?? "",
                 initialVersions: try fields.stringArray("initial_versions"))
         }
         let concurrency = try reader.int("concurrency")

@@ -31,15 +31,17 @@ extension Credentials {
     /// The `credentials.json` shape, which `Fixture.credentials(from:)` reads back.
     public var document: JSONValue {
         .object([
-            "api_keys": .array(apiKeys.values.sorted { $0.key < $1.key }.map {
-                .object(["key": .string($0.key), "name": .string($0.name)])
-            }),
-            "application_keys": .array(applicationKeys.values.sorted { $0.key < $1.key }.map {
-                .object([
-                    "key": .string($0.key), "name": .string($0.name), "owner": .string($0.owner),
-                    "permissions": .array($0.permissions.sorted().map(JSONValue.string)),
-                ])
-            }),
+            "api_keys": .array(
+                apiKeys.values.sorted { $0.key < $1.key }.map {
+                    .object(["key": .string($0.key), "name": .string($0.name)])
+                }),
+            "application_keys": .array(
+                applicationKeys.values.sorted { $0.key < $1.key }.map {
+                    .object([
+                        "key": .string($0.key), "name": .string($0.name), "owner": .string($0.owner),
+                        "permissions": .array($0.permissions.sorted().map(JSONValue.string)),
+                    ])
+                }),
         ])
     }
 

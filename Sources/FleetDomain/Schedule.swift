@@ -44,7 +44,9 @@ public struct RecurrenceRule: Equatable, Sendable {
     /// IANA time zone name.
     public var timezone: String
 
-    public init(daysOfWeek: [String], startMaintenanceWindow: String, maintenanceWindowDuration: Int64, timezone: String) {
+    public init(
+        daysOfWeek: [String], startMaintenanceWindow: String, maintenanceWindowDuration: Int64, timezone: String
+    ) {
         self.daysOfWeek = daysOfWeek
         self.startMaintenanceWindow = startMaintenanceWindow
         self.maintenanceWindowDuration = maintenanceWindowDuration

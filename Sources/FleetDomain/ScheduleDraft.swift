@@ -66,7 +66,8 @@ extension RecurrenceRule {
         }
         if !IANATimeZones.names.contains(timezone) {
             throw FleetError.invalidField(
-                path: path + ".timezone", reason: "'\(timezone)' is not an IANA time zone name (like Europe/Paris or UTC)")
+                path: path + ".timezone",
+                reason: "'\(timezone)' is not an IANA time zone name (like Europe/Paris or UTC)")
         }
     }
 

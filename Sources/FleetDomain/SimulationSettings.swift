@@ -14,7 +14,9 @@ public struct SimulationSettings: Equatable, Sendable {
     public static let standard = SimulationSettings(
         concurrency: 5, failureRate: 0, startDelayMilliseconds: 5_000, operationDuration: 20_000...120_000)
 
-    public init(concurrency: Int, failureRate: Double, startDelayMilliseconds: Int64, operationDuration: ClosedRange<Int64>) {
+    public init(
+        concurrency: Int, failureRate: Double, startDelayMilliseconds: Int64, operationDuration: ClosedRange<Int64>
+    ) {
         self.concurrency = concurrency
         self.failureRate = failureRate
         self.startDelayMilliseconds = startDelayMilliseconds

@@ -57,7 +57,9 @@ extension SimulatedHost {
 
 extension FleetSimulation {
     /// A page of the tracers on `host` (every host when nil), and how many matched before paging.
-    public func tracers(on host: SimulatedHost? = nil, _ request: TracerListRequest) -> (page: [Tracer], filteredCount: Int) {
+    public func tracers(on host: SimulatedHost? = nil, _ request: TracerListRequest) -> (
+        page: [Tracer], filteredCount: Int
+    ) {
         let all = host.map(\.tracers) ?? hosts.flatMap(\.tracers)
         var matching = all.filter { request.filter.matches(name: $0.hostname, fields: $0.queryFields) }
         matching.sort { left, right in
@@ -67,7 +69,10 @@ extension FleetSimulation {
         }
         let start = request.pageNumber.multipliedReportingOverflow(by: request.pageSize)
         guard !start.overflow, start.partialValue < matching.count else { return ([], matching.count) }
-        return (Array(matching[start.partialValue..<min(start.partialValue + request.pageSize, matching.count)]), matching.count)
+        return (
+            Array(matching[start.partialValue..<min(start.partialValue + request.pageSize, matching.count)]),
+            matching.count
+        )
     }
 }
 

@@ -12,9 +12,14 @@ import Testing
     /// A numeric last part is a packaging revision (`7.52.0-1`, Datadog's deb and rpm packages): the
     /// same release packaged again, after the version without one and before the next patch.
     @Test func ordersPackagingRevisionsAfterTheirRelease() {
-        let texts = ["7.52.1", "7.52.0-2", "7.52.0", "7.52.0-1", "7.52.0-rc.1", "7.52.0-rc.1-1", "7.52.0-10", "7.51.1-1"]
+        let texts = [
+            "7.52.1", "7.52.0-2", "7.52.0", "7.52.0-1", "7.52.0-rc.1", "7.52.0-rc.1-1", "7.52.0-10", "7.51.1-1",
+        ]
         let sorted = texts.compactMap(AgentVersion.init).sorted().map(\.text)
-        #expect(sorted == ["7.51.1-1", "7.52.0-rc.1", "7.52.0-rc.1-1", "7.52.0", "7.52.0-1", "7.52.0-2", "7.52.0-10", "7.52.1"])
+        #expect(
+            sorted == [
+                "7.51.1-1", "7.52.0-rc.1", "7.52.0-rc.1-1", "7.52.0", "7.52.0-1", "7.52.0-2", "7.52.0-10", "7.52.1",
+            ])
         let revised = AgentVersion("7.52.0-1")
         #expect(revised?.revision == 1 && revised?.prerelease == [] && revised?.isPrerelease == false)
         #expect(AgentVersion("7.52.0-rc.2")?.revision == nil)

@@ -1,5 +1,6 @@
-@testable import FleetDomain
 import Testing
+
+@testable import FleetDomain
 
 /// The simulation's deployment storage (`ChunkedArray`) and id index (`ShardedStringDictionary`)
 /// exist so that growing them never stalls the loop; these hold them to behaving exactly like the
@@ -59,7 +60,8 @@ import Testing
     @Test func shardedDictionaryMatchesADictionary() {
         var sharded = ShardedStringDictionary<Int>()
         var plain: [String: Int] = [:]
-        let keys = ["", "a", "ab", "é", "deployment-1", "deployment-2", "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"]
+        let keys =
+            ["", "a", "ab", "é", "deployment-1", "deployment-2", "3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"]
             + (0..<300).map { "key-\($0)" }
         var steps = Steps(state: 11)
         for round in 0..<3000 {

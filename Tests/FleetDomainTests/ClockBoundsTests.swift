@@ -30,13 +30,16 @@ import Testing
 
     @Test func advancingAndSettingArePlannedOnlyWithinTheBound() throws {
         var fleet = TestFleet.simulation()
-        fleet.apply([.clockUpdated(SimulationClock(mode: .manual, manualNow: Instant(milliseconds: 221_845_391_000_000)))])
+        fleet.apply([
+            .clockUpdated(SimulationClock(mode: .manual, manualNow: Instant(milliseconds: 221_845_391_000_000)))
+        ])
         #expect(throws: FleetError.self) { try fleet.planClockAdvance(byMilliseconds: 1_000_001, wall: wall) }
         #expect(throws: FleetError.self) {
             try fleet.planClockSet(to: Instant(milliseconds: 221_845_392_000_001), wall: wall)
         }
         #expect(throws: FleetError.self) { try fleet.planClockAdvance(byMilliseconds: -1, wall: wall) }
         let changes = try fleet.planClockAdvance(byMilliseconds: 1_000_000, wall: wall)
-        #expect(changes == [.clockUpdated(SimulationClock(mode: .manual, manualNow: SimulationClock.instants.upperBound))])
+        #expect(
+            changes == [.clockUpdated(SimulationClock(mode: .manual, manualNow: SimulationClock.instants.upperBound))])
     }
 }

@@ -73,14 +73,16 @@ import Testing
         let deployments = try listed.ids.map { try #require(listed.fleet.deployment(id: $0)) }
         #expect(deployments.map(\.status) == [.canceled, .running, .completed, .completed, .failed, .pending])
         #expect(deployments.map(\.operations.count) == [1, 8, 1, 2, 1, 2])
-        #expect(deployments.map(\.startedAt) == [
-            nil, Self.t0.plus(seconds: 5), Self.t0.plus(seconds: 5), Self.t0.plus(seconds: 15),
-            Self.t0.plus(seconds: 15), nil,
-        ])
-        #expect(deployments.map(\.updateType) == [
-            "update_package", "update_package", "update_config_operations", "update_package",
-            "update_config_operations", "update_config_operations",
-        ])
+        #expect(
+            deployments.map(\.startedAt) == [
+                nil, Self.t0.plus(seconds: 5), Self.t0.plus(seconds: 5), Self.t0.plus(seconds: 15),
+                Self.t0.plus(seconds: 15), nil,
+            ])
+        #expect(
+            deployments.map(\.updateType) == [
+                "update_package", "update_package", "update_config_operations", "update_package",
+                "update_config_operations", "update_config_operations",
+            ])
     }
 
     @Test func byDefaultEveryDeploymentNewestFirst() throws {
@@ -133,8 +135,9 @@ import Testing
         #expect(listed.names(DeploymentListRequest(page: .number(0, size: 4))) == ["d6", "d5", "d4", "d3"])
         #expect(listed.names(DeploymentListRequest(page: .number(1, size: 4))) == ["d2", "d1"])
         #expect(listed.names(DeploymentListRequest(page: .number(2, size: 4))) == [])
-        #expect(listed.names(DeploymentListRequest(sort: .status, ascending: true, page: .number(1, size: 2)))
-            == ["d4", "d5"])
+        #expect(
+            listed.names(DeploymentListRequest(sort: .status, ascending: true, page: .number(1, size: 2)))
+                == ["d4", "d5"])
         #expect(listed.names(DeploymentListRequest(page: .number(1_000_000_000, size: 100))) == [])
     }
 
@@ -159,8 +162,9 @@ import Testing
         #expect(listed.names(DeploymentListRequest(page: .offset(1, size: 2))) == ["d5", "d4"])
         #expect(listed.names(DeploymentListRequest(page: .offset(5, size: 10))) == ["d1"])
         #expect(listed.names(DeploymentListRequest(ascending: true, page: .offset(4, size: 10))) == ["d5", "d6"])
-        #expect(listed.names(DeploymentListRequest(sort: .totalHosts, ascending: true, page: .offset(2, size: 2)))
-            == ["d5", "d4"])
+        #expect(
+            listed.names(DeploymentListRequest(sort: .totalHosts, ascending: true, page: .offset(2, size: 2)))
+                == ["d5", "d4"])
     }
 
     @Test func anOffsetPastTheEndIsEmpty() throws {

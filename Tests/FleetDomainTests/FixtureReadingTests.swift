@@ -24,7 +24,9 @@ import Testing
             } catch {
                 scanError = error
             }
-            #expect(scanError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)")
+            #expect(
+                scanError?.offset == parseError?.offset, "\(String(decoding: document, as: UTF8.self).debugDescription)"
+            )
             if parseError == nil { accepted += 1 }
         }
         #expect(accepted > documents.count / 20)
@@ -33,10 +35,13 @@ import Testing
     /// Skipping a document accepts exactly what parsing accepts, fails at the same byte, and spans
     /// the value without the whitespace around it.
     @Test func skipAcceptsAndRefusesExactlyWhatParseDoes() {
-        let seed = Array(#" {"a": {"b": ["x\u00e9", "é", 1, 2.5, -3e2, true, false, null, {}, []], "c\"d": "e\\f"}} "#.utf8)
+        let seed = Array(
+            #" {"a": {"b": ["x\u00e9", "é", 1, 2.5, -3e2, true, false, null, {}, []], "c\"d": "e\\f"}} "#.utf8)
         let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntuf\u{7f}".utf8) + [0x00, 0x0A, 0xFF, 0xC3, 0x80]
         let whitespace: Set<UInt8> = [0x20, 0x0A, 0x0D, 0x09]
-        expectScanningAgreesWithParse(mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 4, randomSeed: 11)) {
+        expectScanningAgreesWithParse(
+            mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 4, randomSeed: 11)
+        ) {
             (scanner) throws(JSONParseError) in
             let range = try scanner.skip()
             try scanner.finish()  // only a whole document has nothing but whitespace around its value
@@ -114,7 +119,9 @@ import Testing
     }
 
     private func parsed(_ text: String) throws(FixtureError) -> FleetSnapshot {
-        guard let document = try? JSONParser.parse(text) else { throw FixtureError(path: "fleet", reason: "is not valid JSON") }
+        guard let document = try? JSONParser.parse(text) else {
+            throw FixtureError(path: "fleet", reason: "is not valid JSON")
+        }
         return try Fixture.fleet(from: document, clock: clock, seed: 1)
     }
 
@@ -135,7 +142,9 @@ import Testing
               {"agent_key": "k2", "hostname": "b", "tags": ["env:prod"], "packages": {"datadog-agent": "7.1.0"}},
               {"agent_key": "k3", "hostname": "c", "tags": [ "env:prod"]}]}
             """)
-        func storage(_ tags: [FleetDomain.Tag]) -> UnsafeRawPointer? { tags.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        func storage(_ tags: [FleetDomain.Tag]) -> UnsafeRawPointer? {
+            tags.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) }
+        }
         #expect(storage(snapshot.hosts[0].tags) == storage(snapshot.hosts[1].tags))
         #expect(storage(snapshot.hosts[0].tags) != storage(snapshot.hosts[2].tags))  // other text, same value
         #expect(snapshot.hosts[2].tags == snapshot.hosts[0].tags)
@@ -150,19 +159,34 @@ import Testing
         (#"{"agent_versions": [], "schedules": []}"#, "fleet.hosts: is required"),
         (#"{"agent_versions": [], "schedules": [], "hosts": {}}"#, "fleet.hosts: must be an array, not an object"),
         (#"{"agent_versions": [], "schedules": [], "hosts": [7]}"#, "fleet.hosts[0]: must be an object"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"hostname": "a", "tags": []}]}"#,
-         "fleet.hosts[0].agent_key: is required"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": 1, "hostname": "a", "tags": []}]}"#,
-         "fleet.hosts[0].agent_key: must be a string, not a number"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [1]}]}"#,
-         "fleet.hosts[0].tags[0]: must be a string"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [], "packages": {"p": 2}}]}"#,
-         "fleet.hosts[0].packages.p: must be a string"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [], "attributes": []}]}"#,
-         "fleet.hosts[0].attributes: must be an object, not an array"),
-        (#"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": []}, {"agent_key": "k", "hostname": "b", "tags": []}]}"#,
-         "fleet.hosts[1]: agent_key 'k' appears twice"),
-        (#"{"agent_versions": ["x"], "schedules": [], "hosts": [7]}"#, "fleet.agent_versions[0]: 'x' is not a MAJOR.MINOR.PATCH version"),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"hostname": "a", "tags": []}]}"#,
+            "fleet.hosts[0].agent_key: is required"
+        ),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": 1, "hostname": "a", "tags": []}]}"#,
+            "fleet.hosts[0].agent_key: must be a string, not a number"
+        ),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [1]}]}"#,
+            "fleet.hosts[0].tags[0]: must be a string"
+        ),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [], "packages": {"p": 2}}]}"#,
+            "fleet.hosts[0].packages.p: must be a string"
+        ),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": [], "attributes": []}]}"#,
+            "fleet.hosts[0].attributes: must be an object, not an array"
+        ),
+        (
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"agent_key": "k", "hostname": "a", "tags": []}, {"agent_key": "k", "hostname": "b", "tags": []}]}"#,
+            "fleet.hosts[1]: agent_key 'k' appears twice"
+        ),
+        (
+            #"{"agent_versions": ["x"], "schedules": [], "hosts": [7]}"#,
+            "fleet.agent_versions[0]: 'x' is not a MAJOR.MINOR.PATCH version"
+        ),
     ])
     func aMistakeIsNamedByItsPath(text: String, message: String) throws {
         #expect(throws: FixtureError.self) { try read(text) }
@@ -182,13 +206,16 @@ import Testing
 
     @Test func aSnapshotsVersionMistakeIsNamedUnderSnapshot() throws {
         let document = try JSONParser.parse(#"{"agent_versions": ["7"], "schedules": [], "hosts": []}"#)
-        #expect(throws: FixtureError(path: "snapshot.agent_versions[0]", reason: "'7' is not a MAJOR.MINOR.PATCH version")) {
+        #expect(
+            throws: FixtureError(path: "snapshot.agent_versions[0]", reason: "'7' is not a MAJOR.MINOR.PATCH version")
+        ) {
             _ = try FleetSnapshot(document: document, defaultClock: clock, defaultSeed: 1)
         }
     }
 
     @Test func aSnapshotsHostMistakeIsNamedUnderSnapshot() throws {
-        let document = try JSONParser.parse(#"{"agent_versions": [], "schedules": [], "hosts": [{"hostname": "a", "tags": []}]}"#)
+        let document = try JSONParser.parse(
+            #"{"agent_versions": [], "schedules": [], "hosts": [{"hostname": "a", "tags": []}]}"#)
         #expect(throws: FixtureError(path: "snapshot.hosts[0].agent_key", reason: "is required")) {
             _ = try FleetSnapshot(document: document, defaultClock: clock, defaultSeed: 1)
         }

@@ -36,8 +36,9 @@ import Testing
         let operation = simulation.deployments[0].operations[0]
         #expect(operation.hostPosition == -1)
         #expect(simulation.packageVersion(atHost: operation.hostPosition, package: SimulatedHost.agentPackage) == nil)
-        #expect(simulation.deployments[0].operations.dropFirst().allSatisfy {
-            simulation.hosts[$0.hostPosition].agentKey == $0.hostKey
-        })
+        #expect(
+            simulation.deployments[0].operations.dropFirst().allSatisfy {
+                simulation.hosts[$0.hostPosition].agentKey == $0.hostKey
+            })
     }
 }

@@ -41,7 +41,8 @@ import Testing
 
     @Test func quotedValues() throws {
         #expect(try matching("service:\"postgres\"") == ["db-prod-1"])
-        let spaced = SimulatedHost(agentKey: "k", hostname: "h", tags: [Tag(parsing: "team:data platform")], packages: [:])
+        let spaced = SimulatedHost(
+            agentKey: "k", hostname: "h", tags: [Tag(parsing: "team:data platform")], packages: [:])
         #expect(try HostQuery.parse("team:\"data platform\"").matches(spaced))
         #expect(try !HostQuery.parse("team:data").matches(spaced))
     }

@@ -7,8 +7,10 @@ import Testing
 @Suite struct RandomisedParserTests {
     @Test func theQueryParserAcceptsOrRejectsEveryInputCleanly() {
         var random = SeededRandom(seed: 20_261_123)
-        let pieces = ["env", ":", "prod", "service", "web-*", "*", "?", "(", ")", " ", "AND", "OR", "NOT", "-", "\"",
-                      "\\", "é", "中", "\u{0}", "host:", "a:b:c", "  ", "((", "))"]
+        let pieces = [
+            "env", ":", "prod", "service", "web-*", "*", "?", "(", ")", " ", "AND", "OR", "NOT", "-", "\"",
+            "\\", "é", "中", "\u{0}", "host:", "a:b:c", "  ", "((", "))",
+        ]
         var parsed = 0
         for _ in 0..<20_000 {
             var text = ""
@@ -30,7 +32,9 @@ import Testing
     }
 
     @Test func theJSONParserRejectsMutatedDocumentsWithATypedError() {
-        let seed = Array(#"{"data": {"type": "schedule", "attributes": {"name": "n", "list": [1, 2.5, -3e2, true, null, "x\u00e9"]}}}"#.utf8)
+        let seed = Array(
+            #"{"data": {"type": "schedule", "attributes": {"name": "n", "list": [1, 2.5, -3e2, true, null, "x\u00e9"]}}}"#
+                .utf8)
         let alphabet: [UInt8] = Array("{}[]\":,0-.eE\\ntu\u{7f}".utf8) + [0x00, 0xFF, 0xC3, 0x80]
         for document in mutations(of: seed, alphabet: alphabet, count: 20_000, editBound: 5, randomSeed: 7) {
             do {

@@ -28,7 +28,8 @@ import Testing
             hostKey: first.hostKey, hostname: first.hostname, hostPosition: first.hostPosition, state: .running,
             startedAt: t0.plus(seconds: 5), plannedDurationMilliseconds: first.plannedDurationMilliseconds,
             plannedToFail: first.plannedToFail, initialVersions: first.initialVersions)
-        #expect(bumps(&fleet, .operationUpdated(deploymentID: deployment.id, position: 0, operation: running)),
+        #expect(
+            bumps(&fleet, .operationUpdated(deploymentID: deployment.id, position: 0, operation: running)),
             "a host operation's progress")
         #expect(bumps(&fleet, .deploymentCanceled(deploymentID: deployment.id, at: t0.plus(seconds: 6))), "a cancel")
 

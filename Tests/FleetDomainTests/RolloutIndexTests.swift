@@ -11,7 +11,8 @@ import Testing
     /// The same deployment, its index rebuilt from scratch.
     func rebuilt(_ deployment: Deployment) -> Deployment {
         Deployment(
-            id: deployment.id, sequence: deployment.sequence, kind: deployment.kind, filterQuery: deployment.filterQuery,
+            id: deployment.id, sequence: deployment.sequence, kind: deployment.kind,
+            filterQuery: deployment.filterQuery,
             createdAt: deployment.createdAt, canceledAt: deployment.canceledAt, scheduleID: deployment.scheduleID,
             author: deployment.author, concurrency: deployment.concurrency,
             startDelayMilliseconds: deployment.startDelayMilliseconds, operations: deployment.operations)
@@ -156,7 +157,8 @@ struct ScanOracle {
         if deployment.canceledAt == nil, !pendingDurations.isEmpty {
             if slots.isEmpty {
                 slots = Array(
-                    repeating: deployment.startTime.milliseconds, count: min(deployment.concurrency, pendingDurations.count))
+                    repeating: deployment.startTime.milliseconds,
+                    count: min(deployment.concurrency, pendingDurations.count))
             }
             for duration in pendingDurations {
                 let earliest = slots.indices.min { slots[$0] < slots[$1] }!

@@ -40,8 +40,9 @@ import Testing
         let again = try #require(fleet.deployment(id: second))
         #expect(again.count(of: .skipped) == 9)
         #expect(state(fleet, second, "bad-prod-1") == .pending)
-        #expect(again.operations.first { $0.hostname == "web-prod-1" }?.skipReason(in: again)
-            == "skipped: already at the target version (datadog-agent 7.53.0)")
+        #expect(
+            again.operations.first { $0.hostname == "web-prod-1" }?.skipReason(in: again)
+                == "skipped: already at the target version (datadog-agent 7.53.0)")
         #expect(fleet.deployment(id: first)?.status == .failed)
 
         // Only the staging host below the target is upgraded; after that, nothing is left to do.
@@ -134,12 +135,15 @@ import Testing
         func check(_ moment: String) throws {
             var scanned: Set<String> = []
             for deployment in fleet.deployments {
-                for operation in deployment.operations where operation.state == .pending || operation.state == .running {
+                for operation in deployment.operations where operation.state == .pending || operation.state == .running
+                {
                     scanned.insert(operation.hostname)
                 }
             }
             let changes = try fleet.planDeployment(kind: probe, filterQuery: "env:prod OR env:staging", now: t0)
-            guard case .deploymentCreated(let planned) = changes.first else { throw FleetError.storageFailure(reason: "") }
+            guard case .deploymentCreated(let planned) = changes.first else {
+                throw FleetError.storageFailure(reason: "")
+            }
             let skipped = Set(planned.operations.filter { $0.state == .skipped }.map(\.hostname))
             #expect(skipped == scanned, "\(moment)")
         }

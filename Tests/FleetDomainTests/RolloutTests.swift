@@ -80,7 +80,8 @@ import Testing
     @Test func deploymentWithNoMatchingHostIsCompletedAndNotCancelable() throws {
         var fleet = TestFleet.simulation()
         let changes = try fleet.planDeployment(
-            kind: .upgrade([PackageTarget(name: "datadog-agent", version: "7.53.0")]), filterQuery: "env:sandbox", now: t0)
+            kind: .upgrade([PackageTarget(name: "datadog-agent", version: "7.53.0")]), filterQuery: "env:sandbox",
+            now: t0)
         fleet.apply(changes)
         let deployment = try #require(fleet.deployments.last)
         #expect(deployment.status == .completed)
@@ -177,7 +178,9 @@ import Testing
             _ = fleet.advance(to: t0.plus(seconds: second))
             let running = fleet.deployment(id: id)!.operations.filter { $0.state == .running }
             let now = t0.plus(seconds: second)
-            let progress = running.map { Double(now.milliseconds - $0.startedAt!.milliseconds) / Double($0.plannedDurationMilliseconds) }
+            let progress = running.map {
+                Double(now.milliseconds - $0.startedAt!.milliseconds) / Double($0.plannedDurationMilliseconds)
+            }
             if progress.contains(where: { $0 >= 0.5 }) && progress.contains(where: { $0 < 0.5 }) {
                 cancelAt = now
                 break
@@ -188,14 +191,18 @@ import Testing
         try fleet.cancel(id, at: time)
         let interrupted = before.operations.indices.filter {
             before.operations[$0].state == .running
-                && (time.milliseconds - before.operations[$0].startedAt!.milliseconds) * 2 < before.operations[$0].plannedDurationMilliseconds
+                && (time.milliseconds - before.operations[$0].startedAt!.milliseconds) * 2
+                    < before.operations[$0].plannedDurationMilliseconds
         }
-        let continuing = before.operations.indices.filter { before.operations[$0].state == .running && !interrupted.contains($0) }
+        let continuing = before.operations.indices.filter {
+            before.operations[$0].state == .running && !interrupted.contains($0)
+        }
         let afterCancel = fleet.deployment(id: id)!
         for position in interrupted {
             #expect(afterCancel.operations[position].state == .canceled)
-            #expect(fleet.host(agentKey: afterCancel.operations[position].hostKey)?.agentVersion
-                == afterCancel.operations[position].initialVersions[0])
+            #expect(
+                fleet.host(agentKey: afterCancel.operations[position].hostKey)?.agentVersion
+                    == afterCancel.operations[position].initialVersions[0])
         }
         for position in continuing { #expect(afterCancel.operations[position].state == .running) }
 
@@ -246,17 +253,20 @@ import Testing
         var fleet = TestFleet.simulation()
         let t0 = TestFleet.start
         let kind = DeploymentKind.configure([
-            ConfigOperation(fileOp: .mergePatch, filePath: "/datadog.yaml",
-                            patch: .object(["log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)])])),
+            ConfigOperation(
+                fileOp: .mergePatch, filePath: "/datadog.yaml",
+                patch: .object(["log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)])])),
             ConfigOperation(fileOp: .mergePatch, filePath: "/conf.d/new.yaml", patch: .object(["a": .int(1)])),
             ConfigOperation(fileOp: .delete, filePath: "/conf.d/new.yaml", patch: nil),
         ])
         fleet.apply(try fleet.planDeployment(kind: kind, filterQuery: "host:web-staging-1", now: t0))
         _ = fleet.advance(to: t0.plus(seconds: 600))
         let host = try #require(fleet.host(agentKey: TestFleet.key("web-staging-1")))
-        #expect(host.configFiles["/datadog.yaml"] == .object([
-            "log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)]),
-        ]))
+        #expect(
+            host.configFiles["/datadog.yaml"]
+                == .object([
+                    "log_level": .string("debug"), "apm_config": .object(["enabled": .bool(true)]),
+                ]))
         #expect(host.configFiles["/conf.d/new.yaml"] == nil)
     }
 }

@@ -44,9 +44,10 @@ import Testing
             #expect([8, 13, 18, 23].allSatisfy { uuid[$0] == UInt8(ascii: "-") })
             #expect(uuid[14] == UInt8(ascii: "4"))
             #expect(Array("89ab".utf8).contains(uuid[19]))
-            #expect(uuid.enumerated().allSatisfy { offset, byte in
-                [8, 13, 18, 23].contains(offset) || Array("0123456789abcdef".utf8).contains(byte)
-            })
+            #expect(
+                uuid.enumerated().allSatisfy { offset, byte in
+                    [8, 13, 18, 23].contains(offset) || Array("0123456789abcdef".utf8).contains(byte)
+                })
         }
     }
 }
