@@ -9,7 +9,8 @@
 # A VARIANT is a binary path, optionally followed by serve flags in the same word, split on spaces:
 #   bench/alternate_loads.sh 5 /tmp/old/fleetmock .build/release/fleetmock
 #   bench/alternate_loads.sh 3 ".build/release/fleetmock --concurrency 10" .build/release/fleetmock
-# BENCH_CONNECTIONS (default 64) and BENCH_SECONDS (default 5) change the load.
+# BENCH_CONNECTIONS (default 64) and BENCH_SECONDS (default 5) change the load; BENCH_LOAD=get
+# reads one 48-host deployment (triggered first) instead of triggering.
 set -euo pipefail
 [ $# -ge 3 ] || { echo "usage: bench/alternate_loads.sh ROUNDS VARIANT VARIANT [VARIANT...]" >&2; exit 2; }
 rounds="$1"
@@ -19,6 +20,8 @@ command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; ex
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 connections="${BENCH_CONNECTIONS:-64}"
 seconds="${BENCH_SECONDS:-5}"
+load="${BENCH_LOAD:-trigger}"
+case "$load" in trigger | get) ;; *) echo "BENCH_LOAD must be trigger or get" >&2; exit 2 ;; esac
 schedule="3f2a6c1e-8b4d-4e9a-9c71-5d0e2b7a4f10"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/fleetmock-loads.XXXXXX")"
 pid=""
@@ -46,9 +49,16 @@ run() {
     loop_before="$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat")"
     all_before="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
     steal_before="$(steal)"
+    local script="trigger.lua" url="http://127.0.0.1:$port/api/unstable/fleet/schedules/$schedule/trigger"
+    if [ "$load" = get ]; then
+        local id
+        id="$(curl -s -X POST -H 'DD-API-KEY: fleetmock-api-key' -H 'DD-APPLICATION-KEY: fleetmock-app-key' "$url" \
+            | grep -o '"id":"[0-9a-f-]*"' | head -n1 | cut -d'"' -f4)"
+        [ -n "$id" ] || { echo "no deployment to read" >&2; exit 1; }
+        script="get_deployment.lua" url="http://127.0.0.1:$port/api/unstable/fleet/deployments/$id"
+    fi
     wrk --threads 2 --connections "$connections" --duration "${seconds}s" --latency \
-        --script "$bench_dir/trigger.lua" "http://127.0.0.1:$port/api/unstable/fleet/schedules/$schedule/trigger" \
-        >"$tmp/wrk.out"
+        --script "$bench_dir/$script" "$url" >"$tmp/wrk.out"
     local loop_after all_after steal_after
     loop_after="$(awk '{ print $14 + $15 }' "/proc/$pid/task/$pid/stat")"
     all_after="$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
