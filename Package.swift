@@ -55,6 +55,7 @@ let package = Package(
             name: "FleetAPITests",
             dependencies: ["FleetAPI", "FleetDomain", "FleetJSON", "FleetThreads", "FleetTestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
+        .testTarget(name: "FleetThreadsTests", dependencies: ["FleetThreads"]),
         .testTarget(name: "EndToEndTests", dependencies: ["FleetJSON"]),
         .testTarget(name: "AllocatorTests", dependencies: ["CJemalloc"]),
         .testTarget(name: "FleetBundleTests", dependencies: ["FleetBundle"]),

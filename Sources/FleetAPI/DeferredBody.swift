@@ -1,8 +1,10 @@
 import Synchronization
 
-/// A reply's body rendered after the reply was decided: by the writer thread (background commit),
-/// so the loop spends no time on it. Whoever reads it first renders it, under a lock: the loop
-/// normally reads it only after the pass's commit, by when the writer thread has rendered it.
+/// A reply's body rendered after the reply was decided: by the writer thread, so the loop spends no
+/// time on it. Part of the durability seam (`StoreWriter.deferredJSON`), whose thread it crosses:
+/// with StoreWriter, the only code in FleetAPI that takes a lock. Whoever reads it first renders
+/// it, under that lock: the loop normally reads it only after the pass's commit, by when the
+/// writer thread has rendered it.
 public final class DeferredBody: Sendable {
     private struct State {
         /// Dropped once rendered: it holds what it renders from (a whole deployment), and the
