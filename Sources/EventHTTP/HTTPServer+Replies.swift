@@ -42,7 +42,8 @@ extension HTTPServer {
         let isHead = evhttp_request_get_command(request) == EVHTTP_REQ_HEAD
         let mayHaveBody = response.status >= 200 && response.status != 204 && response.status != 304
         if let headers = evhttp_request_get_output_headers(request) {
-            for (name, value) in response.headers {
+            // A length the handler set is dropped: two that disagreed would make the framing ambiguous.
+            for (name, value) in response.headers where !Self.isContentLength(name) {
                 evhttp_add_header(headers, name, value)
             }
             // A HEAD reply announces the length the GET's body would have (RFC 9110 8.6).
@@ -68,6 +69,10 @@ extension HTTPServer {
             let fd = bufferevent_getfd(events)
             if fd >= 0 { _ = evbuffer_write(output, fd) }
         }
+    }
+
+    private static func isContentLength(_ name: String) -> Bool {
+        name.utf8.count == 14 && name.lowercased() == "content-length"
     }
 
     /// From this size a body is not copied into libevent's buffer but lent to it: a 100,000-host

@@ -169,6 +169,20 @@ import Testing
         #expect(bodies.current == [Array("abcdefg".utf8)])
     }
 
+    /// The server frames every reply itself: a Content-Length the handler set (here a wrong one) is
+    /// replaced by the body's, never sent beside it.
+    @Test func aHandlersContentLengthIsNeverSentBesideTheRealOne() throws {
+        let loop = try LoopbackServer.running { _, _ in
+            HTTPResponse(status: 200, headers: [("content-length", "99")], body: Array("ok".utf8))
+        }
+        let client = try LoopbackClient(port: loop.port)
+        try client.send("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        let reply = try client.readReply()
+        #expect(reply.values("Content-Length") == ["2"])
+        #expect(reply.bodyText == "ok")
+        try loop.stop()
+    }
+
     /// A chunked body with no chunk is read like any other: the connection stays open for the next
     /// request (it was closed, as if the body had been left unread).
     @Test func anEmptyChunkedBodyKeepsTheConnection() throws {
