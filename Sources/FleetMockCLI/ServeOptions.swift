@@ -217,14 +217,21 @@ struct ServeOptions: Equatable {
                 + " writes of each pass on a writer thread; only '\(retired.stillTrue)' is accepted, got '\(value)'")
     }
 
+    /// What parsing accepts: the documented flags, then the retired ones, read like the others (a
+    /// value from the command line or the environment) and checked by `checkRetired`.
+    private static let accepted: [Flag] =
+        flags
+        + retiredFlags.map { retired in
+            Flag(name: retired.name, environment: retired.environment, valueName: retired.stillTrue, help: "") {
+                (_, value) throws(UsageError) in try checkRetired(retired.name, value: value)
+            }
+        }
+
     /// Environment first, then flags, so a flag always wins.
     static func parse(arguments: [String], environment: [String: String]) throws(UsageError) -> ServeOptions {
         var options = ServeOptions()
-        for flag in flags {
+        for flag in accepted {
             if let value = environment[flag.environment] { try flag.apply(&options, value) }
-        }
-        for retired in retiredFlags {
-            if let value = environment[retired.environment] { try checkRetired(retired.name, value: value) }
         }
         var index = 0
         while index < arguments.count {
@@ -236,17 +243,7 @@ struct ServeOptions: Equatable {
                 value = String(name[name.index(after: equals)...])
                 name = String(name[..<equals])
             }
-            if retiredFlags.contains(where: { $0.name == name }) {
-                if value == nil {
-                    index += 1
-                    guard index < arguments.count else { throw UsageError("--\(name) needs a value") }
-                    value = arguments[index]
-                }
-                try checkRetired(name, value: value!)
-                index += 1
-                continue
-            }
-            guard let flag = flags.first(where: { $0.name == name }) else {
+            guard let flag = accepted.first(where: { $0.name == name }) else {
                 throw UsageError("unknown option '--\(name)'")
             }
             if flag.isSwitch {

@@ -9,12 +9,8 @@ import Testing
 /// the real thread and end passes themselves; they read the store only after a pass's end, when
 /// the thread is done with it.
 @Suite struct StoreWriterTests {
-    private func backgroundHarness() -> APIHarness {
-        APIHarness(endsPasses: false)
-    }
-
     @Test func aPassesWritesAreCommittedByTheThreadBeforeItsRepliesGo() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let first = try api.trigger()
         let second = try api.trigger()
         // Handed over, not committed: the replies must be held.
@@ -31,7 +27,7 @@ import Testing
     }
 
     @Test func aCancelAloneIsCommittedAtThePassesEnd() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let id = try api.trigger()
         #expect(api.application.finishPass() == nil)
         // A cancel is one statement, too light to wake the thread for: the commit brings it along.
@@ -46,13 +42,13 @@ import Testing
     }
 
     @Test func readsHoldNothingWhenNothingIsUncommitted() {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         #expect(api.send("GET", "/api/unstable/fleet/schedules").status == 200)
         #expect(!api.application.hasUncommittedWrites)
     }
 
     @Test func aLostCommitFailsThePassAndReturnsToTheCommittedState() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let first = try api.trigger()
         // Built on the first deployment, which will be lost with it.
         #expect(api.send("POST", "/api/unstable/fleet/deployments/\(first)/cancel").status == 204)
@@ -71,7 +67,7 @@ import Testing
     }
 
     @Test func aFailedWriteTakesThePassesOtherWritesBack() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         // The first write fails on the thread: the second must not be committed alone.
         api.persistence.failNextWrite = true
         _ = try api.trigger()
@@ -87,7 +83,7 @@ import Testing
     /// pass (and only its replies fail), the other org's writes of the same pass are committed and
     /// its replies stand.
     @Test func aFailedWriteInOneOrgLeavesTheOtherOrgsWritesAndReplies() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let created = try api.json(api.send("POST", "/__fleetmock/orgs", appKey: nil, apiKey: nil))
         let orgID = try #require(created["org"]?.stringValue)
         let (orgAPIKey, orgAppKey) = (created["api_key"]?.stringValue, created["app_key"]?.stringValue)
@@ -117,7 +113,7 @@ import Testing
     }
 
     @Test func aControlOperationStartsFromACommittedState() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         _ = try api.trigger()
         let health = api.send("GET", "/__fleetmock/health", appKey: nil, apiKey: nil)
         #expect(health.status == 200)
@@ -129,7 +125,7 @@ import Testing
     /// it fail; a write the same org makes after it is a commit of its own, and its reply stands
     /// when that commit holds (it was answered 500 although kept).
     @Test func aLossMidPassFailsOnlyTheRepliesBeforeIt() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let before = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
         #expect(before.status == 201)
         api.persistence.failNextCommit = true
@@ -175,7 +171,7 @@ import Testing
     }
 
     @Test func aCreatedDeploymentsBodyIsRenderedByTheThreadAsAReadRendersIt() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         let response = api.send("POST", "/api/unstable/fleet/schedules/\(TestFleet.prodSchedule.id)/trigger")
         #expect(response.status == 201)
         let deferred = try #require(response.deferredBody, "the trigger's body was rendered on the loop")
@@ -196,7 +192,7 @@ import Testing
     }
 
     @Test func stoppingCommitsWhatIsLeft() throws {
-        let api = backgroundHarness()
+        let api = APIHarness(endsPasses: false)
         _ = try api.trigger()
         _ = try api.trigger()
         api.application.stop()
